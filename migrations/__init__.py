@@ -1,0 +1,1 @@
+"""The one Alembic history of the m2c schema."""

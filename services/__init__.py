@@ -1,0 +1,1 @@
+"""m2c services and what wires them together (CLI, embedded all-in-one)."""

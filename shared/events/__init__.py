@@ -1,0 +1,1 @@
+"""The event contract between services: envelope, topics, one module of payload models per producer."""

@@ -1,0 +1,1 @@
+"""HTTP parts shared by every service: problem+json, security, ops endpoints, app assembly."""

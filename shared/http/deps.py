@@ -1,0 +1,52 @@
+"""FastAPI dependencies: the runtime, a unit of work, and the authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.auth import InvalidToken, Principal, decode_token
+from shared.http.problems import Problem
+from shared.runtime import Runtime
+from shared.uow import UnitOfWork
+
+_bearer = HTTPBearer(auto_error=False, description="JWT from `m2c token create`")
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+async def get_uow(runtime: Runtime = Depends(get_runtime)) -> AsyncIterator[UnitOfWork]:
+    async with runtime.uow() as uow:
+        yield uow
+
+
+def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """The caller, who must hold one of `roles` (any authenticated caller when none are given)."""
+
+    async def principal(
+        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+        runtime: Runtime = Depends(get_runtime),
+    ) -> Principal:
+        challenge = {"WWW-Authenticate": "Bearer"}
+        if credentials is None:
+            raise Problem(401, "Unauthorized", "missing bearer token", headers=challenge)
+        try:
+            caller = decode_token(runtime.jwt_secret, credentials.credentials)
+        except InvalidToken as exc:
+            raise Problem(401, "Unauthorized", f"invalid token: {exc}", headers=challenge) from exc
+        if roles and not caller.roles & set(roles):
+            raise Problem(403, "Forbidden", f"requires one of the roles: {', '.join(roles)}")
+        return caller
+
+    return principal
+
+
+def ensure_visible(caller: Principal, unit: str) -> None:
+    """403 when the unit lies outside the caller's org subtree."""
+    if not caller.may_see(unit):
+        raise Problem(403, "Forbidden", f"unit {unit} is outside your scope")

@@ -1,0 +1,1 @@
+"""Outbox and relay, inbox, consumer loop, and the two transports (Kafka, in-process)."""

@@ -1,0 +1,77 @@
+"""The in-process transport of the embedded mode: an append-only log per topic in memory.
+
+It keeps Kafka's shape (topics, consumer groups, committed offsets) so the relay and the
+consumer loop run unchanged; it is not durable, which the outbox and inbox make up for:
+unpublished rows stay in the outbox, and the embedded app replays nothing it has not committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Sequence
+
+from shared.messaging.message import InboundMessage, OutboundMessage
+
+
+class InProcessBroker:
+    def __init__(self) -> None:
+        self._logs: dict[str, list[InboundMessage]] = defaultdict(list)
+        self._committed: dict[tuple[str, str], int] = defaultdict(int)
+        self._changed = asyncio.Condition()
+
+    async def publish(self, messages: Sequence[OutboundMessage]) -> None:
+        async with self._changed:
+            for m in messages:
+                log = self._logs[m.topic]
+                log.append(InboundMessage(m.topic, 0, len(log), m.key, m.value, dict(m.headers)))
+            self._changed.notify_all()
+
+    def messages(self, topic: str) -> list[InboundMessage]:
+        return list(self._logs[topic])
+
+    def source(self, group: str, topics: Sequence[str]) -> InProcessSource:
+        return InProcessSource(self, group, tuple(topics))
+
+    def _pending(self, group: str, topics: Sequence[str], limit: int) -> list[InboundMessage]:
+        out: list[InboundMessage] = []
+        for topic in topics:
+            start = self._committed[(group, topic)]
+            out.extend(self._logs[topic][start:start + limit - len(out)])
+        return out
+
+    async def _fetch(self, group: str, topics: Sequence[str], timeout_s: float, limit: int) -> list[InboundMessage]:
+        async with self._changed:
+            batch = self._pending(group, topics, limit)
+            if not batch:
+                try:
+                    await asyncio.wait_for(self._changed.wait(), timeout_s)
+                except TimeoutError:
+                    return []
+                batch = self._pending(group, topics, limit)
+            return batch
+
+    def _commit(self, group: str, messages: Sequence[InboundMessage]) -> None:
+        for m in messages:
+            key = (group, m.topic)
+            self._committed[key] = max(self._committed[key], m.offset + 1)
+
+
+class InProcessSource:
+    def __init__(self, broker: InProcessBroker, group: str, topics: tuple[str, ...], batch: int = 500):
+        self._broker = broker
+        self.group = group
+        self._topics = topics
+        self._batch = batch
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def fetch(self, timeout_s: float) -> list[InboundMessage]:
+        return await self._broker._fetch(self.group, self._topics, timeout_s, self._batch)
+
+    async def commit(self, messages: Sequence[InboundMessage]) -> None:
+        self._broker._commit(self.group, messages)

@@ -1,0 +1,102 @@
+"""A running process's resources: database, transport, metrics, token secret, and its workers.
+
+`Runtime.open(settings)` is the one place settings turn into live objects; services receive a
+Runtime and never build their own engine or broker connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.db import make_engine, make_session_factory
+from shared.events import topics
+from shared.messaging.consumer import ConsumerLoop
+from shared.messaging.dispatch import EventDispatcher, Handler
+from shared.messaging.relay import OutboxRelay
+from shared.observability import Metrics
+from shared.settings import Settings
+from shared.transport import Transport, make_transport
+from shared.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A consumer group of one service: the topics it reads and a handler per event type."""
+
+    group: str
+    topics: tuple[str, ...]
+    handlers: Mapping[str, Handler]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    transport: Transport
+    metrics: Metrics
+    jwt_secret: str
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    async def open(cls, settings: Settings, *, transport: Transport | None = None) -> Runtime:
+        if not settings.database_url:
+            raise RuntimeError("M2C_DATABASE_URL is not set (the embedded mode sets it after starting PostgreSQL)")
+        metrics = Metrics()
+        engine = make_engine(settings.database_url)
+        transport = transport or make_transport(settings, metrics)
+        await transport.start()
+        return cls(settings, engine, make_session_factory(engine), transport, metrics,
+                   settings.resolved_jwt_secret())
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.settings.topic)
+
+    def consumer_loop(self, spec: ConsumerSpec) -> ConsumerLoop:
+        s = self.settings
+        dispatcher = EventDispatcher(spec.group, spec.handlers, self.uow)
+        source = self.transport.source(spec.group, [s.topic(t) for t in spec.topics])
+        return ConsumerLoop(source, dispatcher, self.transport.publisher, self.metrics,
+                            dlq_topic=s.topic(topics.DLQ), max_attempts=s.consumer_max_attempts)
+
+    def relay(self) -> OutboxRelay:
+        s = self.settings
+        return OutboxRelay(self.session_factory, self.transport.publisher, self.metrics,
+                           batch_size=s.relay_batch_size, idle_s=s.relay_idle_s)
+
+    def spawn(self, name: str, work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        """Run a background worker until close(); a crash is logged and the worker restarted."""
+
+        async def supervised() -> None:
+            while not self._stop.is_set():
+                try:
+                    await work(self._stop)
+                except Exception:
+                    log.exception("worker %s crashed; restarting in 1 s", name)
+                    await asyncio.sleep(1)
+
+        self._tasks.append(asyncio.create_task(supervised(), name=name))
+
+    def start_consumers(self, specs: Sequence[ConsumerSpec]) -> None:
+        for spec in specs:
+            # A fresh loop (and Kafka consumer) on every restart of the worker.
+            self.spawn(f"consumer:{spec.group}", lambda stop, spec=spec: self.consumer_loop(spec).run(stop))
+
+    async def close(self) -> None:
+        self._stop.set()
+        if self._tasks:
+            done, pending = await asyncio.wait(self._tasks, timeout=10)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        self._tasks.clear()
+        await self.transport.stop()
+        await self.engine.dispose()

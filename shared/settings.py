@@ -1,0 +1,54 @@
+"""Runtime configuration, read from `M2C_*` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="M2C_", extra="ignore")
+
+    database_url: str | None = Field(
+        None, description="PostgreSQL URL (postgresql+asyncpg://…). Unset: embedded PostgreSQL under data_dir."
+    )
+    kafka_bootstrap: str | None = Field(
+        None, description="Kafka bootstrap servers. Unset: events travel in-process (embedded mode)."
+    )
+    host: str = Field("127.0.0.1", description="HTTP listen address.")
+    port: int = Field(8000, description="HTTP listen port.")
+    data_dir: Path = Field(Path(".data"), description="Embedded PostgreSQL data and the dev JWT secret.")
+    jwt_secret: str | None = Field(
+        None, description="HMAC secret for bearer tokens. Required with Kafka; embedded mode keeps one in data_dir."
+    )
+    jwt_ttl_s: int = Field(30 * 24 * 3600, description="Lifetime of tokens minted by `m2c token create`.")
+    log_level: str = Field("INFO", description="Log level of the JSON logs.")
+    topic_prefix: str = Field("", description="Prefix for every Kafka topic name (isolates environments).")
+    kafka_partitions: int = Field(3, description="Partitions of topics m2c creates.")
+    relay_batch_size: int = Field(500, description="Outbox rows one relay claims per round.")
+    relay_idle_s: float = Field(0.2, description="Relay pause when the outbox is empty.")
+    consumer_max_attempts: int = Field(3, description="Handler attempts before a message goes to the DLQ.")
+    metrics_port: int = Field(9100, description="Port of /metrics for `m2c relay` (no HTTP API of its own).")
+
+    @property
+    def kafka_mode(self) -> bool:
+        return bool(self.kafka_bootstrap)
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    def resolved_jwt_secret(self) -> str:
+        """The configured secret, or (embedded mode only) one kept in data_dir across restarts."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        if self.kafka_mode:
+            raise RuntimeError("M2C_JWT_SECRET must be set when M2C_KAFKA_BOOTSTRAP is set")
+        path = self.data_dir / "jwt-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()

@@ -1,0 +1,59 @@
+"""Unit of work: one transaction per command or consumed event, events written to the outbox in it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Self
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.events.catalog import by_model
+from shared.events.envelope import Envelope, EventPayload, new_envelope
+from shared.messaging.tables import outbox
+from shared.observability import current_correlation_id
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], topic_name: Callable[[str], str]):
+        self._session_factory = session_factory
+        self._topic_name = topic_name
+        self._pending: list[tuple[Envelope, str, str | None]] = []
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> Self:
+        self.session = self._session_factory()
+        await self.session.begin()
+        self._pending = []
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        # Anything not committed explicitly is rolled back: a half-done command leaves no trace.
+        if self.session.in_transaction():
+            await self.session.rollback()
+        await self.session.close()
+
+    def emit(self, payload: EventPayload, *, subject: str | None, key: str | None = None) -> Envelope:
+        """Queue an event; it reaches the outbox in this transaction, at commit."""
+        event_type = by_model()[type(payload)]
+        envelope = new_envelope(
+            type_=event_type.name, source=event_type.source, version=event_type.version,
+            subject=subject, data=payload.model_dump(mode="json"),
+        )
+        self._pending.append((envelope, self._topic_name(event_type.topic), key or subject))
+        return envelope
+
+    async def commit(self) -> None:
+        if self._pending:
+            correlation_id = current_correlation_id()
+            headers = {"correlation_id": correlation_id} if correlation_id else {}
+            await self.session.execute(
+                insert(outbox),
+                [
+                    {"event_id": env.id, "event_type": env.type, "topic": topic, "key": key,
+                     "payload": env.model_dump(mode="json"), "headers": headers}
+                    for env, topic, key in self._pending
+                ],
+            )
+            self._pending = []
+        await self.session.commit()

@@ -1,0 +1,14 @@
+"""Field types every API shares: org-unit codes, billing periods, money."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field
+
+UnitCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$", max_length=64,
+                                description="Org-unit code, e.g. QY-QC-01", examples=["QY-QC-01"])]
+Period = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Month YYYY-MM",
+                              examples=["2026-10"])]
+Yuan = Annotated[Decimal, Field(max_digits=14, decimal_places=2, description="Yuan, two decimals at most")]
