@@ -7,12 +7,10 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import services.alerts.adapters.tables  # noqa: F401  (registers tables on the MetaData)
-import services.audit_link.adapters.tables  # noqa: F401
-import shared.messaging.tables  # noqa: F401
-from shared.db import async_url, metadata
+from migrations.models import target_metadata as _target_metadata
+from shared.db import async_url
 
-target_metadata = metadata
+target_metadata = _target_metadata()
 
 
 def _run(connection) -> None:

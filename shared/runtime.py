@@ -63,8 +63,9 @@ class Runtime:
     def consumer_loop(self, spec: ConsumerSpec) -> ConsumerLoop:
         s = self.settings
         dispatcher = EventDispatcher(spec.group, spec.handlers, self.uow)
-        source = self.transport.source(spec.group, [s.topic(t) for t in spec.topics])
-        return ConsumerLoop(source, dispatcher, self.transport.publisher, self.metrics,
+        # The prefix that isolates environments on one cluster applies to consumer groups too.
+        source = self.transport.source(s.topic(spec.group), [s.topic(t) for t in spec.topics])
+        return ConsumerLoop(spec.group, source, dispatcher, self.transport.publisher, self.metrics,
                             dlq_topic=s.topic(topics.DLQ), max_attempts=s.consumer_max_attempts)
 
     def relay(self) -> OutboxRelay:

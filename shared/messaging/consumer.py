@@ -42,9 +42,10 @@ def dead_letter(msg: InboundMessage, group: str, error: str, dlq_topic: str) -> 
 
 class ConsumerLoop:
     def __init__(
-        self, source: MessageSource, dispatcher: EventDispatcher, dlq: Publisher, metrics: Metrics,
+        self, group: str, source: MessageSource, dispatcher: EventDispatcher, dlq: Publisher, metrics: Metrics,
         *, dlq_topic: str, max_attempts: int = 3, retry_pause_s: float = 0.2,
     ):
+        self.group = group
         self._source = source
         self._dispatcher = dispatcher
         self._dlq = dlq
@@ -52,10 +53,6 @@ class ConsumerLoop:
         self._dlq_topic = dlq_topic
         self._max_attempts = max_attempts
         self._retry_pause_s = retry_pause_s
-
-    @property
-    def group(self) -> str:
-        return self._source.group
 
     async def run(self, stop: asyncio.Event) -> None:
         await self._source.start()

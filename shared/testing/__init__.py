@@ -1,0 +1,1 @@
+"""Pytest plugin and helpers: real PostgreSQL and Kafka for the tests."""

@@ -1,0 +1,106 @@
+"""The outbox relay over a real database: crash safety and several relays side by side."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import text
+
+from shared.events.audit import ErrorReported
+from shared.messaging.inprocess import InProcessBroker
+from shared.messaging.message import OutboundMessage
+from shared.messaging.relay import OutboxRelay
+from shared.observability import Metrics
+from shared.runtime import Runtime
+from shared.settings import Settings
+from shared.transport import InProcessTransport
+
+
+def _event(n: int) -> ErrorReported:
+    import uuid
+
+    return ErrorReported(
+        error_id=uuid.uuid4(), unit=f"QY-QC-{n % 7:02d}", period="2026-10", category="reading",
+        nature="clerical", amount=Decimal("10.00"), description=f"e{n}", reporter="t",
+        reported_at=datetime.now(UTC),
+    )
+
+
+async def _emit(runtime: Runtime, count: int) -> list[str]:
+    ids = []
+    async with runtime.uow() as uow:
+        for n in range(count):
+            ids.append(str(uow.emit(_event(n), subject=f"QY-QC-{n % 7:02d}").id))
+        await uow.commit()
+    return ids
+
+
+async def _unpublished(runtime: Runtime) -> int:
+    async with runtime.session_factory() as s:
+        return (await s.execute(text("SELECT count(*) FROM m2c_outbox WHERE published_at IS NULL"))).scalar_one()
+
+
+class DiesBeforePublishing:
+    """A publisher whose process 'dies' (the relay task is cancelled) before anything is sent."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+
+    async def publish(self, messages: Sequence[OutboundMessage]) -> None:
+        self.entered.set()
+        await asyncio.sleep(3600)
+
+
+async def test_relay_killed_after_commit_before_publish_loses_nothing(settings: Settings) -> None:
+    runtime = await Runtime.open(settings, transport=InProcessTransport())
+    try:
+        ids = await _emit(runtime, 3)
+        dying = DiesBeforePublishing()
+        crashed = OutboxRelay(runtime.session_factory, dying, Metrics())
+        task = asyncio.create_task(crashed.relay_once())
+        await asyncio.wait_for(dying.entered.wait(), 5)
+        task.cancel()  # the relay dies holding its claim; its transaction rolls back
+        await asyncio.gather(task, return_exceptions=True)
+        assert await _unpublished(runtime) == 3
+
+        broker = InProcessBroker()
+        assert await OutboxRelay(runtime.session_factory, broker, Metrics()).relay_once() == 3
+        import json
+
+        sent = [json.loads(m.value)["id"] for m in broker.messages("m2c.audit.v1")]
+        assert sent == ids
+        assert await _unpublished(runtime) == 0
+    finally:
+        await runtime.close()
+
+
+class SlowCountingBroker(InProcessBroker):
+    async def publish(self, messages: Sequence[OutboundMessage]) -> None:
+        await asyncio.sleep(0.01)  # let the other relays run while this one holds its claim
+        await super().publish(messages)
+
+
+async def test_concurrent_relays_publish_each_row_once(settings: Settings) -> None:
+    runtime = await Runtime.open(settings, transport=InProcessTransport())
+    try:
+        ids = await _emit(runtime, 600)
+        broker = SlowCountingBroker()
+        relays = [OutboxRelay(runtime.session_factory, broker, Metrics(), batch_size=25) for _ in range(4)]
+
+        async def drain(relay: OutboxRelay) -> int:
+            total = 0
+            while sent := await relay.relay_once():
+                total += sent
+            return total
+
+        per_relay = await asyncio.gather(*(drain(r) for r in relays))
+        import json
+
+        sent = [json.loads(m.value)["id"] for m in broker.messages("m2c.audit.v1")]
+        assert sorted(sent) == sorted(ids)  # every event, none twice
+        assert sum(per_relay) == 600 and sum(1 for n in per_relay if n) >= 2  # the work was shared
+    finally:
+        await runtime.close()
