@@ -15,7 +15,9 @@ from shared.settings import Settings
 async def embedded(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The embedded all-in-one app (in-process events, relay running) and a client for it."""
     app = build_app(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c") as client,
+    ):
+        client.app = app  # type: ignore[attr-defined]
+        yield client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -92,10 +93,8 @@ async def ensure_topics(bootstrap: str, names: Sequence[str], partitions: int) -
         existing = set(await admin.list_topics())
         missing = [NewTopic(n, partitions, 1) for n in names if n not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process won the race
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
             log.info("created topics %s", [t.name for t in missing])
     finally:
         await admin.close()

@@ -9,6 +9,7 @@ relay round sends them again (consumers de-duplicate by event id).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 
@@ -80,7 +81,5 @@ class OutboxRelay:
                 log.exception("outbox relay round failed; retrying")
                 sent = 0
             if not sent:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._idle_s)
-                except TimeoutError:
-                    pass

@@ -1,0 +1,52 @@
+# m2c — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+JARS   := deploy/kafka/lib/.complete
+
+.PHONY: run test test-fast bench up down install kafka-jars lint events clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(JARS): deploy/kafka/pom.xml
+	deploy/kafka/kafka.sh fetch
+
+kafka-jars: $(JARS)
+
+## The whole system on the embedded default (PostgreSQL under .data/, events in-process).
+run: install
+	$(BIN)/m2c run
+
+## The full suite, against a real PostgreSQL and a real Kafka broker that it starts itself.
+test: install kafka-jars
+	$(BIN)/python -m pytest -q
+
+## Without the Kafka broker (quick inner loop).
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not kafka"
+
+bench: install kafka-jars
+	$(BIN)/python bench/backbone.py
+
+## Production mode locally: Kafka + PostgreSQL + each service as its own process.
+up: install kafka-jars
+	deploy/local/up.sh
+
+down:
+	deploy/local/down.sh
+
+lint: install
+	$(BIN)/ruff check .
+
+events: install
+	$(BIN)/m2c events export docs/events
+
+clean: down
+	rm -rf .data
