@@ -71,7 +71,8 @@ class Runtime:
     def relay(self) -> OutboxRelay:
         s = self.settings
         return OutboxRelay(self.session_factory, self.transport.publisher, self.metrics,
-                           batch_size=s.relay_batch_size, idle_s=s.relay_idle_s)
+                           batch_size=s.relay_batch_size, idle_s=s.relay_idle_s,
+                           retention_h=s.outbox_retention_h)
 
     def spawn(self, name: str, work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         """Run a background worker until close(); a crash is logged and the worker restarted."""

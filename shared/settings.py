@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     kafka_partitions: int = Field(3, description="Partitions of topics m2c creates.")
     relay_batch_size: int = Field(500, description="Outbox rows one relay claims per round.")
     relay_idle_s: float = Field(0.2, description="Relay pause when the outbox is empty.")
+    outbox_retention_h: float = Field(168.0, description="Hours a published outbox row is kept.")
     consumer_max_attempts: int = Field(3, description="Handler attempts before a message goes to the DLQ.")
     metrics_port: int = Field(9100, description="Port of /metrics for `m2c relay` (no HTTP API of its own).")
 

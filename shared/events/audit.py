@@ -9,19 +9,23 @@ from typing import Literal
 
 from pydantic import Field
 
+from shared.events.common import Period, UnitCode
 from shared.events.envelope import EventPayload
 
 ErrorCategory = Literal["reading", "tariff", "billing_parameter", "collection", "other"]
 ErrorNature = Literal["clerical", "negligence", "violation", "fraud"]
 AccountabilityLevel = Literal["reminder", "notice", "assessment", "accountability"]
+TicketState = Literal["issued", "coordinated", "received", "investigating", "reported", "closed"]
+TicketAction = Literal["coordinate", "receive", "start_investigation", "report", "close", "reopen"]
+TicketReason = Literal["low_score", "repeated_red_indicator", "unrectified_anomalies", "manual"]
 
 
 class ErrorReported(EventPayload):
     """A billing error was recorded against a unit and period."""
 
     error_id: uuid.UUID
-    unit: str = Field(description="Org-unit code, e.g. QY-QC-01")
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Billing month YYYY-MM")
+    unit: UnitCode
+    period: Period
     category: ErrorCategory
     nature: ErrorNature
     amount: Decimal = Field(description="Signed yuan: over-billed positive, under-billed negative")
@@ -29,3 +33,52 @@ class ErrorReported(EventPayload):
     reporter: str
     reported_at: datetime
     level: AccountabilityLevel | None = Field(None, description="Accountability level, once graded")
+    points: int | None = Field(None, description="Accountability points behind the level")
+    customer_no: str | None = None
+
+
+class TicketRaised(EventPayload):
+    """An audit work ticket (稽核工作传单) was issued for a unit."""
+
+    ticket_id: uuid.UUID
+    unit: UnitCode
+    period: Period | None = None
+    reason: TicketReason
+    detail: str
+    state: TicketState = "issued"
+    raised_by: str
+    raised_at: datetime
+    due_at: datetime | None = Field(None, description="Deadline of the current stage")
+
+
+class TicketTransitioned(EventPayload):
+    ticket_id: uuid.UUID
+    unit: UnitCode
+    action: TicketAction
+    from_state: TicketState
+    to_state: TicketState
+    actor: str
+    at: datetime
+    due_at: datetime | None = Field(None, description="Deadline of the stage just entered, if it has one")
+    version: int
+
+
+class TicketEscalated(EventPayload):
+    """A ticket's stage deadline passed: level 1 at the deadline, +1 per further working day."""
+
+    ticket_id: uuid.UUID
+    unit: UnitCode
+    state: TicketState = Field(description="The stage that is overdue")
+    level: int = Field(ge=1)
+    due_at: datetime
+    escalated_at: datetime
+
+
+class TicketClosed(EventPayload):
+    ticket_id: uuid.UUID
+    unit: UnitCode
+    root_cause: str
+    rectification: str
+    accountability_decision: str
+    closed_by: str
+    closed_at: datetime

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from shared.events import topics
-from shared.events.audit import ErrorReported
+from shared.events import alerts, audit, intake, scoring, topics
 from shared.events.envelope import EventPayload
+
+INTAKE_SOURCE = "external"  # intake commands come from enterprise systems, not from an m2c service
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,17 @@ class EventType:
 
 
 def event_types() -> tuple[EventType, ...]:
-    return (
-        EventType("ErrorReported", ErrorReported, topics.AUDIT, "m2c/audit-link"),
+    def on(topic: str, source: str, *models: type[EventPayload]) -> list[EventType]:
+        return [EventType(m.__name__, m, topic, source) for m in models]
+
+    return tuple(
+        on(topics.INTAKE, INTAKE_SOURCE, intake.ReportError, intake.ReportAnomaly, intake.RectifyAnomaly,
+           intake.RecordPayment)
+        + on(topics.SCORING, "m2c/scoring", scoring.ScoresPublished, scoring.RecoveryWarningIssued)
+        + on(topics.AUDIT, "m2c/audit-link", audit.ErrorReported, audit.TicketRaised, audit.TicketTransitioned,
+             audit.TicketEscalated, audit.TicketClosed)
+        + on(topics.ALERTS, "m2c/alerts", alerts.AlertRaised, alerts.AlertUpdated, alerts.AlertResolved,
+             alerts.ArrearsRiskDetected, alerts.CreditGradeChanged)
     )
 
 

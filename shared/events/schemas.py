@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.events import topics
-from shared.events.catalog import EventType, event_types
+from shared.events.catalog import INTAKE_SOURCE, EventType, event_types
 from shared.events.envelope import Envelope
 
 _TOPIC_TEXT = {
@@ -23,7 +23,8 @@ def event_schema(event: EventType) -> dict[str, Any]:
     schema["title"] = event.name
     props = schema["properties"]
     props["type"] = {"const": event.name, "type": "string"}
-    props["source"] = {"const": event.source, "type": "string"}
+    if event.source != INTAKE_SOURCE:  # outside systems name themselves as the source
+        props["source"] = {"const": event.source, "type": "string"}
     props["schemaversion"] = {"const": event.version, "type": "integer"}
     payload = event.model.model_json_schema(mode="serialization", ref_template="#/$defs/{model}")
     schema.setdefault("$defs", {}).update(payload.pop("$defs", {}))
@@ -50,8 +51,8 @@ def asyncapi_document(prefix: str = "") -> dict[str, Any]:
             "headers": {"type": "object", "properties": {"correlation_id": {"type": "string"}}},
         }
         channels[t.topic]["messages"][t.name] = {"$ref": f"#/components/messages/{t.name}"}
-        operations[f"publish{t.name}"] = {
-            "action": "send",
+        operations[f"{'receive' if t.source == INTAKE_SOURCE else 'send'}{t.name}"] = {
+            "action": "receive" if t.source == INTAKE_SOURCE else "send",
             "channel": {"$ref": f"#/channels/{t.topic}"},
             "messages": [{"$ref": f"#/channels/{t.topic}/messages/{t.name}"}],
         }

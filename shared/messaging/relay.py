@@ -27,6 +27,7 @@ _CLAIM = text(
     " WHERE published_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
 )
 _MARK = text("UPDATE m2c_outbox SET published_at = now() WHERE id = ANY(:ids)")
+_PURGE = text("DELETE FROM m2c_outbox WHERE published_at < now() - make_interval(hours => :hours)")
 _LAG = text(
     "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)"
     " FROM m2c_outbox WHERE published_at IS NULL"
@@ -36,13 +37,14 @@ _LAG = text(
 class OutboxRelay:
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], publisher: Publisher, metrics: Metrics,
-        *, batch_size: int = 500, idle_s: float = 0.2,
+        *, batch_size: int = 500, idle_s: float = 0.2, retention_h: float = 168.0,
     ):
         self._session_factory = session_factory
         self._publisher = publisher
         self._metrics = metrics
         self._batch_size = batch_size
         self._idle_s = idle_s
+        self._retention_h = retention_h
 
     async def relay_once(self) -> int:
         """Publish one batch; returns how many rows were sent."""
@@ -69,6 +71,11 @@ class OutboxRelay:
         self._metrics.outbox_lag.set(count)
         self._metrics.outbox_oldest_age.set(float(age))
 
+    async def purge_published(self) -> int:
+        """Drop rows published longer ago than the retention (kept meanwhile for audits and replays)."""
+        async with self._session_factory() as session, session.begin():
+            return (await session.execute(_PURGE, {"hours": self._retention_h})).rowcount
+
     async def run(self, stop: asyncio.Event) -> None:
         rounds = 0
         while not stop.is_set():
@@ -77,6 +84,8 @@ class OutboxRelay:
                 rounds += 1
                 if rounds % 50 == 1 or not sent:
                     await self.measure_lag()
+                if rounds % 5000 == 1:
+                    await self.purge_published()
             except Exception:
                 log.exception("outbox relay round failed; retrying")
                 sent = 0

@@ -104,3 +104,21 @@ async def test_concurrent_relays_publish_each_row_once(settings: Settings) -> No
         assert sum(per_relay) == 600 and sum(1 for n in per_relay if n) >= 2  # the work was shared
     finally:
         await runtime.close()
+
+
+async def test_published_rows_are_purged_after_the_retention(settings: Settings) -> None:
+    runtime = await Runtime.open(settings, transport=InProcessTransport())
+    try:
+        await _emit(runtime, 4)
+        relay = OutboxRelay(runtime.session_factory, InProcessBroker(), Metrics(), retention_h=1)
+        await relay.relay_once()
+        async with runtime.session_factory() as s, s.begin():
+            await s.execute(text("UPDATE m2c_outbox SET published_at = now() - interval '2 hours' WHERE id IN "
+                                 "(SELECT id FROM m2c_outbox ORDER BY id LIMIT 3)"))
+        assert await relay.purge_published() == 3
+        await _emit(runtime, 1)  # unpublished rows are never purged
+        assert await relay.purge_published() == 0
+        async with runtime.session_factory() as s:
+            assert (await s.execute(text("SELECT count(*) FROM m2c_outbox"))).scalar_one() == 2
+    finally:
+        await runtime.close()

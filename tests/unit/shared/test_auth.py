@@ -28,7 +28,7 @@ def test_admin_and_unscoped_city_roles_see_everything() -> None:
 
 def test_bad_tokens_are_refused() -> None:
     with pytest.raises(InvalidToken):
-        decode_token("other-secret", create_token(SECRET, ["admin"]))
+        decode_token("another-secret-of-thirty-two-bytes!!", create_token(SECRET, ["admin"]))
     with pytest.raises(InvalidToken, match="expired"):
         decode_token(SECRET, create_token(SECRET, ["admin"], ttl_s=10, now=1_000_000))
     with pytest.raises(ValueError, match="unknown role"):

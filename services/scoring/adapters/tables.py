@@ -1,0 +1,3 @@
+"""scoring's tables (prefix scoring_)."""
+
+from __future__ import annotations

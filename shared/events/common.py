@@ -1,0 +1,12 @@
+"""Field types the event models share."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+Period = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Month YYYY-MM")]
+UnitCode = Annotated[str, Field(min_length=1, max_length=64, description="Org-unit code, e.g. QY-QC-01")]
+Light = Literal["red", "yellow", "green"]
+Severity = Literal["info", "warning", "critical"]
