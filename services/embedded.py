@@ -8,13 +8,14 @@ from contextlib import contextmanager
 from fastapi import FastAPI
 
 from services.registry import all_services
+from shared.clock import Clock
 from shared.embedded_pg import EmbeddedPostgres, free_port
 from shared.http.app import create_app
 from shared.settings import Settings
 
 
-def build_app(settings: Settings) -> FastAPI:
-    return create_app(settings, all_services(), run_relay=True, title="m2c (embedded)")
+def build_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    return create_app(settings, all_services(), run_relay=True, clock=clock, title="m2c (embedded)")
 
 
 @contextmanager

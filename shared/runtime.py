@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.clock import Clock, SystemClock
 from shared.db import make_engine, make_session_factory
 from shared.events import topics
 from shared.messaging.consumer import ConsumerLoop
@@ -43,11 +44,14 @@ class Runtime:
     transport: Transport
     metrics: Metrics
     jwt_secret: str
+    clock: Clock = field(default_factory=SystemClock)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
-    async def open(cls, settings: Settings, *, transport: Transport | None = None) -> Runtime:
+    async def open(
+        cls, settings: Settings, *, transport: Transport | None = None, clock: Clock | None = None,
+    ) -> Runtime:
         if not settings.database_url:
             raise RuntimeError("M2C_DATABASE_URL is not set (the embedded mode sets it after starting PostgreSQL)")
         metrics = Metrics()
@@ -55,7 +59,7 @@ class Runtime:
         transport = transport or make_transport(settings, metrics)
         await transport.start()
         return cls(settings, engine, make_session_factory(engine), transport, metrics,
-                   settings.resolved_jwt_secret())
+                   settings.resolved_jwt_secret(), clock or SystemClock())
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.settings.topic)

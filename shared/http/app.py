@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
+from shared.clock import Clock
 from shared.http import ops
 from shared.http.problems import install_problem_handlers
 from shared.observability import set_correlation_id
@@ -32,11 +33,11 @@ class ServiceParts:
 
 def create_app(
     settings: Settings, services: Sequence[ServiceParts], *, run_relay: bool = False,
-    transport: Transport | None = None, title: str = "m2c",
+    transport: Transport | None = None, clock: Clock | None = None, title: str = "m2c",
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await Runtime.open(settings, transport=transport)
+        runtime = await Runtime.open(settings, transport=transport, clock=clock)
         app.state.runtime = runtime
         for service in services:
             runtime.start_consumers(service.consumers)
