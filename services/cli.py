@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +30,9 @@ def _settings():
 def _serve(fastapi_app, settings) -> None:
     import uvicorn
 
+    # uvicorn re-raises SIGTERM after its graceful shutdown; make that an exception so our
+    # `finally` blocks (stopping the embedded PostgreSQL) still run.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(fastapi_app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
