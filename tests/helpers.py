@@ -12,6 +12,8 @@ ERROR_BODY = {
     "unit": "QY-QC-01", "period": "2026-10", "category": "tariff", "nature": "clerical",
     "amount": "-1234.50", "description": "电价套用错误 tariff applied wrongly", "customer_no": "0301000123",
 }
+# Graded `accountability` (fraud 5 + amount ≥ ¥100 000 4 points): the kind of error that raises an alert.
+GRAVE_ERROR_BODY = {**ERROR_BODY, "nature": "fraud", "amount": "-250000.00"}
 
 
 async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout_s: float = 20.0,

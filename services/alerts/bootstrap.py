@@ -1,9 +1,9 @@
-"""Wires alerts: its routes and its consumer group."""
+"""Wires alerts: its routes, its consumer group and its delivery worker."""
 
 from __future__ import annotations
 
-from services.alerts import handlers
-from services.alerts.entrypoints.http import router
+from services.alerts import delivery, handlers
+from services.alerts.entrypoints import channels_http, credit_http, http, silences_http, subscriptions_http
 from shared.events import topics
 from shared.http.app import ServiceParts
 from shared.runtime import ConsumerSpec
@@ -12,6 +12,9 @@ from shared.runtime import ConsumerSpec
 def build() -> ServiceParts:
     return ServiceParts(
         name="alerts",
-        routers=[router],
-        consumers=[ConsumerSpec("m2c-alerts", (topics.AUDIT,), {"ErrorReported": handlers.on_error_reported})],
+        routers=[http.router, silences_http.router, subscriptions_http.router, credit_http.router,
+                 channels_http.router],
+        consumers=[ConsumerSpec("m2c-alerts", (topics.AUDIT, topics.SCORING, topics.ALERTS, topics.INTAKE),
+                                handlers.HANDLERS)],
+        workers=[("alerts-webhook-delivery", delivery.make_worker)],
     )

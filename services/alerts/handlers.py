@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from services.alerts.adapters import repository
+from services.alerts import credit, lifecycle
 from services.alerts.domain import alerts as domain
-from shared.events.audit import ErrorReported
+from shared.events.alerts import ArrearsRiskDetected
+from shared.events.audit import ErrorReported, TicketClosed, TicketEscalated
+from shared.events.intake import RecordPayment
+from shared.events.scoring import RecoveryWarningIssued, ScoresPublished
 from shared.messaging.dispatch import ReceivedEvent
 from shared.uow import UnitOfWork
 
@@ -14,4 +17,55 @@ async def on_error_reported(event: ReceivedEvent, uow: UnitOfWork) -> None:
     signal = domain.from_error_reported(
         str(e.error_id), e.unit, e.period, e.category, e.nature, str(e.amount), e.level,
     )
-    await repository.record_signal(uow.session, signal, event.envelope.id, event.envelope.time)
+    if signal is not None:
+        await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
+
+
+async def on_recovery_warning(event: ReceivedEvent, uow: UnitOfWork) -> None:
+    e: RecoveryWarningIssued = event.payload
+    signal = domain.from_recovery_warning(e.unit, e.period, e.light, e.recovery_rate)
+    await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
+
+
+async def on_ticket_escalated(event: ReceivedEvent, uow: UnitOfWork) -> None:
+    e: TicketEscalated = event.payload
+    signal = domain.from_ticket_escalated(str(e.ticket_id), e.unit, e.state, e.level)
+    await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
+
+
+async def on_ticket_closed(event: ReceivedEvent, uow: UnitOfWork) -> None:
+    e: TicketClosed = event.payload
+    await lifecycle.on_signal(uow, domain.from_ticket_closed(str(e.ticket_id), e.unit),
+                              event.envelope.id, event.envelope.time)
+
+
+async def on_scores_published(event: ReceivedEvent, uow: UnitOfWork) -> None:
+    e: ScoresPublished = event.payload
+    for u in e.units:
+        if u.level != "station":
+            continue
+        signal = domain.from_station_score(u.unit, e.period, u.score, e.ticket_threshold)
+        if signal is not None:
+            await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
+
+
+async def on_arrears_risk(event: ReceivedEvent, uow: UnitOfWork) -> None:
+    e: ArrearsRiskDetected = event.payload
+    signal = domain.from_arrears_risk(e.customer_no, e.unit, e.grade, str(e.arrears), e.measures)
+    await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
+
+
+async def on_record_payment(event: ReceivedEvent, uow: UnitOfWork) -> None:
+    e: RecordPayment = event.payload
+    await credit.record_payment(uow, e)
+
+
+HANDLERS = {
+    "ErrorReported": on_error_reported,
+    "TicketEscalated": on_ticket_escalated,
+    "TicketClosed": on_ticket_closed,
+    "RecoveryWarningIssued": on_recovery_warning,
+    "ScoresPublished": on_scores_published,
+    "ArrearsRiskDetected": on_arrears_risk,
+    "RecordPayment": on_record_payment,
+}

@@ -28,6 +28,12 @@ class _AlertChange(EventPayload):
     count: int
     first_seen: datetime
     last_seen: datetime
+    change: str | None = Field(None, description="raised | updated | resolved | acked")
+    silenced: bool = Field(False, description="A silence matched: recorded, not notified")
+    source_event_id: uuid.UUID | None = Field(None, description="The event behind this change, if any")
+    acked_by: str | None = None
+    subscriptions: list[str] = Field(
+        default_factory=list, description="Ids of the Kafka-channel subscriptions this change is for")
 
 
 class AlertRaised(_AlertChange):

@@ -17,7 +17,7 @@ import pytest
 from shared.embedded_pg import free_port
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import ERROR_BODY, eventually
+from tests.helpers import GRAVE_ERROR_BODY, eventually
 
 pytestmark = pytest.mark.kafka
 M2C = shutil.which("m2c", path=str(Path(sys.executable).parent)) or "m2c"
@@ -65,7 +65,7 @@ async def test_error_to_alert_across_processes(processes: dict[str, str]) -> Non
             await eventually(lambda name=name: ready(processes[name]), timeout_s=60, pause_s=0.5)
         await eventually(lambda: _metrics_up(http, processes), timeout_s=60, pause_s=0.5)
 
-        r = await http.post(f"{processes['audit-link']}/api/v1/errors", json=ERROR_BODY, headers=admin)
+        r = await http.post(f"{processes['audit-link']}/api/v1/errors", json=GRAVE_ERROR_BODY, headers=admin)
         assert r.status_code == 201, r.text
         error_id = r.json()["id"]
 
@@ -74,7 +74,7 @@ async def test_error_to_alert_across_processes(processes: dict[str, str]) -> Non
             return [a for a in items if a["fingerprint"].endswith(error_id)]
 
         [found] = await eventually(alert, timeout_s=60, pause_s=0.5)
-        assert found["unit"] == ERROR_BODY["unit"]
+        assert found["unit"] == GRAVE_ERROR_BODY["unit"]
         relay_metrics = (await http.get(f"{processes['relay']}/metrics")).text
         assert "m2c_events_produced_total" in relay_metrics
 

@@ -1,16 +1,24 @@
-"""How events become alerts (pure rules; no I/O)."""
+"""How events become alerts, and how an alert changes (pure rules; no I/O)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 SEVERITIES = ("info", "warning", "critical")
 STATES = ("firing", "acknowledged", "resolved")
 
 
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity)
+
+
 @dataclass(frozen=True)
 class AlertSignal:
-    """One observation of an alert condition; signals with one fingerprint update one alert."""
+    """One observation of an alert condition; signals with one fingerprint update one alert.
+
+    `resolves` marks an all-clear (a green light, a closed ticket): it resolves the alert, if any.
+    """
 
     type: str
     unit: str
@@ -18,18 +26,161 @@ class AlertSignal:
     severity: str
     summary: str
     labels: dict[str, str] = field(default_factory=dict)
+    resolves: bool = False
 
     @property
     def fingerprint(self) -> str:
         return f"{self.type}:{self.unit}:{self.key}"
 
+    def all_labels(self) -> dict[str, str]:
+        """What silences match on: the signal's labels plus type, unit and severity."""
+        return {**self.labels, "type": self.type, "unit": self.unit, "severity": self.severity}
+
+
+@dataclass(frozen=True)
+class Alert:
+    """The state of one alert (a snapshot; changes return a new one)."""
+
+    id: object
+    fingerprint: str
+    type: str
+    unit: str
+    severity: str
+    state: str
+    summary: str
+    labels: dict[str, str]
+    first_seen: datetime
+    last_seen: datetime
+    count: int
+    source_event_ids: tuple[str, ...] = ()
+    acked_by: str | None = None
+    acked_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What happened to an alert: `raised`, `updated`, `resolved` or `acked`.
+
+    `notify` says whether subscribers hear of it (new, re-fired, severity moved, resolved);
+    a repeat occurrence is recorded and counted but not pushed again.
+    """
+
+    kind: str
+    alert: Alert
+    changes: dict[str, list[object]]
+    notify: bool
+
+
+def apply_signal(current: Alert | None, signal: AlertSignal, *, new_id: object, event_id: str,
+                 at: datetime) -> Change | None:
+    """The change a signal makes to the alert of its fingerprint, or None when it changes nothing."""
+    if signal.resolves:
+        if current is None or current.state == "resolved":
+            return None
+        resolved = replace(current, state="resolved", resolved_at=at, last_seen=max(current.last_seen, at),
+                           source_event_ids=(*current.source_event_ids, event_id))
+        return Change("resolved", resolved, {"state": [current.state, "resolved"]}, notify=True)
+    if current is None:
+        alert = Alert(new_id, signal.fingerprint, signal.type, signal.unit, signal.severity, "firing",
+                      signal.summary, dict(signal.labels), at, at, 1, (event_id,))
+        return Change("raised", alert, {"state": [None, "firing"], "severity": [None, signal.severity]},
+                      notify=True)
+    changes: dict[str, list[object]] = {"count": [current.count, current.count + 1]}
+    state = current.state
+    if current.state == "resolved":
+        state = "firing"  # the condition is back: fire again (and clear the old acknowledgement)
+    if state != current.state:
+        changes["state"] = [current.state, state]
+    if signal.severity != current.severity:
+        changes["severity"] = [current.severity, signal.severity]
+    if signal.summary != current.summary:
+        changes["summary"] = [current.summary, signal.summary]
+    refired = current.state == "resolved"
+    alert = replace(
+        current, severity=signal.severity, state=state, summary=signal.summary, labels=dict(signal.labels),
+        last_seen=max(current.last_seen, at), count=current.count + 1,
+        source_event_ids=(*current.source_event_ids, event_id),
+        acked_by=None if refired else current.acked_by, acked_at=None if refired else current.acked_at,
+        resolved_at=None,
+    )
+    kind = "raised" if refired else "updated"
+    return Change(kind, alert, changes, notify=refired or "severity" in changes)
+
+
+def acknowledge(current: Alert, *, by: str, at: datetime) -> Change | None:
+    """Firing → acknowledged (stops the repeats); acknowledging twice changes nothing."""
+    if current.state != "firing":
+        return None
+    alert = replace(current, state="acknowledged", acked_by=by, acked_at=at)
+    return Change("acked", alert, {"state": ["firing", "acknowledged"]}, notify=False)
+
+
+# --- the sources (DESIGN §4.6) -------------------------------------------------------------------
 
 def from_error_reported(error_id: str, unit: str, period: str, category: str, nature: str,
-                        amount: str, level: str | None) -> AlertSignal:
-    severity = "critical" if level == "accountability" else "warning"
+                        amount: str, level: str | None) -> AlertSignal | None:
+    """Only grave errors alert: level `accountability` is critical.
+
+    An ungraded error (level None: a producer that does not grade) raises a warning, so an error of
+    unknown gravity is never silently dropped; reminder/notice/assessment raise nothing.
+    """
+    if level == "accountability":
+        severity = "critical"
+    elif level is None:
+        severity = "warning"
+    else:
+        return None
     return AlertSignal(
         type="ErrorReported", unit=unit, key=error_id, severity=severity,
         summary=f"{unit} {period} 账单差错（{category}/{nature}）金额 {amount} 元",
         labels={"unit": unit, "period": period, "category": category, "nature": nature,
                 "level": level or "ungraded"},
+    )
+
+
+def from_recovery_warning(unit: str, period: str, light: str, recovery_rate: float | None) -> AlertSignal:
+    """Red → critical, yellow → warning, green → resolves (one alert per unit, across months)."""
+    severity = {"red": "critical", "yellow": "warning"}.get(light, "info")
+    rate = "n/a" if recovery_rate is None else f"{recovery_rate:.2%}"
+    lamp = {"red": "红灯", "yellow": "黄灯"}.get(light, "绿灯")
+    return AlertSignal(
+        type="RecoveryWarningIssued", unit=unit, key="recovery", severity=severity,
+        summary=f"{unit} {period} 电费回收率{lamp}（累计回收率 {rate}）",
+        labels={"unit": unit, "period": period, "light": light}, resolves=light == "green",
+    )
+
+
+def from_ticket_escalated(ticket_id: str, unit: str, state: str, level: int) -> AlertSignal:
+    """Level 1 → warning, level ≥ 2 → critical; one alert per ticket."""
+    return AlertSignal(
+        type="TicketEscalated", unit=unit, key=ticket_id, severity="warning" if level < 2 else "critical",
+        summary=f"{unit} 稽核工作传单 {ticket_id[:8]} 在 {state} 阶段超期（第 {level} 级）",
+        labels={"unit": unit, "ticket_id": ticket_id, "stage": state, "level": str(level)},
+    )
+
+
+def from_ticket_closed(ticket_id: str, unit: str) -> AlertSignal:
+    return AlertSignal(type="TicketEscalated", unit=unit, key=ticket_id, severity="info",
+                       summary=f"{unit} 稽核工作传单 {ticket_id[:8]} 已关闭", labels={"unit": unit},
+                       resolves=True)
+
+
+def from_arrears_risk(customer_no: str, unit: str, grade: str, arrears: str, measures: list[str]) -> AlertSignal:
+    return AlertSignal(
+        type="ArrearsRiskDetected", unit=unit, key=customer_no,
+        severity="critical" if grade == "C" else "warning",
+        summary=f"{unit} 客户 {customer_no} 信用等级 {grade}，欠费 {arrears} 元；建议：{'、'.join(measures)}",
+        labels={"unit": unit, "customer_no": customer_no, "grade": grade},
+    )
+
+
+def from_station_score(unit: str, period: str, score: float | None, threshold: float) -> AlertSignal | None:
+    """A station below the threshold fires; at or above it resolves (a re-score may clear it)."""
+    if score is None:
+        return None
+    return AlertSignal(
+        type="ScoresPublished", unit=unit, key=period, severity="warning",
+        summary=f"{unit} {period} 抄核收评分 {score:.2f} 低于 {threshold:g}",
+        labels={"unit": unit, "period": period}, resolves=score >= threshold,
     )

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.alerts.domain.channels import CHANNEL_TYPES
+from services.alerts.domain.silences import regex_error
+from shared.validation import UnitCode
+
+Severity = Literal["info", "warning", "critical"]
 
 
 class AlertOut(BaseModel):
@@ -21,8 +29,187 @@ class AlertOut(BaseModel):
     last_seen: datetime
     count: int
     source_event_ids: list[str]
+    acked_by: str | None = None
+    acked_at: datetime | None = None
+    resolved_at: datetime | None = None
 
 
 class AlertPage(BaseModel):
     items: list[AlertOut]
     next_cursor: str | None
+
+
+class HistoryOut(BaseModel):
+    change: str
+    at: datetime
+    event_id: uuid.UUID | None
+    actor: str | None
+    severity: str
+    state: str
+    changes: dict[str, list[object]]
+    silenced: bool
+
+
+class AlertDetail(AlertOut):
+    history: list[HistoryOut]
+
+
+class MatcherIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    value: str = Field(max_length=500)
+    is_regex: bool = False
+
+    @model_validator(mode="after")
+    def _regex_compiles(self) -> MatcherIn:
+        if self.is_regex and (problem := regex_error(self.value)):
+            raise ValueError(f"value is not a valid regular expression: {problem}")
+        return self
+
+
+class SilenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    matchers: list[MatcherIn] = Field(min_length=1, max_length=20)
+    starts_at: datetime | None = Field(None, description="Default: now")
+    ends_at: datetime
+    comment: str = Field("", max_length=1000)
+
+
+class SilenceOut(BaseModel):
+    id: uuid.UUID
+    matchers: list[MatcherIn]
+    starts_at: datetime
+    ends_at: datetime
+    comment: str
+    created_by: str
+    created_at: datetime
+
+
+class MatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    types: list[str] = Field(default_factory=list, max_length=50, description="Empty: every type")
+    min_severity: Severity = "info"
+    unit_prefix: UnitCode | None = None
+
+
+class WebhookChannel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["webhook"]
+    url: str = Field(min_length=1, max_length=2000)
+    secret: str = Field(min_length=16, max_length=500, description="HMAC-SHA256 key of X-M2C-Signature")
+
+
+class KafkaChannel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["kafka"]
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    match: MatchIn = Field(default_factory=MatchIn)
+    channel: WebhookChannel | KafkaChannel = Field(discriminator="type")
+    repeat_interval_s: int | None = Field(None, ge=60, le=30 * 86400,
+                                          description="Re-send unacknowledged firing alerts this often")
+
+
+class ChannelOut(BaseModel):
+    type: str
+    url: str | None = None
+
+
+class SubscriptionOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    match: MatchIn
+    channel: ChannelOut
+    repeat_interval_s: int | None
+    created_at: datetime
+
+
+class AttemptOut(BaseModel):
+    delivery_id: uuid.UUID
+    attempt: int
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+
+
+class DeliveryOut(BaseModel):
+    id: uuid.UUID
+    alert_id: uuid.UUID
+    change: str
+    state: str
+    attempts: int
+    created_at: datetime
+    delivered_at: datetime | None
+    last_error: str | None
+
+
+class DeliveriesOut(BaseModel):
+    deliveries: list[DeliveryOut]
+    attempts: list[AttemptOut]
+
+
+class CreditHistoryOut(BaseModel):
+    old_grade: str | None
+    new_grade: str
+    score: float | None
+    reasons: list[str]
+    at: datetime
+
+
+class CustomerOut(BaseModel):
+    customer_no: str
+    unit: str
+    grade: str | None
+    score: float | None
+    arrears: Decimal | None
+    months_overdue: int | None
+    reasons: list[str]
+    barred_until: date | None
+    at_risk: bool
+    large: bool
+    evaluated_at: datetime | None
+
+
+class CustomerDetail(CustomerOut):
+    history: list[CreditHistoryOut]
+
+
+class RisksOut(BaseModel):
+    items: list[CustomerOut]
+
+
+class RecomputeOut(BaseModel):
+    as_of: date
+    changed: int
+    downgraded: int
+    at_risk: int
+
+
+class ImportOut(BaseModel):
+    kind: str
+    rows: int
+
+
+class ChannelsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    area_type: Literal["urban", "rural"]
+    channel_types: list[Literal[CHANNEL_TYPES]] = Field(max_length=20)  # type: ignore[valid-type]
+
+
+class UnitCompliance(BaseModel):
+    unit: str
+    area_type: str
+    channel_types: list[str]
+    offered: int
+    target: int
+    compliant: bool
+
+
+class ComplianceOut(BaseModel):
+    units: list[UnitCompliance]
+    compliant: int
+    total: int

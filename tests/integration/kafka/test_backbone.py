@@ -20,7 +20,7 @@ from shared.messaging.kafka import KafkaPublisher
 from shared.messaging.relay import OutboxRelay
 from shared.observability import Metrics
 from shared.testing.plugin import token
-from tests.helpers import ERROR_BODY, eventually
+from tests.helpers import GRAVE_ERROR_BODY, eventually
 from tests.integration.kafka.conftest import Services, start_services
 from tests.integration.platform.test_outbox_relay import DiesBeforePublishing
 
@@ -34,7 +34,7 @@ async def _alerts_for(services: Services, error_id: str) -> list[dict]:
 
 
 async def _post_error(services: Services, **changes) -> str:
-    r = await services.audit_link.post("/api/v1/errors", json={**ERROR_BODY, **changes}, headers=ADMIN)
+    r = await services.audit_link.post("/api/v1/errors", json={**GRAVE_ERROR_BODY, **changes}, headers=ADMIN)
     assert r.status_code == 201, r.text
     return r.json()["id"]
 

@@ -1,0 +1,136 @@
+"""One alert to many webhook subscriptions on a local receiver: time until every one is delivered.
+
+    python bench/fanout.py [--subscriptions N]     # default 100; target: all delivered in < 2 s
+
+A real PostgreSQL (embedded, or M2C_BENCH_DATABASE_URL), the alerts service's own code path: one
+TicketEscalated signal → alert + N queued deliveries in one transaction (lifecycle.on_signal) → the
+delivery worker POSTs each, signed, to a local HTTP receiver (uvicorn) that verifies signatures.
+Time: from the transaction start to the receiver holding N verified deliveries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from services.alerts import lifecycle  # noqa: E402
+from services.alerts.adapters import repository  # noqa: E402
+from services.alerts.config import AlertsSettings  # noqa: E402
+from services.alerts.delivery import DeliveryWorker  # noqa: E402
+from services.alerts.domain.alerts import from_ticket_escalated  # noqa: E402
+from shared.db import async_url  # noqa: E402
+from shared.embedded_pg import EmbeddedPostgres, free_port  # noqa: E402
+from shared.migration_state import upgrade  # noqa: E402
+from shared.runtime import Runtime  # noqa: E402
+from shared.settings import Settings  # noqa: E402
+from shared.transport import InProcessTransport  # noqa: E402
+
+SECRET = "bench-secret-0123456789"
+
+
+def _dsn(url: str, db: str) -> str:
+    return async_url(url).replace("postgresql+asyncpg://", "postgresql://").rsplit("/", 1)[0] + "/" + db
+
+
+async def run(server_url: str, n: int) -> None:
+    db = f"m2c_bench_fanout_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(_dsn(server_url, "postgres"))
+    await admin.execute(f"CREATE DATABASE {db}")
+    received: set[str] = set()
+    bad = 0
+    done = asyncio.Event()
+
+    async def hook(request: Request) -> Response:
+        nonlocal bad
+        body = await request.body()
+        sig = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(sig, request.headers.get("X-M2C-Signature", "")):
+            bad += 1
+            return Response(status_code=401)
+        received.add(request.headers["X-M2C-Delivery"])
+        if len(received) >= n:
+            done.set()
+        return Response(status_code=204)
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/hook", hook, methods=["POST"])]),
+                                           host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server_task = asyncio.create_task(server.serve())
+    try:
+        await asyncio.to_thread(upgrade, _dsn(server_url, db))
+        settings = Settings(database_url=async_url(_dsn(server_url, db)), jwt_secret="x" * 32, _env_file=None)
+        runtime = await Runtime.open(settings, transport=InProcessTransport())
+        try:
+            async with runtime.uow() as uow:
+                for i in range(n):
+                    await repository.add_subscription(uow.session, {
+                        "id": uuid.uuid4(), "name": f"sub-{i}", "types": [], "min_severity": "info",
+                        "unit_prefix": None, "channel": "webhook", "url": f"http://127.0.0.1:{port}/hook",
+                        "secret": SECRET, "repeat_interval_s": None, "created_by": "bench",
+                        "created_at": datetime.now(UTC)})
+                await uow.commit()
+            for _ in range(500):  # until uvicorn has bound the port
+                if server.started:
+                    break
+                await asyncio.sleep(0.01)
+            worker = DeliveryWorker(runtime, AlertsSettings(poll_s=0.01))
+            stop = asyncio.Event()
+            task = asyncio.create_task(worker.run(stop))
+            await asyncio.sleep(0.2)  # the worker's HTTP client is up
+            started = time.perf_counter()
+            async with runtime.uow() as uow:
+                signal = from_ticket_escalated(str(uuid.uuid4()), "QY-QC-01", "issued", 2)
+                await lifecycle.on_signal(uow, signal, uuid.uuid4(), datetime.now(UTC))
+                await uow.commit()
+            await asyncio.wait_for(done.wait(), 60)
+            elapsed = time.perf_counter() - started
+            stop.set()
+            await task
+        finally:
+            await runtime.close()
+        print(f"{n} webhook subscriptions: all {len(received)} deliveries verified in {elapsed:.3f} s "
+              f"(bad signatures: {bad}; target < 2 s)")
+    finally:
+        server.should_exit = True
+        await server_task
+        await admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        await admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--subscriptions", type=int, default=100)
+    args = parser.parse_args()
+    reused = os.environ.get("M2C_BENCH_DATABASE_URL")
+    if reused:
+        asyncio.run(run(reused, args.subscriptions))
+        return
+    with tempfile.TemporaryDirectory(prefix="m2c-bench-fanout-") as tmp:
+        pg = EmbeddedPostgres(Path(tmp) / "pg", free_port())
+        url = pg.start(tuned_for_tests=False)
+        try:
+            asyncio.run(run(url, args.subscriptions))
+        finally:
+            pg.stop()
+
+
+if __name__ == "__main__":
+    main()

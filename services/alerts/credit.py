@@ -1,0 +1,54 @@
+"""Customer credit use cases: payments in, bulk files in, re-grading (incremental and for all)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from services.alerts.adapters import credit_repository as repo
+from services.alerts.adapters import credit_sql
+from services.alerts.domain import credit as rules
+from shared.events.alerts import ArrearsRiskDetected, CreditGradeChanged
+from shared.events.intake import RecordPayment
+from shared.uow import UnitOfWork
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def local_date(at: datetime) -> date:
+    return at.astimezone(LOCAL).date()
+
+
+async def record_payment(uow: UnitOfWork, e: RecordPayment) -> None:
+    """A payment from m2c.intake.v1: store it, settle its bill, re-grade that one customer."""
+    s = uow.session
+    await repo.ensure_customers(s, [{"customer_no": e.customer_no, "unit": e.unit}])
+    await repo.add_payments(s, [{"payment_id": e.payment_id, "customer_no": e.customer_no, "unit": e.unit,
+                                 "period": e.period, "amount": e.amount, "paid_at": e.paid_at,
+                                 "channel": e.channel}])
+    await repo.refresh_paid(s)
+    await regrade_one(uow, e.customer_no, as_of=local_date(e.paid_at), now=e.paid_at)
+
+
+async def regrade_one(uow: UnitOfWork, customer_no: str, *, as_of: date, now: datetime) -> None:
+    row = await credit_sql.evaluate_one(uow.session, customer_no, as_of=as_of, now=now)
+    if row is None:
+        return
+    score = row["score"] if row["score"] is not None else 0.0
+    if row["downgraded"]:
+        uow.emit(CreditGradeChanged(
+            customer_no=row["customer_no"], unit=row["unit"], old_grade=row["old_grade"],
+            new_grade=row["new_grade"], score=score, reasons=list(row["reasons"]), changed_at=now,
+        ), subject=row["unit"])
+    if row["at_risk"] and not row["old_risk"]:
+        uow.emit(ArrearsRiskDetected(
+            customer_no=row["customer_no"], unit=row["unit"], grade=row["new_grade"], score=score,
+            arrears=Decimal(row["arrears"]), months_overdue=row["months_overdue"],
+            measures=rules.measures(row["large"]), detected_at=now,
+        ), subject=row["unit"])
+
+
+async def regrade_all(uow: UnitOfWork, *, as_of: date, now: datetime, topic: str) -> dict[str, int]:
+    """Set-based recompute of every customer (events straight to the outbox, same transaction)."""
+    return await credit_sql.evaluate_all(uow.session, as_of=as_of, now=now, topic=topic)

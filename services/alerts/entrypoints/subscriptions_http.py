@@ -1,0 +1,101 @@
+"""Subscriptions: POST/GET/DELETE /api/v1/subscriptions and the delivery log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from services.alerts.adapters import delivery_repository, repository
+from services.alerts.config import AlertsSettings
+from services.alerts.domain.subscriptions import url_problem
+from services.alerts.entrypoints.schemas import (
+    AttemptOut,
+    ChannelOut,
+    DeliveriesOut,
+    DeliveryOut,
+    MatchIn,
+    SubscriptionIn,
+    SubscriptionOut,
+)
+from shared.auth import Principal
+from shared.http.deps import get_runtime, get_uow, require_roles
+from shared.http.problems import Problem
+from shared.runtime import Runtime
+from shared.uow import UnitOfWork
+
+router = APIRouter(prefix="/api/v1/subscriptions", tags=["subscriptions"])
+WRITE_ROLES = ("admin", "system")
+READ_ROLES = ("admin", "system", "customer_service", "marketing")
+
+
+def alerts_settings(request: Request) -> AlertsSettings:
+    cached = getattr(request.app.state, "alerts_settings", None)
+    if cached is None:
+        cached = request.app.state.alerts_settings = AlertsSettings()
+    return cached
+
+
+def _out(row: dict[str, Any]) -> SubscriptionOut:
+    return SubscriptionOut(
+        id=row["id"], name=row["name"], repeat_interval_s=row["repeat_interval_s"], created_at=row["created_at"],
+        match=MatchIn(types=row["types"], min_severity=row["min_severity"], unit_prefix=row["unit_prefix"]),
+        channel=ChannelOut(type=row["channel"], url=row["url"]),
+    )
+
+
+@router.post("", status_code=201, response_model=SubscriptionOut)
+async def create_subscription(
+    body: SubscriptionIn, caller: Principal = Depends(require_roles(*WRITE_ROLES)),
+    uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime),
+    config: AlertsSettings = Depends(alerts_settings),
+) -> SubscriptionOut:
+    url = secret = None
+    if body.channel.type == "webhook":
+        url, secret = body.channel.url, body.channel.secret
+        if problem := url_problem(url, config.webhook_allowed_hosts):
+            raise Problem(422, "Request validation failed", f"invalid: body.channel.url ({problem})",
+                          errors=[{"field": "body.channel.url", "message": problem}])
+    values = {
+        "id": uuid.uuid4(), "name": body.name, "types": body.match.types, "min_severity": body.match.min_severity,
+        "unit_prefix": body.match.unit_prefix, "channel": body.channel.type, "url": url, "secret": secret,
+        "repeat_interval_s": body.repeat_interval_s, "created_by": caller.subject, "created_at": runtime.clock.now(),
+    }
+    await repository.add_subscription(uow.session, values)
+    await uow.commit()
+    return _out(values)
+
+
+@router.get("", response_model=list[SubscriptionOut])
+async def list_subscriptions(caller: Principal = Depends(require_roles(*READ_ROLES)),
+                             uow: UnitOfWork = Depends(get_uow)) -> list[SubscriptionOut]:
+    return [_out(r) for r in await repository.active_subscriptions(uow.session)]
+
+
+@router.get("/{sub_id}", response_model=SubscriptionOut)
+async def get_subscription(sub_id: uuid.UUID, caller: Principal = Depends(require_roles(*READ_ROLES)),
+                           uow: UnitOfWork = Depends(get_uow)) -> SubscriptionOut:
+    row = await repository.subscription(uow.session, sub_id)
+    if row is None:
+        raise Problem(404, "Not found", f"no subscription {sub_id}")
+    return _out(row)
+
+
+@router.delete("/{sub_id}", status_code=204)
+async def delete_subscription(sub_id: uuid.UUID, caller: Principal = Depends(require_roles(*WRITE_ROLES)),
+                              uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> Response:
+    if not await repository.delete_subscription(uow.session, sub_id, runtime.clock.now()):
+        raise Problem(404, "Not found", f"no subscription {sub_id}")
+    await uow.commit()
+    return Response(status_code=204)
+
+
+@router.get("/{sub_id}/deliveries", response_model=DeliveriesOut)
+async def deliveries(sub_id: uuid.UUID, limit: int = Query(100, ge=1, le=1000),
+                     caller: Principal = Depends(require_roles(*READ_ROLES)),
+                     uow: UnitOfWork = Depends(get_uow)) -> DeliveriesOut:
+    if await repository.subscription(uow.session, sub_id) is None:
+        raise Problem(404, "Not found", f"no subscription {sub_id}")
+    ds, attempts = await delivery_repository.log(uow.session, sub_id, limit)
+    return DeliveriesOut(deliveries=[DeliveryOut(**d) for d in ds], attempts=[AttemptOut(**a) for a in attempts])

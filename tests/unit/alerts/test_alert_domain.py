@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from services.alerts.domain import alerts as d
+from services.alerts.domain.channels import compliance
+from services.alerts.domain.silences import Matcher, Silence, is_silenced
+from services.alerts.domain.subscriptions import Match, backoff_s, signature, url_problem
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def test_same_fingerprint_updates_and_green_resolves() -> None:
+    red = d.from_recovery_warning("QY-QC-01", "2026-10", "red", 0.98)
+    raised = d.apply_signal(None, red, new_id=1, event_id="e1", at=T0)
+    assert raised.kind == "raised" and raised.alert.severity == "critical" and raised.notify
+    again = d.apply_signal(raised.alert, red, new_id=2, event_id="e2", at=T0 + timedelta(days=30))
+    assert again.kind == "updated" and again.alert.id == 1 and again.alert.count == 2 and not again.notify
+    yellow = d.from_recovery_warning("QY-QC-01", "2026-11", "yellow", 0.996)
+    assert yellow.fingerprint == red.fingerprint
+    moved = d.apply_signal(again.alert, yellow, new_id=3, event_id="e3", at=T0)
+    assert moved.notify and moved.changes["severity"] == ["critical", "warning"]
+    green = d.from_recovery_warning("QY-QC-01", "2026-12", "green", 0.9995)
+    resolved = d.apply_signal(moved.alert, green, new_id=4, event_id="e4", at=T0)
+    assert resolved.kind == "resolved" and resolved.alert.state == "resolved"
+    assert d.apply_signal(resolved.alert, green, new_id=5, event_id="e5", at=T0) is None
+    assert d.apply_signal(None, green, new_id=6, event_id="e6", at=T0) is None
+
+
+def test_ticket_levels_and_ack() -> None:
+    assert d.from_ticket_escalated("t", "QY-QC-01", "issued", 1).severity == "warning"
+    assert d.from_ticket_escalated("t", "QY-QC-01", "issued", 2).severity == "critical"
+    ch = d.apply_signal(None, d.from_ticket_escalated("t", "QY", "issued", 1), new_id=1, event_id="e", at=T0)
+    acked = d.acknowledge(ch.alert, by="li", at=T0)
+    assert acked.alert.state == "acknowledged" and d.acknowledge(acked.alert, by="li", at=T0) is None
+
+
+def test_error_levels() -> None:
+    assert d.from_error_reported("e", "QY", "2026-10", "tariff", "fraud", "1", "accountability").severity == "critical"
+    assert d.from_error_reported("e", "QY", "2026-10", "tariff", "fraud", "1", None).severity == "warning"
+    for level in ("reminder", "notice", "assessment"):
+        assert d.from_error_reported("e", "QY", "2026-10", "tariff", "fraud", "1", level) is None
+
+
+def test_station_score_boundary() -> None:
+    assert not d.from_station_score("QY-QC-01", "2026-10", 79.99, 80).resolves
+    assert d.from_station_score("QY-QC-01", "2026-10", 80.0, 80).resolves
+    assert d.from_station_score("QY-QC-01", "2026-10", None, 80) is None
+
+
+def test_silences_equality_regex_and_window() -> None:
+    s = Silence((Matcher("unit", "QY-QC-0[12]", True), Matcher("type", "TicketEscalated")), T0, T0 + timedelta(hours=1))
+    labels = {"unit": "QY-QC-01", "type": "TicketEscalated"}
+    assert is_silenced([s], labels, T0)
+    assert not is_silenced([s], labels, T0 + timedelta(hours=1))
+    assert not is_silenced([s], {**labels, "unit": "QY-QC-03"}, T0)
+    assert not is_silenced([s], {**labels, "unit": "QY-QC-011"}, T0)  # full match only
+
+
+def test_subscription_match_signature_backoff_urls() -> None:
+    m = Match(("ErrorReported",), "warning", "QY")
+    assert m.accepts("ErrorReported", "critical", "QY-QC-01")
+    assert not m.accepts("ErrorReported", "info", "QY-QC-01")
+    assert not m.accepts("TicketEscalated", "critical", "QY-QC-01")
+    assert not m.accepts("ErrorReported", "critical", "QYX-01")
+    assert signature("k", b"{}") == "sha256=" + "a".join([]) + __import__("hmac").new(
+        b"k", b"{}", "sha256").hexdigest()
+    assert [backoff_s(n, base_s=1, cap_s=10) for n in (1, 2, 3, 4, 5, 9)] == [1, 2, 4, 8, 10, 10]
+    assert url_problem("https://h.example.com/x") is None
+    assert "credentials" in url_problem("https://a:b@h.example.com/x")
+    assert "http" in url_problem("file:///etc/passwd")
+    assert url_problem("https://a.hooks.example.com/x", [".hooks.example.com"]) is None
+    assert "allow-list" in url_problem("https://x.example.com/x", ["hooks.example.com"])
+
+
+def test_channel_compliance_targets() -> None:
+    assert compliance("urban", ["counter", "pos", "mobile", "online", "kiosk"]) == (5, 5, True)
+    assert compliance("urban", ["counter", "pos", "mobile", "online", "online"]) == (4, 5, False)
+    assert compliance("rural", ["counter", "pos", "mobile"]) == (3, 3, True)
+    assert compliance("rural", ["counter", "pos"]) == (2, 3, False)
