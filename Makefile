@@ -34,6 +34,10 @@ test-fast: install
 
 bench: install kafka-jars
 	$(BIN)/python bench/backbone.py
+	$(BIN)/python bench/scoring_ingest.py --scale 0.2
+	$(BIN)/python bench/sla_scan.py
+	$(BIN)/python bench/credit.py
+	$(BIN)/python bench/fanout.py
 
 ## Production mode locally: Kafka + PostgreSQL + each service as its own process.
 up: install kafka-jars

@@ -21,6 +21,15 @@ app.add_typer(events_app, name="events")
 app.add_typer(pg_app, name="pg")
 
 
+def _register_service_commands() -> None:
+    """Service-owned commands at the top level, as DESIGN §5 names them (import, score, report)."""
+    from services.scoring.entrypoints import cli as scoring_cli
+
+    app.command("import", help=scoring_cli.import_records.__doc__)(scoring_cli.import_records)
+    app.command(help=scoring_cli.score.__doc__)(scoring_cli.score)
+    app.command(help=scoring_cli.report.__doc__)(scoring_cli.report)
+
+
 def _settings():
     from shared.settings import Settings
 
@@ -176,4 +185,5 @@ def pg_stop() -> None:
 
 
 def main() -> None:
+    _register_service_commands()
     app()

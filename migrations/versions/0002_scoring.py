@@ -1,4 +1,4 @@
-"""scoring service tables (org units, schemes, facts, scores, recovery).
+"""scoring service tables (org units, schemes, facts, scores, recovery); seeds the default scheme.
 
 Revision ID: 0002
 Revises: 0001
@@ -7,15 +7,123 @@ Create Date: 2026-11-27
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+TS = sa.DateTime(timezone=True)
+MONEY = sa.Numeric(16, 2)
+TABLES = ("scoring_org_units", "scoring_schemes", "scoring_counters", "scoring_fact_batches", "scoring_score_runs",
+          "scoring_scores", "scoring_recovery_tasks", "scoring_recovery_facts", "scoring_recovery_lights")
+
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "scoring_org_units",
+        sa.Column("code", sa.Text, nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("level", sa.Text, nullable=False),
+        sa.Column("parent", sa.Text),
+        sa.Column("area_type", sa.Text),
+        sa.Column("updated_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("code", name="pk_scoring_org_units"),
+    )
+    op.create_index("ix_scoring_org_units_parent", "scoring_org_units", ["parent"])
+    schemes = op.create_table(
+        "scoring_schemes",
+        sa.Column("id", sa.BigInteger, sa.Identity(), nullable=False),
+        sa.Column("code", sa.Text, nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("effective_from", sa.Text, nullable=False),
+        sa.Column("definition", postgresql.JSONB, nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_scoring_schemes"),
+        sa.UniqueConstraint("code", name="uq_scoring_schemes_code"),
+    )
+    op.create_table(
+        "scoring_counters",
+        sa.Column("period", sa.Text, nullable=False),
+        sa.Column("unit", sa.Text, nullable=False),
+        sa.Column("counter", sa.Text, nullable=False),
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("value", sa.BigInteger, nullable=False),
+        sa.Column("updated_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("period", "unit", "counter", "source", name="pk_scoring_counters"),
+    )
+    op.create_table(
+        "scoring_fact_batches",
+        sa.Column("batch_id", sa.Text, nullable=False),
+        sa.Column("period", sa.Text, nullable=False),
+        sa.Column("rows", sa.Integer, nullable=False),
+        sa.Column("received_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("batch_id", name="pk_scoring_fact_batches"),
+    )
+    op.create_table(
+        "scoring_score_runs",
+        sa.Column("period", sa.Text, nullable=False),
+        sa.Column("revision", sa.Integer, nullable=False),
+        sa.Column("scheme", sa.Text, nullable=False),
+        sa.Column("created_by", sa.Text, nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+        sa.Column("idempotency_key", sa.Text),
+        sa.PrimaryKeyConstraint("period", "revision", name="pk_scoring_score_runs"),
+        sa.UniqueConstraint("idempotency_key", name="uq_scoring_score_runs_idempotency_key"),
+    )
+    op.create_table(
+        "scoring_scores",
+        sa.Column("period", sa.Text, nullable=False),
+        sa.Column("revision", sa.Integer, nullable=False),
+        sa.Column("unit", sa.Text, nullable=False),
+        sa.Column("level", sa.Text, nullable=False),
+        sa.Column("parent", sa.Text),
+        sa.Column("score", sa.Float),
+        sa.Column("rank", sa.Integer),
+        sa.Column("detail", postgresql.JSONB, nullable=False),
+        sa.Column("light", sa.Text),
+        sa.PrimaryKeyConstraint("period", "revision", "unit", name="pk_scoring_scores"),
+    )
+    op.create_index("ix_scoring_scores_unit", "scoring_scores", ["unit"])
+    op.create_table(
+        "scoring_recovery_tasks",
+        sa.Column("unit", sa.Text, nullable=False),
+        sa.Column("year", sa.Integer, nullable=False),
+        sa.Column("arrears_carried_over", MONEY, nullable=False),
+        sa.Column("annual_target", MONEY, nullable=False),
+        sa.Column("profile", postgresql.JSONB, nullable=False),
+        sa.PrimaryKeyConstraint("unit", "year", name="pk_scoring_recovery_tasks"),
+    )
+    op.create_table(
+        "scoring_recovery_facts",
+        sa.Column("unit", sa.Text, nullable=False),
+        sa.Column("period", sa.Text, nullable=False),
+        sa.Column("receivable", MONEY, nullable=False),
+        sa.Column("collected", MONEY, nullable=False),
+        sa.Column("arrears_recovered", MONEY, nullable=False),
+        sa.Column("updated_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("unit", "period", name="pk_scoring_recovery_facts"),
+    )
+    op.create_table(
+        "scoring_recovery_lights",
+        sa.Column("unit", sa.Text, nullable=False),
+        sa.Column("period", sa.Text, nullable=False),
+        sa.Column("light", sa.Text, nullable=False),
+        sa.Column("metrics", postgresql.JSONB, nullable=False),
+        sa.Column("issued_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("unit", "period", name="pk_scoring_recovery_lights"),
+    )
+    from services.scoring.domain.default_scheme import DEFAULT_SCHEME
+
+    op.execute(sa.insert(schemes).values(
+        code=DEFAULT_SCHEME["code"], name=DEFAULT_SCHEME["name"], effective_from=DEFAULT_SCHEME["effective_from"],
+        definition=DEFAULT_SCHEME, created_at=sa.func.now(),
+    ))
 
 
 def downgrade() -> None:
-    pass
+    for table in reversed(TABLES):
+        op.drop_table(table)

@@ -1,9 +1,18 @@
-"""Wires scoring. Its API and consumers arrive with the scoring issue; the process already runs."""
+"""Wires scoring: its routes and its consumer group (ErrorReported → bills_erroneous)."""
 
 from __future__ import annotations
 
+from services.scoring import handlers
+from services.scoring.entrypoints.http_facts import router as facts_router
+from services.scoring.entrypoints.http_scores import router as scores_router
+from shared.events import topics
 from shared.http.app import ServiceParts
+from shared.runtime import ConsumerSpec
 
 
 def build() -> ServiceParts:
-    return ServiceParts(name="scoring")
+    return ServiceParts(
+        name="scoring",
+        routers=[facts_router, scores_router],
+        consumers=[ConsumerSpec("m2c-scoring", (topics.AUDIT,), {"ErrorReported": handlers.on_error_reported})],
+    )

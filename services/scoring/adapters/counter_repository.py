@@ -1,0 +1,63 @@
+"""Counters per (period, unit, counter, source); the effective value is the sum over sources."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.adapters.tables import counters, fact_batches
+
+REPORTED = "reported"
+EVENTS = "events"
+
+
+async def claim_batch(session: AsyncSession, batch_id: str, period: str, rows: int, now: datetime) -> bool:
+    """False when the batch was applied before (idempotency by batch_id)."""
+    stmt = insert(fact_batches).values(batch_id=batch_id, period=period, rows=rows, received_at=now)
+    result = await session.execute(stmt.on_conflict_do_nothing().returning(fact_batches.c.batch_id))
+    return result.first() is not None
+
+
+async def put_reported(session: AsyncSession, period: str, rows: Mapping[str, Mapping[str, int]],
+                       now: datetime) -> None:
+    values = [{"period": period, "unit": unit, "counter": c, "source": REPORTED, "value": v, "updated_at": now}
+              for unit, cs in rows.items() for c, v in cs.items()]
+    if not values:
+        return
+    stmt = insert(counters).values(values)
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=["period", "unit", "counter", "source"],
+        set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at}))
+
+
+async def increment(session: AsyncSession, period: str, unit: str, counter: str, by: int, source: str,
+                    now: datetime) -> None:
+    stmt = insert(counters).values(period=period, unit=unit, counter=counter, source=source, value=by,
+                                   updated_at=now)
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=["period", "unit", "counter", "source"],
+        set_={"value": counters.c.value + stmt.excluded.value, "updated_at": stmt.excluded.updated_at}))
+
+
+async def effective(session: AsyncSession, period: str) -> dict[str, dict[str, int]]:
+    """unit → counter → value summed over sources, for the period."""
+    rows = (await session.execute(
+        select(counters.c.unit, counters.c.counter, func.sum(counters.c.value).label("value"))
+        .where(counters.c.period == period).group_by(counters.c.unit, counters.c.counter))).all()
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in rows:
+        out[r.unit][r.counter] = int(r.value)
+    return dict(out)
+
+
+async def by_source(session: AsyncSession, period: str, unit: str) -> dict[str, dict[str, int]]:
+    rows = (await session.execute(select(counters).where(counters.c.period == period, counters.c.unit == unit))).all()
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in rows:
+        out[r.source][r.counter] = int(r.value)
+    return dict(out)

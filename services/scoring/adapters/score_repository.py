@@ -1,0 +1,70 @@
+"""Score runs (one revision per re-score of a period) and the per-unit scores of each. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.adapters.tables import score_runs, scores
+
+
+async def next_revision(session: AsyncSession, period: str) -> int:
+    """The next revision of the period; serialises concurrent re-scores of the same period."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('scoring:score:' || :p))"), {"p": period})
+    current = (await session.execute(
+        select(func.max(score_runs.c.revision)).where(score_runs.c.period == period))).scalar()
+    return (current or 0) + 1
+
+
+async def add_run(session: AsyncSession, period: str, revision: int, scheme: str, created_by: str,
+                  now: datetime, rows: Sequence[dict[str, Any]], idempotency_key: str | None = None) -> None:
+    await session.execute(insert(score_runs).values(period=period, revision=revision, scheme=scheme,
+                                                    created_by=created_by, created_at=now,
+                                                    idempotency_key=idempotency_key))
+    if rows:
+        await session.execute(insert(scores), [{**r, "period": period, "revision": revision} for r in rows])
+
+
+async def run_by_key(session: AsyncSession, key: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(score_runs).where(score_runs.c.idempotency_key == key))).first()
+    return dict(row._mapping) if row else None
+
+
+async def runs(session: AsyncSession, period: str) -> list[dict[str, Any]]:
+    rows = (await session.execute(select(score_runs).where(score_runs.c.period == period)
+                                  .order_by(score_runs.c.revision))).all()
+    return [dict(r._mapping) for r in rows]
+
+
+async def latest_revision(session: AsyncSession, period: str) -> int | None:
+    return (await session.execute(
+        select(func.max(score_runs.c.revision)).where(score_runs.c.period == period))).scalar()
+
+
+async def list_scores(session: AsyncSession, period: str, revision: int, level: str | None) -> list[dict[str, Any]]:
+    query = select(scores).where(scores.c.period == period, scores.c.revision == revision)
+    if level:
+        query = query.where(scores.c.level == level)
+    rows = (await session.execute(query.order_by(scores.c.rank.nulls_last(), scores.c.unit))).all()
+    return [dict(r._mapping) for r in rows]
+
+
+async def get_score(session: AsyncSession, period: str, revision: int, unit: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(scores).where(
+        scores.c.period == period, scores.c.revision == revision, scores.c.unit == unit))).first()
+    return dict(row._mapping) if row else None
+
+
+async def trend(session: AsyncSession, unit: str, first: str, last: str) -> list[dict[str, Any]]:
+    """The unit's score in each period of [first, last], from the latest revision of each."""
+    latest = (select(score_runs.c.period, func.max(score_runs.c.revision).label("revision"))
+              .where(score_runs.c.period.between(first, last)).group_by(score_runs.c.period).subquery())
+    rows = (await session.execute(
+        select(scores.c.period, scores.c.revision, scores.c.score, scores.c.rank, scores.c.light)
+        .join(latest, (latest.c.period == scores.c.period) & (latest.c.revision == scores.c.revision))
+        .where(scores.c.unit == unit).order_by(scores.c.period))).all()
+    return [dict(r._mapping) for r in rows]

@@ -1,0 +1,164 @@
+"""Schemes (考核方案): stages and weighted indicators, validated as a whole (DESIGN §4.2)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.scoring.domain import rules
+from services.scoring.domain.counters import KNOWN
+from services.scoring.domain.errors import InvalidInput
+
+WEIGHT_TOLERANCE = 1e-9
+DEFAULT_RED_BELOW = 60.0
+DEFAULT_TICKET_THRESHOLD = 80.0
+DEFAULT_LIGHTS: dict[str, dict[str, float]] = {
+    "recovery_rate": {"green": 0.999, "yellow": 0.995},
+    "arrears_progress": {"green": 1.0, "yellow": 0.9},
+}
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    kind: str
+    weight: float
+    measure: Mapping[str, Any]
+    rule: Mapping[str, Any]
+    stage: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    code: str
+    name: str
+    weight: float
+    indicators: tuple[Indicator, ...]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    code: str
+    name: str
+    effective_from: str
+    stages: tuple[Stage, ...]
+    lights: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: DEFAULT_LIGHTS)
+    red_below: float = DEFAULT_RED_BELOW
+    ticket_threshold: float = DEFAULT_TICKET_THRESHOLD
+
+
+def _check_measure(measure: Any, path: str, errors: list[dict[str, str]]) -> None:
+    def counter(name: str, where: str) -> None:
+        c = measure.get(name) if isinstance(measure, dict) else None
+        if c not in KNOWN:
+            errors.append({"field": f"{path}.{where}", "message": f"unknown counter {c!r}"})
+
+    if not isinstance(measure, dict):
+        errors.append({"field": path, "message": "required object"})
+        return
+    if measure.get("type") == "ratio":
+        counter("numerator", "numerator")
+        counter("denominator", "denominator")
+    elif measure.get("type") == "count":
+        counter("counter", "counter")
+    else:
+        errors.append({"field": f"{path}.type", "message": "must be ratio or count"})
+    per = measure.get("per")
+    if per is not None:
+        if not isinstance(per, dict) or per.get("counter") not in KNOWN:
+            errors.append({"field": f"{path}.per.counter", "message": "unknown counter"})
+        unit = per.get("unit", 1) if isinstance(per, dict) else None
+        if isinstance(unit, bool) or not isinstance(unit, int | float) or unit <= 0:
+            errors.append({"field": f"{path}.per.unit", "message": "must be a positive number"})
+
+
+def _weights(items: list[Any], path: str, what: str, errors: list[dict[str, str]]) -> None:
+    total = 0.0
+    for i, item in enumerate(items):
+        w = item.get("weight")
+        if isinstance(w, bool) or not isinstance(w, int | float) or w <= 0:
+            errors.append({"field": f"{path}[{i}].weight", "message": "must be a positive number"})
+            return
+        total += w
+    if abs(total - 1.0) > WEIGHT_TOLERANCE:
+        errors.append({"field": f"{path}", "message": f"{what} weights sum to {total:.12g}, not 1"})
+
+
+def _check_lights(lights: Any, errors: list[dict[str, str]]) -> None:
+    if not isinstance(lights, dict):
+        errors.append({"field": "lights", "message": "required object"})
+        return
+    for metric in DEFAULT_LIGHTS:
+        t = lights.get(metric)
+        if not isinstance(t, dict) or not all(isinstance(t.get(k), int | float) for k in ("green", "yellow")):
+            errors.append({"field": f"lights.{metric}", "message": "needs numeric green and yellow"})
+        elif t["yellow"] > t["green"]:
+            errors.append({"field": f"lights.{metric}.yellow", "message": "yellow must not exceed green"})
+
+
+def parse_scheme(doc: Mapping[str, Any]) -> Scheme:
+    """A validated Scheme from its JSON document; InvalidInput lists every problem found."""
+    errors: list[dict[str, str]] = []
+    for name in ("code", "name"):
+        if not isinstance(doc.get(name), str) or not doc.get(name):
+            errors.append({"field": name, "message": "required text"})
+    if not isinstance(doc.get("effective_from"), str) or not _PERIOD.match(doc["effective_from"]):
+        errors.append({"field": "effective_from", "message": "must be a period YYYY-MM"})
+    stages_doc = doc.get("stages")
+    if not isinstance(stages_doc, list) or not stages_doc:
+        errors.append({"field": "stages", "message": "at least one stage"})
+        raise InvalidInput("Invalid scheme", errors)
+    _weights(stages_doc, "stages", "stage", errors)
+    seen: set[str] = set()
+    stages = []
+    for si, s in enumerate(stages_doc):
+        inds_doc = s.get("indicators")
+        if not isinstance(inds_doc, list) or not inds_doc:
+            errors.append({"field": f"stages[{si}].indicators", "message": "at least one indicator"})
+            continue
+        _weights(inds_doc, f"stages[{si}].indicators", f"stage {s.get('code')!r} indicator", errors)
+        indicators = []
+        for ii, ind in enumerate(inds_doc):
+            path = f"stages[{si}].indicators[{ii}]"
+            code = ind.get("code")
+            if code in seen:
+                errors.append({"field": f"{path}.code", "message": f"duplicate indicator {code!r}"})
+            seen.add(code)
+            if ind.get("kind", "assessment") not in ("assessment", "process"):
+                errors.append({"field": f"{path}.kind", "message": "must be assessment or process"})
+            _check_measure(ind.get("measure"), f"{path}.measure", errors)
+            rule = ind.get("rule")
+            if not isinstance(rule, dict):
+                errors.append({"field": f"{path}.rule", "message": "required object"})
+            else:
+                errors += [{"field": f"{path}.rule.{f}", "message": m} for f, m in rules.check(rule)]
+            indicators.append(Indicator(str(code), str(ind.get("name", code)), ind.get("kind", "assessment"),
+                                        float(ind.get("weight") or 0), ind.get("measure") or {}, rule or {},
+                                        str(s.get("code"))))
+        stages.append(Stage(str(s.get("code")), str(s.get("name", s.get("code"))), float(s.get("weight") or 0),
+                            tuple(indicators)))
+    lights = doc.get("lights", DEFAULT_LIGHTS)
+    _check_lights(lights, errors)
+    for name in ("red_below", "ticket_threshold"):
+        v = doc.get(name)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 100):
+            errors.append({"field": name, "message": "must be a number within 0–100"})
+    if errors:
+        raise InvalidInput("Invalid scheme", errors)
+    return Scheme(doc["code"], doc["name"], doc["effective_from"], tuple(stages), lights,
+                  _or(doc.get("red_below"), DEFAULT_RED_BELOW),
+                  _or(doc.get("ticket_threshold"), DEFAULT_TICKET_THRESHOLD))
+
+
+def _or(value: Any, default: float) -> float:
+    return default if value is None else float(value)
+
+
+def in_force(schemes: list[Scheme], period: str) -> Scheme | None:
+    """The scheme scoring `period`: the latest effective_from not after it (ties: the last stored)."""
+    candidates = [s for s in schemes if s.effective_from <= period]
+    return max(candidates, key=lambda s: s.effective_from) if candidates else None

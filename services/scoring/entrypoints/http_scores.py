@@ -1,0 +1,126 @@
+"""scoring's results API: scoring a period, scores and their explanation, trend, lights, report."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from services.scoring import handlers
+from services.scoring.adapters import score_repository
+from services.scoring.entrypoints.errors import PERIOD_PATTERN, PeriodPath, PeriodQuery, as_problems
+from services.scoring.entrypoints.report import build_report
+from shared.auth import Principal
+from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
+from shared.http.problems import Problem
+from shared.runtime import Runtime
+from shared.uow import UnitOfWork
+
+router = APIRouter(prefix="/api/v1", tags=["scores"])
+SCORERS = require_roles("admin", "system")
+READERS = require_roles()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def item(row: dict[str, Any]) -> dict[str, Any]:
+    d = row["detail"]
+    return {"unit": row["unit"], "name": d.get("name", row["unit"]), "level": row["level"], "parent": row["parent"],
+            "score": row["score"], "rank": row["rank"], "light": row["light"],
+            "stages": [{"code": s["code"], "name": s.get("name"), "score": s["score"],
+                        **({"renormalised": s["renormalised"]} if "renormalised" in s else {})}
+                       for s in d["stages"]],
+            "no_data": d.get("no_data", [])}
+
+
+async def _revision(uow: UnitOfWork, period: str, revision: int | None) -> int:
+    latest = await score_repository.latest_revision(uow.session, period)
+    if latest is None:
+        raise Problem(404, "Not found", f"period {period} has not been scored")
+    if revision is not None and not 1 <= revision <= latest:
+        raise Problem(404, "Not found", f"period {period} has revisions 1–{latest}")
+    return revision or latest
+
+
+@router.post("/periods/{period}/score", status_code=201)
+async def score_period(period: PeriodPath, response: Response,
+                       idempotency_key: str | None = Header(None, max_length=200),
+                       caller: Principal = Depends(SCORERS), uow: UnitOfWork = Depends(get_uow),
+                       runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
+    """Score the period as a new revision; a repeated Idempotency-Key returns the first run (200)."""
+    with as_problems():
+        run = await handlers.score_period(period, caller.subject, uow, runtime.clock.now(), idempotency_key)
+    if not run.created:
+        response.status_code = 200
+    return {"period": run.period, "revision": run.revision, "scheme": run.scheme,
+            "stations": sum(r["level"] == "station" for r in run.rows),
+            "counties": sum(r["level"] == "county" for r in run.rows), "warnings_issued": run.warnings}
+
+
+@router.get("/periods/{period}/revisions")
+async def revisions(period: PeriodPath, caller: Principal = Depends(READERS),
+                    uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
+    return {"period": period, "items": await score_repository.runs(uow.session, period)}
+
+
+@router.get("/scores")
+async def list_scores(period: PeriodQuery, level: str | None = Query(None, pattern="^(station|county)$"),
+                      revision: int | None = Query(None, ge=1), caller: Principal = Depends(READERS),
+                      uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
+    rev = await _revision(uow, period, revision)
+    runs = {r["revision"]: r for r in await score_repository.runs(uow.session, period)}
+    rows = await score_repository.list_scores(uow.session, period, rev, level)
+    return {"period": period, "revision": rev, "scheme": runs[rev]["scheme"],
+            "items": [item(r) for r in rows if caller.may_see(r["unit"])]}
+
+
+@router.get("/scores/{unit}/trend")
+async def trend(unit: str, from_: Annotated[str, Query(alias="from", pattern=PERIOD_PATTERN)],
+                to: Annotated[str, Query(pattern=PERIOD_PATTERN)],
+                caller: Principal = Depends(READERS), uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
+    ensure_visible(caller, unit)
+    if from_ > to:
+        raise Problem(422, "Invalid range", errors=[{"field": "from", "message": "must not be after to"}])
+    return {"unit": unit, "items": await score_repository.trend(uow.session, unit, from_, to)}
+
+
+@router.get("/scores/{period}/{unit}")
+async def explain(period: PeriodPath, unit: str, revision: int | None = Query(None, ge=1),
+                  caller: Principal = Depends(READERS), uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
+    ensure_visible(caller, unit)
+    rev = await _revision(uow, period, revision)
+    row = await score_repository.get_score(uow.session, period, rev, unit)
+    if row is None:
+        raise Problem(404, "Not found", f"no score of {unit} in {period}")
+    d = row["detail"]
+    out = {**item(row), "period": period, "revision": rev, "recovery": d.get("recovery")}
+    if row["level"] == "station":
+        by_code = {i["code"]: i for i in d["indicators"]}
+        out |= {"indicators": d["indicators"], "weakest": [by_code[c] for c in d["weakest"]],
+                "red_indicators": d["red_indicators"],
+                "note": "indicators without data are left out; their stage re-normalises its weights"
+                if d["no_data"] else None}
+    else:
+        out |= {"stations": d["stations"], "method": d["method"]}
+    return out
+
+
+@router.get("/recovery/lights")
+async def recovery_lights(period: PeriodQuery, caller: Principal = Depends(READERS),
+                          uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
+    with as_problems():
+        scheme = await handlers.scheme_in_force(uow, period)
+        lights = await handlers.lights(uow, period, scheme)
+    return {"period": period, "thresholds": scheme.lights,
+            "items": [{"unit": u, **{k: v for k, v in light.__dict__.items() if k != "unit"}}
+                      for u, light in lights.items() if caller.may_see(u)]}
+
+
+@router.get("/reports/{period}.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX: {}}, "description": "The monthly bulletin (通报)"}})
+async def report(period: PeriodPath, caller: Principal = Depends(READERS),
+                 uow: UnitOfWork = Depends(get_uow)) -> Response:
+    rev = await _revision(uow, period, None)
+    rows = [r for r in await score_repository.list_scores(uow.session, period, rev, None) if caller.may_see(r["unit"])]
+    content = build_report(period, rev, rows)
+    return Response(content, media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="m2c-{period}.xlsx"'})
