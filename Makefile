@@ -35,7 +35,7 @@ test-fast: install
 bench: install kafka-jars
 	$(BIN)/python bench/backbone.py
 	$(BIN)/python bench/scoring_ingest.py --scale 0.2
-	$(BIN)/python bench/sla_scan.py
+	$(BIN)/python bench/sla_scan.py --scale 1
 	$(BIN)/python bench/credit.py
 	$(BIN)/python bench/fanout.py
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,3 +35,56 @@ async def get_error(session: AsyncSession, error_id: uuid.UUID) -> BillingError 
 async def get_by_idempotency_key(session: AsyncSession, key: str) -> BillingError | None:
     row = (await session.execute(select(errors).where(errors.c.idempotency_key == key))).first()
     return _to_error(row) if row else None
+
+
+async def lock_unit_category(session: AsyncSession, unit: str, category: str) -> None:
+    """Serialise gradings of one unit and category (the repetition count must see every earlier one)."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 3))"),
+                          {"k": f"audit-errors:{unit}:{category}"})
+
+
+async def count_in_window(session: AsyncSession, unit: str, category: str, first_period: str,
+                          last_period: str) -> int:
+    stmt = select(func.count()).select_from(errors).where(
+        errors.c.unit == unit, errors.c.category == category,
+        errors.c.period >= first_period, errors.c.period <= last_period,
+    )
+    return (await session.execute(stmt)).scalar_one()
+
+
+async def save_error(session: AsyncSession, error: BillingError, expected_version: int) -> bool:
+    """Write the lifecycle fields; False when someone else changed the error first."""
+    values = {k: v for k, v in asdict(error).items()
+              if k in ("state", "root_cause", "prevention_measure", "accountability_decision", "closed_by",
+                       "closed_at", "version")}
+    result = await session.execute(
+        update(errors).where(errors.c.id == error.id, errors.c.version == expected_version).values(**values)
+    )
+    return result.rowcount == 1
+
+
+async def list_errors(session: AsyncSession, *, scope: tuple[str, ...] | None, unit: str | None,
+                      period: str | None, category: str | None, level: str | None, state: str | None,
+                      after: int | None, limit: int) -> list[tuple[int, BillingError]]:
+    stmt = select(errors).order_by(errors.c.seq).limit(limit)
+    stmt = subtree(stmt, errors.c.unit, unit, scope)
+    for column, value in ((errors.c.period, period), (errors.c.category, category), (errors.c.level, level),
+                          (errors.c.state, state)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if after is not None:
+        stmt = stmt.where(errors.c.seq > after)
+    return [(row.seq, _to_error(row)) for row in (await session.execute(stmt))]
+
+
+def subtree(stmt, column, unit: str | None, scope: tuple[str, ...] | None):
+    """Rows of `unit` and below it, within the caller's scope (unit codes nest by '-')."""
+
+    def under(prefix: str):
+        return or_(column == prefix, column.startswith(prefix + "-", autoescape=True))
+
+    if unit is not None:
+        stmt = stmt.where(under(unit))
+    if scope is not None:
+        stmt = stmt.where(or_(*[under(p) for p in scope]) if scope else column.is_(None))
+    return stmt

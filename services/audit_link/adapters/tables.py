@@ -1,10 +1,29 @@
-"""audit_link's tables (prefix audit_)."""
+"""audit_link's tables (prefix audit_). Migration 0003 creates the same (0001 made audit_errors)."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Numeric, Table, Text, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.db import metadata
+
+TS = DateTime(timezone=True)
 
 errors = Table(
     "audit_errors",
@@ -20,7 +39,137 @@ errors = Table(
     Column("customer_no", Text),
     Column("reporter", Text, nullable=False),
     Column("state", Text, nullable=False),
-    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("reported_at", TS, nullable=False),
     Column("idempotency_key", Text, unique=True),
+    Column("evidence", Text),
+    Column("points", Integer),
+    Column("level", Text),
+    Column("occurrence", Integer),
+    Column("root_cause", Text),
+    Column("prevention_measure", Text),
+    Column("accountability_decision", Text),
+    Column("closed_by", Text),
+    Column("closed_at", TS),
+    Column("version", Integer, nullable=False, server_default=text("1")),
     Index("ix_audit_errors_unit_period", "unit", "period"),
+    Index("ix_audit_errors_unit_category_period", "unit", "category", "period"),
+)
+
+policies = Table(
+    "audit_policies",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("body", JSONB, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+calendar_years = Table(
+    "audit_calendar_years",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("source", Text, nullable=False),
+    Column("loaded_by", Text, nullable=False),
+    Column("loaded_at", TS, nullable=False),
+)
+
+calendar_days = Table(
+    "audit_calendar_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("kind", Text, nullable=False),  # holiday (off) | workday (make-up working day)
+    Column("name", Text),
+    Index("ix_audit_calendar_days_year", "year"),
+)
+
+tickets = Table(
+    "audit_tickets",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("seq", BigInteger, Identity(), nullable=False, unique=True),
+    Column("unit", Text, nullable=False),
+    Column("period", Text),
+    Column("reason", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("raised_by", Text, nullable=False),
+    Column("raised_at", TS, nullable=False),
+    Column("due_at", TS),
+    Column("version", Integer, nullable=False),
+    Column("deadline_seq", Integer, nullable=False),
+    Column("escalation_level", Integer, nullable=False),
+    Column("next_escalation_at", TS),
+    Column("findings", Text),
+    Column("root_cause", Text),
+    Column("rectification", Text),
+    Column("accountability_decision", Text),
+    Column("updated_at", TS),
+    Column("idempotency_key", Text),
+    # Few indexes on purpose: the scanner rewrites next_escalation_at (no HOT update), and every
+    # index is written again for each escalated ticket; partial ones only where their rows qualify.
+    Index("uq_audit_tickets_idempotency_key", "idempotency_key", unique=True,
+          postgresql_where=text("idempotency_key IS NOT NULL")),
+    # The scanner's one query: what falls due next (open tickets with a deadline only).
+    Index("ix_audit_tickets_next_escalation_at", "next_escalation_at",
+          postgresql_where=text("next_escalation_at IS NOT NULL")),
+    # Never two open tickets for one unit, reason and period.
+    Index("uq_audit_tickets_open_unit_reason_period", "unit", "reason", "period", unique=True,
+          postgresql_where=text("state <> 'closed'")),
+)
+
+ticket_history = Table(
+    "audit_ticket_history",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("ticket_id", Uuid, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("from_state", Text),
+    Column("to_state", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("at", TS, nullable=False),
+    Column("due_at", TS),
+    Column("details", JSONB, nullable=False),
+    UniqueConstraint("ticket_id", "version", name="uq_audit_ticket_history_ticket_id"),
+)
+
+escalations = Table(
+    "audit_escalations",
+    metadata,
+    Column("ticket_id", Uuid, nullable=False),
+    Column("deadline_seq", Integer, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("due_at", TS, nullable=False),
+    Column("escalated_at", TS, nullable=False),
+    PrimaryKeyConstraint("ticket_id", "deadline_seq", "level", name="pk_audit_escalations"),
+)
+
+unit_scores = Table(
+    "audit_unit_scores",
+    metadata,
+    Column("unit", Text, nullable=False),
+    Column("period", Text, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("score", Float),
+    Column("red_indicators", JSONB, nullable=False),
+    Column("received_at", TS, nullable=False),
+    PrimaryKeyConstraint("unit", "period", name="pk_audit_unit_scores"),
+)
+
+anomalies = Table(
+    "audit_anomalies",
+    metadata,
+    Column("anomaly_id", Text, primary_key=True),
+    Column("unit", Text),
+    Column("period", Text),
+    Column("kind", Text),
+    Column("customer_no", Text),
+    Column("detected_on", Date),
+    Column("due_on", Date),
+    Column("rectified_on", Date),
+    Column("updated_at", TS, nullable=False),
+    Index("ix_audit_anomalies_due_on", "due_on", postgresql_where=text("rectified_on IS NULL")),
 )

@@ -1,17 +1,34 @@
-"""Billing errors as the domain sees them (pure: no I/O)."""
+"""Billing errors as the domain sees them (pure: no I/O): report, grade, and the lifecycle
+reported → root_caused → rectified → closed. An error closes only with a root cause, a prevention
+measure and the accountability decision (查不清原因不放过, 责任人未处理不放过)."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import get_args
 
+from services.audit_link.domain.accountability import Grade
 from shared.events.audit import ErrorCategory, ErrorNature
 
 CATEGORIES: tuple[str, ...] = get_args(ErrorCategory)
 NATURES: tuple[str, ...] = get_args(ErrorNature)
+STATES: tuple[str, ...] = ("reported", "root_caused", "rectified", "closed")
+ACTIONS: tuple[str, ...] = ("root_cause", "rectify", "close")
+
+
+class InvalidErrorTransition(Exception):
+    """The action does not apply to the error's state (409)."""
+
+
+class MissingFields(Exception):
+    """Required facts are missing (422); `fields` names them."""
+
+    def __init__(self, fields: list[str], message: str):
+        super().__init__(message)
+        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -27,13 +44,62 @@ class BillingError:
     reporter: str
     reported_at: datetime
     state: str = "reported"
+    evidence: str | None = None
+    points: int | None = None
+    level: str | None = None
+    occurrence: int | None = None
+    root_cause: str | None = None
+    prevention_measure: str | None = None
+    accountability_decision: str | None = None
+    closed_by: str | None = None
+    closed_at: datetime | None = None
+    version: int = 1
 
 
 def report(*, unit: str, period: str, category: str, nature: str, amount: Decimal, description: str,
-           customer_no: str | None, reporter: str, now: datetime) -> BillingError:
+           customer_no: str | None, reporter: str, now: datetime, evidence: str | None = None,
+           grade: Grade | None = None) -> BillingError:
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category}")
     if nature not in NATURES:
         raise ValueError(f"unknown nature {nature}")
-    return BillingError(uuid.uuid4(), unit, period, category, nature, amount, description.strip(),
-                        customer_no, reporter, now)
+    return BillingError(
+        uuid.uuid4(), unit, period, category, nature, amount, description.strip(), customer_no, reporter, now,
+        evidence=evidence, points=grade.points if grade else None, level=grade.level if grade else None,
+        occurrence=grade.occurrence if grade else None,
+    )
+
+
+def _text(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def apply(error: BillingError, action: str, *, actor: str, now: datetime, root_cause: str | None = None,
+          prevention_measure: str | None = None, accountability_decision: str | None = None) -> BillingError:
+    """The error after `action`; facts given with any action are recorded (later ones overwrite)."""
+    if error.state == "closed":
+        raise InvalidErrorTransition("the error is closed")
+    merged = replace(
+        error,
+        root_cause=_text(root_cause) or error.root_cause,
+        prevention_measure=_text(prevention_measure) or error.prevention_measure,
+        accountability_decision=_text(accountability_decision) or error.accountability_decision,
+        version=error.version + 1,
+    )
+    if action == "root_cause":
+        _require(merged, ["root_cause"])
+        return replace(merged, state="root_caused") if error.state == "reported" else merged
+    if action == "rectify":
+        _require(merged, ["root_cause", "prevention_measure"])
+        return replace(merged, state="rectified")
+    if action == "close":
+        _require(merged, ["root_cause", "prevention_measure", "accountability_decision"])
+        return replace(merged, state="closed", closed_by=actor, closed_at=now)
+    raise InvalidErrorTransition(f"unknown action {action}")
+
+
+def _require(error: BillingError, names: list[str]) -> None:
+    missing = [n for n in names if not getattr(error, n)]
+    if missing:
+        raise MissingFields(missing, f"{', '.join(missing)} must be recorded first")

@@ -1,0 +1,82 @@
+"""`m2c audit …` commands: the working-day calendar and a one-off SLA scan.
+
+Registered by services/cli.py as a sub-app (e.g. `app.add_typer(audit_cli.app, name="audit")`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="audit_link: working-day calendar and SLA scanner.", no_args_is_help=True)
+
+
+def _settings():
+    from shared.settings import Settings
+
+    return Settings()
+
+
+@app.command("calendar-load")
+def calendar_load(
+    year: Annotated[int, typer.Argument(help="The year the schedule is for")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                         help='JSON: {"holidays": ["YYYY-MM-DD" | {"date", "name"}], '
+                                              '"workdays": [...], "source": "…"}')],
+) -> None:
+    """Load (or replace) one year's official holiday schedule, as PUT /api/v1/calendar/years/{year} does."""
+    from services.audit_link.adapters import calendar_repo
+    from shared.runtime import Runtime
+
+    body = json.loads(file.read_text(encoding="utf-8"))
+
+    def days(kind: str) -> list[tuple[date, str | None]]:
+        out = []
+        for item in body.get(kind, []):
+            item = {"date": item} if isinstance(item, str) else item
+            day = date.fromisoformat(item["date"])
+            if day.year != year:
+                raise typer.BadParameter(f"{kind}: {day} is not in {year}")
+            if kind == "workdays" and day.weekday() < 5:
+                raise typer.BadParameter(f"workdays: {day} is a weekday; make-up working days fall on weekends")
+            out.append((day, item.get("name")))
+        return out
+
+    holidays, workdays = days("holidays"), days("workdays")
+
+    async def main() -> None:
+        runtime = await Runtime.open(_settings())
+        try:
+            async with runtime.uow() as uow:
+                await calendar_repo.replace_year(uow.session, year, holidays, workdays,
+                                                 source=body.get("source", str(file)), by="cli",
+                                                 at=datetime.now(UTC))
+                await uow.commit()
+        finally:
+            await runtime.close()
+
+    asyncio.run(main())
+    typer.echo(f"{year}: {len(holidays)} holidays, {len(workdays)} make-up working days loaded")
+
+
+@app.command("sla-scan")
+def sla_scan() -> None:
+    """Run one SLA-scanner pass now (the service runs it continuously; this is for ops and cron)."""
+    from services.audit_link.entrypoints.workers import scan_once
+    from shared.runtime import Runtime
+
+    async def main() -> None:
+        runtime = await Runtime.open(_settings())
+        try:
+            result = await scan_once(runtime)
+        finally:
+            await runtime.close()
+        typer.echo(json.dumps({"escalated": result.escalated, "breaches": result.breaches,
+                               "postponed": result.postponed}))
+
+    asyncio.run(main())

@@ -1,0 +1,18 @@
+"""audit_link's consumer group: scores (auto-raise) and intake commands (errors, anomalies)."""
+
+from __future__ import annotations
+
+from services.audit_link.handlers import autoraise, errors
+from shared.events import topics
+from shared.runtime import ConsumerSpec
+
+GROUP = "m2c-audit-link"
+
+
+def consumer_specs() -> list[ConsumerSpec]:
+    return [ConsumerSpec(GROUP, (topics.SCORING, topics.INTAKE), {
+        "ScoresPublished": autoraise.on_scores_published,
+        "ReportError": errors.on_report_error,
+        "ReportAnomaly": autoraise.on_report_anomaly,
+        "RectifyAnomaly": autoraise.on_rectify_anomaly,
+    })]

@@ -1,0 +1,82 @@
+"""HTTP bodies of audit tickets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.audit import TicketAction, TicketReason, TicketState
+from shared.validation import Period, UnitCode
+
+
+class TicketIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit: UnitCode
+    period: Period | None = None
+    reason: TicketReason = "manual"
+    detail: str = Field(min_length=1, max_length=4000)
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: TicketAction
+    version: int | None = Field(None, ge=1, description="Expected current version; 409 when the ticket moved on")
+    note: str | None = Field(None, max_length=4000)
+    findings: str | None = Field(None, max_length=8000, description="Required by report")
+    root_cause: str | None = Field(None, max_length=4000)
+    rectification: str | None = Field(None, max_length=4000, description="Rectification and its evidence")
+    accountability_decision: str | None = Field(None, max_length=4000)
+
+
+class HistoryOut(BaseModel):
+    version: int
+    action: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    at: datetime
+    due_at: datetime | None
+    details: dict[str, Any]
+
+
+class EscalationOut(BaseModel):
+    deadline_seq: int
+    level: int
+    state: str
+    due_at: datetime
+    escalated_at: datetime
+
+
+class TicketOut(BaseModel):
+    id: uuid.UUID
+    unit: str
+    period: str | None
+    reason: str
+    detail: str
+    state: TicketState
+    raised_by: str
+    raised_at: datetime
+    due_at: datetime | None = Field(description="Deadline of the current stage: end of a working day, Asia/Shanghai")
+    overdue: bool
+    escalation_level: int = Field(description="Highest escalation level reached for the current deadline")
+    version: int
+    findings: str | None
+    root_cause: str | None
+    rectification: str | None
+    accountability_decision: str | None
+    updated_at: datetime | None
+
+
+class TicketDetail(TicketOut):
+    history: list[HistoryOut]
+    escalations: list[EscalationOut]
+
+
+class TicketPage(BaseModel):
+    items: list[TicketOut]
+    next_cursor: str | None

@@ -1,0 +1,113 @@
+"""audit_link's HTTP API for audit tickets (稽核工作传单)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from services.audit_link.adapters import tickets_repo
+from services.audit_link.domain import tickets as domain
+from services.audit_link.entrypoints.problems import as_problems
+from services.audit_link.entrypoints.ticket_schemas import (
+    EscalationOut,
+    HistoryOut,
+    TicketDetail,
+    TicketIn,
+    TicketOut,
+    TicketPage,
+    TransitionIn,
+)
+from services.audit_link.handlers import tickets as handlers
+from shared.auth import Principal
+from shared.calendar import in_shanghai
+from shared.events.audit import TicketReason, TicketState
+from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
+from shared.http.problems import Problem
+from shared.runtime import Runtime
+from shared.uow import UnitOfWork
+from shared.validation import Period, UnitCode
+
+router = APIRouter(prefix="/api/v1", tags=["tickets"])
+_ISSUERS = require_roles("admin", *domain.ISSUE_ROLES)
+_ACTORS = require_roles("admin", "customer_service", "marketing", "audit_center")
+_READERS = require_roles()
+
+
+def _out(t: domain.Ticket, now: datetime) -> dict:
+    fields = {k: v for k, v in asdict(t).items() if k in TicketOut.model_fields}
+    return {**fields, "due_at": in_shanghai(t.due_at),
+            "overdue": t.is_open and t.due_at is not None and now > t.due_at}
+
+
+@router.post("/tickets", status_code=201, response_model=TicketOut)
+async def raise_ticket(
+    body: TicketIn, response: Response, idempotency_key: str | None = Header(None, max_length=200),
+    caller: Principal = Depends(_ISSUERS), uow: UnitOfWork = Depends(get_uow),
+    runtime: Runtime = Depends(get_runtime),
+) -> TicketOut:
+    ensure_visible(caller, body.unit)
+    now = runtime.clock.now()
+    with as_problems():
+        ticket, created = await handlers.raise_ticket(handlers.RaiseTicket(
+            unit=body.unit, period=body.period, reason=body.reason, detail=body.detail, raised_by=caller.subject,
+            idempotency_key=idempotency_key), uow, now)
+    if not created:
+        response.status_code = 200
+    response.headers["Location"] = f"/api/v1/tickets/{ticket.id}"
+    return TicketOut(**_out(ticket, now))
+
+
+@router.get("/tickets", response_model=TicketPage)
+async def list_tickets(
+    state: TicketState | None = None,
+    unit: UnitCode | None = Query(None, description="This unit and every unit below it"),
+    reason: TicketReason | None = None, period: Period | None = None,
+    overdue: bool = Query(False, description="Only open tickets whose current deadline has passed"),
+    cursor: int | None = Query(None, ge=1), limit: int = Query(50, ge=1, le=500),
+    caller: Principal = Depends(_READERS), uow: UnitOfWork = Depends(get_uow),
+    runtime: Runtime = Depends(get_runtime),
+) -> TicketPage:
+    now = runtime.clock.now()
+    rows = await tickets_repo.list_tickets(
+        uow.session, scope=caller.unit_prefixes(), unit=unit, state=state, reason=reason, period=period,
+        overdue_at=now if overdue else None, after=cursor, limit=limit + 1,
+    )
+    page = rows[:limit]
+    return TicketPage(items=[TicketOut(**_out(t, now)) for _, t in page],
+                      next_cursor=str(page[-1][0]) if len(rows) > limit else None)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketDetail)
+async def get_ticket(
+    ticket_id: uuid.UUID, caller: Principal = Depends(_READERS), uow: UnitOfWork = Depends(get_uow),
+    runtime: Runtime = Depends(get_runtime),
+) -> TicketDetail:
+    ticket = await tickets_repo.get_ticket(uow.session, ticket_id)
+    if ticket is None or not caller.may_see(ticket.unit):
+        raise Problem(404, "Not found", f"no ticket {ticket_id}")
+    history = await tickets_repo.history(uow.session, ticket_id)
+    escalations = await tickets_repo.escalations_of(uow.session, ticket_id)
+    return TicketDetail(**_out(ticket, runtime.clock.now()),
+                        history=[HistoryOut(**h) for h in history],
+                        escalations=[EscalationOut(**e) for e in escalations])
+
+
+@router.post("/tickets/{ticket_id}/transitions", response_model=TicketOut)
+async def transition(
+    ticket_id: uuid.UUID, body: TransitionIn,
+    caller: Principal = Depends(_ACTORS), uow: UnitOfWork = Depends(get_uow),
+    runtime: Runtime = Depends(get_runtime),
+) -> TicketOut:
+    """coordinate (marketing) · receive, start_investigation, report (audit_center) · close, reopen
+    (customer_service); admin may do all. 409 when the ticket moved on meanwhile."""
+    now = runtime.clock.now()
+    facts = domain.Facts(note=body.note, findings=body.findings, root_cause=body.root_cause,
+                         rectification=body.rectification, accountability_decision=body.accountability_decision)
+    with as_problems():
+        ticket = await handlers.transition(handlers.Transition(
+            ticket_id=ticket_id, action=body.action, actor=caller.subject, roles=caller.roles, facts=facts,
+            expected_version=body.version), uow, now, caller.may_see)
+    return TicketOut(**_out(ticket, now))

@@ -1,0 +1,115 @@
+"""Billing errors: report (graded for accountability) and move through their lifecycle."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from services.audit_link.adapters import policy_repo, repository
+from services.audit_link.domain import accountability
+from services.audit_link.domain import errors as domain
+from shared.events.audit import ErrorReported
+from shared.events.intake import ReportError as ReportErrorEvent
+from shared.messaging.dispatch import ReceivedEvent
+from shared.uow import UnitOfWork
+
+
+class NotFound(Exception):
+    pass
+
+
+class Conflict(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ReportError:
+    unit: str
+    period: str
+    category: str
+    nature: str
+    amount: Decimal
+    description: str
+    customer_no: str | None
+    reporter: str
+    evidence: str | None = None
+    idempotency_key: str | None = None
+
+
+async def record_error(cmd: ReportError, uow: UnitOfWork, now: datetime) -> tuple[domain.BillingError, bool]:
+    """Grade, store and emit ErrorReported (not committed). A repeated idempotency key returns the
+    error stored the first time, with no second event."""
+    if cmd.idempotency_key is not None:
+        existing = await repository.get_by_idempotency_key(uow.session, cmd.idempotency_key)
+        if existing is not None:
+            return existing, False
+    policy = await policy_repo.load(uow.session)
+    await repository.lock_unit_category(uow.session, cmd.unit, cmd.category)
+    earlier = await repository.count_in_window(
+        uow.session, cmd.unit, cmd.category, accountability.window_start(policy, cmd.period), cmd.period)
+    grade = accountability.grade(policy, amount=cmd.amount, nature=cmd.nature, earlier_in_window=earlier)
+    error = domain.report(
+        unit=cmd.unit, period=cmd.period, category=cmd.category, nature=cmd.nature, amount=cmd.amount,
+        description=cmd.description, customer_no=cmd.customer_no, reporter=cmd.reporter, now=now,
+        evidence=cmd.evidence, grade=grade,
+    )
+    if not await repository.add_error(uow.session, error, cmd.idempotency_key):
+        existing = await repository.get_by_idempotency_key(uow.session, cmd.idempotency_key or "")
+        assert existing is not None
+        return existing, False
+    uow.emit(
+        ErrorReported(
+            error_id=error.id, unit=error.unit, period=error.period, category=error.category,
+            nature=error.nature, amount=error.amount, description=error.description,
+            reporter=error.reporter, reported_at=error.reported_at, level=error.level, points=error.points,
+            customer_no=error.customer_no,
+        ),
+        subject=error.unit,
+    )
+    return error, True
+
+
+async def report_error(cmd: ReportError, uow: UnitOfWork, now: datetime) -> tuple[domain.BillingError, bool]:
+    error, created = await record_error(cmd, uow, now)
+    await uow.commit()
+    return error, created
+
+
+async def on_report_error(event: ReceivedEvent, uow: UnitOfWork) -> None:
+    """ReportError from m2c.intake.v1: the same as POST /errors (the inbox makes it once-only)."""
+    e: ReportErrorEvent = event.payload
+    await record_error(ReportError(
+        unit=e.unit, period=e.period, category=e.category, nature=e.nature, amount=e.amount,
+        description=e.description, customer_no=e.customer_no, reporter=e.reporter, evidence=e.evidence,
+    ), uow, event.envelope.time)
+
+
+@dataclass(frozen=True)
+class ErrorAction:
+    error_id: uuid.UUID
+    action: str
+    actor: str
+    root_cause: str | None = None
+    prevention_measure: str | None = None
+    accountability_decision: str | None = None
+    expected_version: int | None = None
+
+
+async def act_on_error(cmd: ErrorAction, uow: UnitOfWork, now: datetime, may_see) -> domain.BillingError:
+    error = await repository.get_error(uow.session, cmd.error_id)
+    if error is None or not may_see(error.unit):
+        raise NotFound(f"no error {cmd.error_id}")
+    if cmd.expected_version is not None and cmd.expected_version != error.version:
+        raise Conflict(f"the error is at version {error.version}, not {cmd.expected_version}")
+    try:
+        changed = domain.apply(error, cmd.action, actor=cmd.actor, now=now, root_cause=cmd.root_cause,
+                               prevention_measure=cmd.prevention_measure,
+                               accountability_decision=cmd.accountability_decision)
+    except domain.InvalidErrorTransition as exc:
+        raise Conflict(str(exc)) from exc
+    if not await repository.save_error(uow.session, changed, error.version):
+        raise Conflict("the error was changed by someone else; read it again")
+    await uow.commit()
+    return changed

@@ -1,0 +1,130 @@
+"""Audit tickets: raise (by hand or automatically) and move them, each step recorded and announced."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from services.audit_link.adapters import calendar_repo, tickets_repo
+from services.audit_link.domain import tickets as domain
+from services.audit_link.handlers.errors import Conflict, NotFound
+from shared.calendar import CalendarData, CalendarMissing, in_shanghai, local_date
+from shared.events.audit import TicketClosed, TicketRaised, TicketTransitioned
+from shared.uow import UnitOfWork
+
+
+class DuplicateOpenTicket(Exception):
+    def __init__(self, existing: domain.Ticket):
+        super().__init__(f"ticket {existing.id} is already open for {existing.unit} "
+                         f"({existing.reason}, {existing.period})")
+        self.existing = existing
+
+
+async def calendar_around(uow: UnitOfWork, now: datetime) -> CalendarData:
+    """The stored calendar of the year of `now` and the next (deadlines are a few days ahead)."""
+    year = local_date(now).year
+    return await calendar_repo.load(uow.session, year, year + 1)
+
+
+@dataclass(frozen=True)
+class RaiseTicket:
+    unit: str
+    period: str | None
+    reason: str
+    detail: str
+    raised_by: str
+    idempotency_key: str | None = None
+
+
+async def record_ticket(cmd: RaiseTicket, uow: UnitOfWork, now: datetime, *,
+                        require_calendar: bool) -> tuple[domain.Ticket, bool]:
+    """Store and announce a new ticket (not committed). Raises DuplicateOpenTicket when one is open
+    for the unit, reason and period already; CalendarMissing when `require_calendar` and the
+    deadline's year has no calendar (otherwise the ticket waits without a deadline)."""
+    if cmd.idempotency_key is not None:
+        existing = await tickets_repo.get_by_idempotency_key(uow.session, cmd.idempotency_key)
+        if existing is not None:
+            return existing, False
+    cal = await calendar_around(uow, now)
+    try:
+        ticket = domain.issue(unit=cmd.unit, period=cmd.period, reason=cmd.reason, detail=cmd.detail,
+                              raised_by=cmd.raised_by, now=now, cal=cal)
+    except CalendarMissing:
+        if require_calendar:
+            raise
+        ticket = domain.issue(unit=cmd.unit, period=cmd.period, reason=cmd.reason, detail=cmd.detail,
+                              raised_by=cmd.raised_by, now=now, cal=None)
+    if not await tickets_repo.add_ticket(uow.session, ticket, idempotency_key=cmd.idempotency_key):
+        if cmd.idempotency_key is not None:
+            again = await tickets_repo.get_by_idempotency_key(uow.session, cmd.idempotency_key)
+            if again is not None:
+                return again, False
+        existing = await tickets_repo.find_open(uow.session, cmd.unit, cmd.reason, cmd.period)
+        if existing is None:  # closed in between: nothing to point at, but still not created
+            raise Conflict("the ticket could not be stored; try again")
+        raise DuplicateOpenTicket(existing)
+    await tickets_repo.add_history(
+        uow.session, ticket_id=ticket.id, version=ticket.version, action="issue", from_state=None,
+        to_state=ticket.state, actor=ticket.raised_by, at=now, due_at=ticket.due_at,
+        details={"reason": ticket.reason, "detail": ticket.detail, "period": ticket.period},
+    )
+    uow.emit(TicketRaised(
+        ticket_id=ticket.id, unit=ticket.unit, period=ticket.period, reason=ticket.reason,  # type: ignore[arg-type]
+        detail=ticket.detail, state="issued", raised_by=ticket.raised_by, raised_at=now,
+        due_at=in_shanghai(ticket.due_at),
+    ), subject=ticket.unit)
+    return ticket, True
+
+
+async def raise_ticket(cmd: RaiseTicket, uow: UnitOfWork, now: datetime) -> tuple[domain.Ticket, bool]:
+    ticket, created = await record_ticket(cmd, uow, now, require_calendar=True)
+    await uow.commit()
+    return ticket, created
+
+
+@dataclass(frozen=True)
+class Transition:
+    ticket_id: uuid.UUID
+    action: str
+    actor: str
+    roles: frozenset[str]
+    facts: domain.Facts
+    expected_version: int | None = None
+
+
+async def transition(cmd: Transition, uow: UnitOfWork, now: datetime, may_see) -> domain.Ticket:
+    """Apply one action. Raises NotFound, TicketForbidden, InvalidTransition / Conflict (409),
+    MissingFacts (422) or CalendarMissing (422)."""
+    ticket = await tickets_repo.get_ticket(uow.session, cmd.ticket_id)
+    if ticket is None or not may_see(ticket.unit):
+        raise NotFound(f"no ticket {cmd.ticket_id}")
+    if cmd.expected_version is not None and cmd.expected_version != ticket.version:
+        raise Conflict(f"the ticket is at version {ticket.version}, not {cmd.expected_version}")
+    changed = domain.transition(ticket, cmd.action, roles=cmd.roles, facts=cmd.facts, now=now,
+                                cal=await calendar_around(uow, now))
+    try:
+        if not await tickets_repo.save_transition(uow.session, changed, ticket.version):
+            raise Conflict("the ticket was moved by someone else meanwhile; read it again")
+        await tickets_repo.add_history(
+            uow.session, ticket_id=ticket.id, version=changed.version, action=cmd.action,
+            from_state=ticket.state, to_state=changed.state, actor=cmd.actor, at=now, due_at=changed.due_at,
+            details={k: v for k, v in asdict(cmd.facts).items() if v},
+        )
+    except IntegrityError as exc:  # a reopen that would make a second open ticket, or a racing writer
+        raise Conflict("another open ticket or a concurrent change prevents this transition") from exc
+    uow.emit(TicketTransitioned(
+        ticket_id=ticket.id, unit=ticket.unit, action=cmd.action, from_state=ticket.state,  # type: ignore[arg-type]
+        to_state=changed.state, actor=cmd.actor, at=now, due_at=in_shanghai(changed.due_at),  # type: ignore[arg-type]
+        version=changed.version,
+    ), subject=ticket.unit)
+    if changed.state == "closed":
+        uow.emit(TicketClosed(
+            ticket_id=ticket.id, unit=ticket.unit, root_cause=changed.root_cause or "",
+            rectification=changed.rectification or "", accountability_decision=changed.accountability_decision or "",
+            closed_by=cmd.actor, closed_at=now,
+        ), subject=ticket.unit)
+    await uow.commit()
+    return changed

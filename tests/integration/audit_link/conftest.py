@@ -1,0 +1,47 @@
+"""audit_link integration fixtures: the embedded app on a clock the test moves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from services.embedded import build_app
+from shared.clock import ManualClock
+from shared.settings import Settings
+
+# Tuesday 30 Sep 2025, 10:00 in Shanghai: 1–8 Oct are holidays, Sat 11 Oct a make-up working day.
+START = datetime.fromisoformat("2025-09-30T10:00:00+08:00")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+async def app_client(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
+    """The embedded app (all services, in-process events, relay, SLA scanner) on `clock`."""
+    app = build_app(settings, clock=clock)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c") as client,
+    ):
+        client.app = app  # type: ignore[attr-defined]
+        yield client
+
+
+async def outbox_events(client: httpx.AsyncClient, event_type: str) -> list[dict]:
+    """The `data` of every event of this type the app wrote to its outbox, in order."""
+    async with client.app.state.runtime.session_factory() as s:  # type: ignore[attr-defined]
+        rows = await s.execute(text("SELECT payload FROM m2c_outbox WHERE event_type = :t ORDER BY id"),
+                               {"t": event_type})
+        return [r[0]["data"] for r in rows]
+
+
+async def scalar(client: httpx.AsyncClient, sql: str, **params):
+    async with client.app.state.runtime.session_factory() as s:  # type: ignore[attr-defined]
+        return (await s.execute(text(sql), params)).scalar_one()
