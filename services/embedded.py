@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from fastapi import FastAPI
 
+from services.dashboard import bootstrap as dashboard
 from services.registry import all_services
 from shared.clock import Clock
 from shared.embedded_pg import EmbeddedPostgres, free_port
@@ -15,7 +16,9 @@ from shared.settings import Settings
 
 
 def build_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    return create_app(settings, all_services(), run_relay=True, clock=clock, title="m2c (embedded)")
+    # The dashboard calls /api/v1 on its own origin, which only the all-in-one app has.
+    return create_app(settings, [*all_services(), dashboard.build()], run_relay=True, clock=clock,
+                      title="m2c (embedded)")
 
 
 @contextmanager

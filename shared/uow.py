@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Self
 
-from sqlalchemy import insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events.catalog import by_model
 from shared.events.envelope import Envelope, EventPayload, new_envelope
-from shared.messaging.tables import outbox
 from shared.observability import current_correlation_id
+
+
+_INSERT_OUTBOX = text(
+    "INSERT INTO m2c_outbox (event_id, event_type, topic, key, payload, headers)"
+    " SELECT e.id, e.type, e.topic, e.key, e.payload::jsonb, CAST(:headers AS jsonb)"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:topics AS text[]),"
+    "             CAST(:keys AS text[]), CAST(:payloads AS text[])) WITH ORDINALITY"
+    " AS e(id, type, topic, key, payload, position) ORDER BY e.position"
+)
 
 
 class UnitOfWork:
@@ -46,14 +55,17 @@ class UnitOfWork:
     async def commit(self) -> None:
         if self._pending:
             correlation_id = current_correlation_id()
-            headers = {"correlation_id": correlation_id} if correlation_id else {}
-            await self.session.execute(
-                insert(outbox),
-                [
-                    {"event_id": env.id, "event_type": env.type, "topic": topic, "key": key,
-                     "payload": env.model_dump(mode="json"), "headers": headers}
-                    for env, topic, key in self._pending
-                ],
-            )
+            headers = json.dumps({"correlation_id": correlation_id} if correlation_id else {})
+            pending = self._pending
+            # One statement over arrays: a batch of thousands of events costs one round trip,
+            # and each envelope is serialised once, by pydantic, straight to JSON text.
+            await self.session.execute(_INSERT_OUTBOX, {
+                "ids": [env.id for env, _, _ in pending],
+                "types": [env.type for env, _, _ in pending],
+                "topics": [topic for _, topic, _ in pending],
+                "keys": [key for _, _, key in pending],
+                "payloads": [env.model_dump_json() for env, _, _ in pending],
+                "headers": headers,
+            })
             self._pending = []
         await self.session.commit()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 
 from sqlalchemy import text
@@ -23,7 +22,7 @@ from shared.observability import Metrics
 log = logging.getLogger(__name__)
 
 _CLAIM = text(
-    "SELECT id, event_type, topic, key, payload, headers FROM m2c_outbox"
+    "SELECT id, event_type, topic, key, payload::text AS payload, headers FROM m2c_outbox"
     " WHERE published_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
 )
 _MARK = text("UPDATE m2c_outbox SET published_at = now() WHERE id = ANY(:ids)")
@@ -55,7 +54,7 @@ class OutboxRelay:
             await self._publisher.publish([
                 OutboundMessage(
                     topic=row.topic, key=row.key,
-                    value=json.dumps(row.payload, ensure_ascii=False, separators=(",", ":")).encode(),
+                    value=row.payload.encode(),  # the stored JSON text, never re-encoded
                     headers=row.headers or {},
                 )
                 for row in rows

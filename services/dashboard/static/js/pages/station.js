@@ -1,0 +1,81 @@
+// A station for a month: stages, indicators with points lost, the weakest indicators, a 12-month trend.
+import { api, qs } from '../api.js';
+import { lineChart } from '../chart.js';
+import { empty, esc, lightDot, pct, score } from '../fmt.js';
+import { t } from '../i18n.js';
+import { periodSelect, scoredPeriods, shift } from '../periods.js';
+
+function value(v) {
+  if (v == null) return `<span class="muted">${esc(t('st.noData'))}</span>`;
+  return Math.abs(v) < 1 && v !== 0 ? Number(v).toPrecision(4) : Number(v).toFixed(2);
+}
+
+function stagesTable(stages) {
+  return `<table id="stages"><thead><tr><th>${esc(t('name'))}</th><th class="num">${esc(t('score'))}</th></tr></thead>
+    <tbody>${stages.map((s) => `<tr data-code="${esc(s.code)}"><td>${esc(s.name || s.code)}</td>
+      <td class="num">${score(s.score)}</td></tr>`).join('')}</tbody></table>`;
+}
+
+function indicatorsTable(indicators, red) {
+  return `<div class="scroll"><table id="indicators"><thead><tr><th>${esc(t('name'))}</th>
+    <th class="num">${esc(t('st.value'))}</th><th class="num">${esc(t('score'))}</th>
+    <th class="num">${esc(t('st.lost'))}</th></tr></thead>
+    <tbody>${indicators.map((i) => `<tr data-code="${esc(i.code)}"${red.includes(i.code) ? ' class="red-ind"' : ''}>
+      <td>${esc(i.name || i.code)}</td><td class="num">${value(i.value)}</td><td class="num">${score(i.score)}</td>
+      <td class="num lost">${score(i.points_lost)}</td></tr>`).join('')}</tbody></table></div>`;
+}
+
+export async function render(main, params, ctx) {
+  const periods = await scoredPeriods();
+  if (!periods.length) {
+    main.innerHTML = `<h1>${esc(t('st.title'))}</h1>${empty(t('noPeriods'))}`;
+    return;
+  }
+  const period = periods.includes(params.period) ? params.period : periods[0];
+  if (params.unit && !ctx.user.maySee(params.unit)) {
+    main.innerHTML = `<h1>${esc(t('st.title'))}</h1><p class="error" id="forbidden">${esc(t('st.forbidden'))}：${esc(params.unit)}</p>`;
+    return;
+  }
+  const stations = (await api(`/api/v1/scores${qs({ period, level: 'station' })}`)).items;
+  const unit = params.unit || stations[0]?.unit;
+  const options = stations.map((s) => `<option value="${esc(s.unit)}"${s.unit === unit ? ' selected' : ''}>
+    ${esc(s.name)} (${esc(s.unit)})</option>`).join('');
+  const head = `<div class="bar"><h1>${esc(t('st.title'))}</h1>
+    <label>${esc(t('station'))} <select id="unit">${options}</select></label>
+    <label>${esc(t('period'))} ${periodSelect(periods, period)}</label></div>`;
+  const listed = stations.find((s) => s.unit === unit);
+  if (!listed || listed.score == null) {
+    main.innerHTML = `${head}${empty(t('st.none'))}`;
+  } else {
+    const [detail, trend] = await Promise.all([
+      api(`/api/v1/scores/${period}/${encodeURIComponent(unit)}`),
+      api(`/api/v1/scores/${encodeURIComponent(unit)}/trend${qs({ from: shift(period, -11), to: period })}`),
+    ]);
+    main.innerHTML = `${head}
+      <div class="kpis">
+        <div class="kpi"><div class="l">${esc(t('score'))}</div><div class="v" id="st-score">${score(detail.score)}</div></div>
+        <div class="kpi"><div class="l">${esc(t('rank'))}</div><div class="v" id="st-rank">${detail.rank ?? '—'}</div></div>
+        <div class="kpi"><div class="l">${esc(t('light'))}</div><div class="v">${lightDot(detail.light)}</div></div>
+        <div class="kpi"><div class="l">${esc(t('st.recovery'))}</div>
+          <div class="v">${pct(detail.recovery?.recovery_rate)}</div></div>
+      </div>
+      <div class="grid2">
+        <section class="card"><h2>${esc(t('st.stages'))}</h2>${stagesTable(detail.stages)}</section>
+        <section class="card"><h2>${esc(t('st.weakest'))}</h2>${detail.weakest.length ? `<ol id="weakest">${detail.weakest
+          .map((w) => `<li data-code="${esc(w.code)}">${esc(w.name || w.code)} — ${esc(t('st.lost'))}
+            <b>${score(w.points_lost)}</b></li>`).join('')}</ol>` : empty()}
+          ${detail.note ? `<p class="muted">${esc(detail.note)}</p>` : ''}</section>
+      </div>
+      <section class="card"><h2>${esc(t('st.trend'))}</h2><div id="trend"></div></section>
+      <section class="card"><h2>${esc(t('st.indicators'))}</h2>${indicatorsTable(detail.indicators, detail.red_indicators)}</section>`;
+    const months = Array.from({ length: 12 }, (_, i) => shift(period, i - 11));
+    const byPeriod = new Map(trend.items.map((p) => [p.period, p.score]));
+    if (trend.items.length) {
+      await lineChart(main.querySelector('#trend'), months, months.map((m) => byPeriod.get(m) ?? null), t('score'));
+    } else {
+      main.querySelector('#trend').outerHTML = empty(t('st.noTrend'));
+    }
+  }
+  main.querySelector('#unit').addEventListener('change', (ev) => ctx.go('station', { unit: ev.target.value, period }));
+  main.querySelector('#period').addEventListener('change', (ev) => ctx.go('station', { unit, period: ev.target.value }));
+}

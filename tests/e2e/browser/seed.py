@@ -1,0 +1,96 @@
+"""A small bureau seeded through the public APIs: org tree, two scored months, recovery facts, tickets,
+payment channels. Periods are relative to today (Shanghai) so the dashboard finds them as recent months."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from shared.auth import create_token
+from shared.testing.plugin import JWT_SECRET
+from tests.helpers import eventually
+
+
+def raw_token(*roles: str, units: tuple[str, ...] = (), subject: str = "tester") -> str:
+    return create_token(JWT_SECRET, roles, units=units, subject=subject)
+
+
+def headers(raw: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {raw}"}
+
+
+ADMIN = headers(raw_token("admin", subject="admin-1"))
+ORG = [
+    {"code": "QY", "name": "清远供电局", "level": "city"},
+    {"code": "QY-QC", "name": "清城区供电局", "level": "county", "parent": "QY"},
+    {"code": "QY-YD", "name": "英德市供电局", "level": "county", "parent": "QY"},
+    {"code": "QY-QC-01", "name": "石角供电所", "level": "station", "parent": "QY-QC", "area_type": "rural"},
+    {"code": "QY-QC-02", "name": "龙塘供电所", "level": "station", "parent": "QY-QC", "area_type": "urban"},
+    {"code": "QY-YD-01", "name": "英城供电所", "level": "station", "parent": "QY-YD", "area_type": "urban"},
+]
+GOOD = {
+    "readings_planned": 10000, "readings_done": 9990, "uploads_overdue": 2, "one_stop_due": 1000,
+    "one_stop_done": 950, "bills_issued": 20000, "bills_erroneous": 4, "anomalies_overdue": 3,
+    "receivable_rollbacks": 1, "recon_due": 100, "recon_done": 98, "writeoffs_next_day": 0,
+}
+PERFECT = {**GOOD, "readings_done": 10000, "uploads_overdue": 0, "one_stop_done": 1000, "bills_erroneous": 0,
+           "anomalies_overdue": 0, "receivable_rollbacks": 0, "recon_done": 100}
+
+
+def months() -> tuple[str, str]:
+    """(previous month, the month before it) in Asia/Shanghai."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai"))
+    n = today.year * 12 + today.month - 1 - 1
+    m = n - 1
+    return f"{n // 12}-{n % 12 + 1:02d}", f"{m // 12}-{m % 12 + 1:02d}"
+
+
+async def _ok(response: httpx.Response) -> dict:
+    assert response.status_code < 300, f"{response.request.method} {response.request.url}: {response.text}"
+    return response.json()
+
+
+async def bureau(api: httpx.AsyncClient) -> str:
+    """Seed everything; returns the month the overview shows."""
+    period, before = months()
+    await _ok(await api.post("/api/v1/org-units", json={"units": ORG}, headers=ADMIN))
+    for p, rows in {
+        before: [{"unit": "QY-QC-01", "counters": PERFECT}, {"unit": "QY-QC-02", "counters": GOOD},
+                 {"unit": "QY-YD-01", "counters": GOOD}],
+        period: [{"unit": "QY-QC-01", "counters": GOOD},
+                 {"unit": "QY-QC-02", "counters": {**GOOD, "bills_erroneous": 1}},
+                 {"unit": "QY-YD-01", "counters": PERFECT}],
+    }.items():
+        await _ok(await api.put(f"/api/v1/facts/{p}/counters", json={"batch_id": f"b-{p}", "rows": rows},
+                                headers=ADMIN))
+    year = int(period[:4])
+    await _ok(await api.put(f"/api/v1/recovery/tasks/{year}", json={"rows": [
+        {"unit": "QY-QC-01", "arrears_carried_over": "2000000", "annual_target": "1200000"}]}, headers=ADMIN))
+    await _ok(await api.put(f"/api/v1/recovery/{period}/facts", json={"rows": [
+        {"unit": "QY-QC-01", "receivable": "1250000", "collected": "1248750", "arrears_recovered": "10000"},
+        {"unit": "QY-QC-02", "receivable": "800000", "collected": "800000"},
+        {"unit": "QY-YD-01", "receivable": "500000", "collected": "497650"}]}, headers=ADMIN))
+    for p in (before, period):
+        await _ok(await api.post(f"/api/v1/periods/{p}/score", headers=ADMIN))
+    await _ok(await api.post("/api/v1/tickets", json={
+        "unit": "QY-YD-01", "period": period, "reason": "manual", "detail": "抄表数据异常，请核查"},
+        headers=headers(raw_token("customer_service", subject="cs-1"))))
+    await _ok(await api.put("/api/v1/channels/QY-QC-01", json={
+        "area_type": "rural", "channel_types": ["counter", "bank_debit", "online"]}, headers=ADMIN))
+    await _ok(await api.put("/api/v1/channels/QY-YD-01", json={
+        "area_type": "urban", "channel_types": ["counter", "online"]}, headers=ADMIN))
+
+    seen: list[tuple] = []
+
+    async def settled() -> bool:
+        """The events of the seeding have been consumed: alerts and tickets stop changing."""
+        alerts = (await _ok(await api.get("/api/v1/alerts", headers=ADMIN)))["items"]
+        tickets = (await _ok(await api.get("/api/v1/tickets", headers=ADMIN)))["items"]
+        seen.append((sorted((a["id"], a["state"], a["count"]) for a in alerts), len(tickets)))
+        enough = len(alerts) >= 2 and any(t["reason"] == "low_score" for t in tickets)
+        return enough and len(seen) >= 4 and seen[-1] == seen[-2] == seen[-3] == seen[-4]
+
+    await eventually(settled, pause_s=0.25)
+    return period
