@@ -24,12 +24,13 @@ app.add_typer(pg_app, name="pg")
 def _register_service_commands() -> None:
     """Service-owned commands at the top level, as DESIGN §5 names them (import, score, report)."""
     from services.audit_link.entrypoints import cli as audit_cli
+    from services.bulletin import cli as bulletin_cli
     from services.scoring.entrypoints import cli as scoring_cli
 
     app.add_typer(audit_cli.app, name="audit", help="audit_link: working-day calendar, SLA scan.")
     app.command("import", help=scoring_cli.import_records.__doc__)(scoring_cli.import_records)
     app.command(help=scoring_cli.score.__doc__)(scoring_cli.score)
-    app.command(help=scoring_cli.report.__doc__)(scoring_cli.report)
+    app.command(help=bulletin_cli.report.__doc__)(bulletin_cli.report)
 
 
 def _settings():

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from services.alerts import bootstrap as alerts
 from services.audit_link import bootstrap as audit_link
+from services.bulletin import bootstrap as bulletin
 from services.scoring import bootstrap as scoring
 from shared.http.app import ServiceParts
 
@@ -13,6 +14,7 @@ SERVICES: dict[str, Callable[[], ServiceParts]] = {
     "scoring": scoring.build,
     "audit-link": audit_link.build,
     "alerts": alerts.build,
+    "bulletin": bulletin.build,
 }
 
 

@@ -13,7 +13,6 @@ from shared.events.catalog import by_model
 from shared.events.envelope import Envelope, EventPayload, new_envelope
 from shared.observability import current_correlation_id
 
-
 _INSERT_OUTBOX = text(
     "INSERT INTO m2c_outbox (event_id, event_type, topic, key, payload, headers)"
     " SELECT e.id, e.type, e.topic, e.key, e.payload::jsonb, CAST(:headers AS jsonb)"

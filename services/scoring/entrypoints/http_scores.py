@@ -115,7 +115,7 @@ async def recovery_lights(period: PeriodQuery, caller: Principal = Depends(READE
                       for u, light in lights.items() if caller.may_see(u)]}
 
 
-@router.get("/reports/{period}.xlsx", response_class=Response,
+@router.get("/scoring/reports/{period}.xlsx", response_class=Response,
             responses={200: {"content": {XLSX: {}}, "description": "The monthly bulletin (通报)"}})
 async def report(period: PeriodPath, caller: Principal = Depends(READERS),
                  uow: UnitOfWork = Depends(get_uow)) -> Response:

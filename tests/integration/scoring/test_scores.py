@@ -143,7 +143,7 @@ async def test_recovery_lights_warnings_and_report(org: httpx.AsyncClient) -> No
     published = [e for e in await _outbox(org) if e["event_type"] == "ScoresPublished"][0]["payload"]["data"]
     assert {u["unit"]: u["light"] for u in published["units"]}["QY-QC-01"] == "red"
 
-    r = await org.get("/api/v1/reports/2026-10.xlsx", headers=ADMIN)
+    r = await org.get("/api/v1/scoring/reports/2026-10.xlsx", headers=ADMIN)
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(r.content))
     assert wb.sheetnames == ["概况", "县区局排名", "供电所排名", "回收率红黄绿灯", "主要失分"]
@@ -153,7 +153,7 @@ async def test_recovery_lights_warnings_and_report(org: httpx.AsyncClient) -> No
     light_rows = list(wb["回收率红黄绿灯"].iter_rows(min_row=2))
     assert [(c[0].value, c[2].value, c[2].fill.fgColor.rgb[-6:]) for c in light_rows] == [
         ("QY-QC-01", "红灯", "FFC7CE"), ("QY-YD-01", "黄灯", "FFEB9C")]
-    assert (await org.get("/api/v1/reports/2026-01.xlsx", headers=ADMIN)).status_code == 404
+    assert (await org.get("/api/v1/scoring/reports/2026-01.xlsx", headers=ADMIN)).status_code == 404
 
 
 async def test_each_period_is_scored_with_the_scheme_in_force(org: httpx.AsyncClient) -> None:

@@ -1,0 +1,105 @@
+"""`m2c report PERIOD --format html|pdf|xlsx`: the monthly bulletin (通报) written to a file.
+
+services/cli.py registers it at the top level: `app.command(help=bulletin_cli.report.__doc__)(bulletin_cli.report)`.
+By default the whole system is built in this process (embedded app on the configured or embedded
+database) and read over ASGI; `--base-url` reads a running server's APIs instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+_PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+_FORMATS = ("html", "pdf", "xlsx")
+
+
+def _settings():
+    from shared.settings import Settings
+
+    settings = Settings()
+    if not settings.database_url:  # a server started by `m2c run` / `m2c pg start` is reused
+        url_file = settings.data_dir / "pg" / "url"
+        if url_file.exists():
+            settings = settings.model_copy(update={"database_url": url_file.read_text().strip()})
+    return settings
+
+
+@asynccontextmanager
+async def _in_process(settings) -> AsyncIterator:
+    """The embedded app with its lifespan, and Sources over ASGI with a system token."""
+    import httpx
+
+    from services.bulletin.sources import IN_APP_BASE, Sources, system_headers
+    from services.embedded import database
+
+    with database(settings) as settings:
+        app = _app(settings)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=IN_APP_BASE,
+                              headers=system_headers(settings.resolved_jwt_secret()), timeout=60) as client,
+        ):
+            yield Sources.one(client)
+
+
+def _app(settings):
+    from services.embedded import build_app
+
+    return build_app(settings)
+
+
+@asynccontextmanager
+async def _remote(base_url: str, token: str | None, settings) -> AsyncIterator:
+    import httpx
+
+    from services.bulletin.sources import Sources, system_headers
+
+    headers = {"Authorization": f"Bearer {token}"} if token else system_headers(settings.resolved_jwt_secret())
+    async with httpx.AsyncClient(base_url=base_url.rstrip("/"), headers=headers, timeout=60) as client:
+        yield Sources.one(client)
+
+
+async def _make(period: str, fmt: str, base_url: str | None, token: str | None) -> bytes:
+    from services.bulletin.compose import make_bulletin
+    from services.bulletin.config import BulletinSettings
+    from shared.clock import SystemClock
+
+    settings = _settings()
+    sources = _remote(base_url, token, settings) if base_url else _in_process(settings)
+    async with sources as src:
+        return await make_bulletin(src, period, fmt, BulletinSettings(), SystemClock().now())  # type: ignore[arg-type]
+
+
+def report(
+    period: Annotated[str, typer.Argument(help="The month, YYYY-MM")],
+    format: Annotated[str, typer.Option("--format", "-f", help="html | pdf | xlsx")] = "xlsx",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write (default m2c-PERIOD.FORMAT)")]
+    = None,
+    base_url: Annotated[str | None, typer.Option(help="Read a running m2c server's APIs (e.g. http://127.0.0.1:8000)"
+                                                      " instead of building the system in this process")] = None,
+    token: Annotated[str | None, typer.Option(help="Bearer token for --base-url (default $M2C_TOKEN, else a system "
+                                                   "token minted with M2C_JWT_SECRET)")] = None,
+) -> None:
+    """Write the monthly bulletin (通报) of a period: HTML, PDF or XLSX."""
+    from services.bulletin.gather import SourceError
+
+    if not re.match(_PERIOD, period):
+        raise typer.BadParameter("a month YYYY-MM", param_hint="PERIOD")
+    if format not in _FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(_FORMATS)}", param_hint="--format")
+    try:
+        content = asyncio.run(_make(period, format, base_url, token or os.environ.get("M2C_TOKEN")))
+    except SourceError as exc:
+        typer.echo(f"a service failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    target = output or Path(f"m2c-{period}.{format}")
+    target.write_bytes(content)
+    typer.echo(str(target))

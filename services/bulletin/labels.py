@@ -1,0 +1,20 @@
+"""Chinese names of the codes the services return."""
+
+from __future__ import annotations
+
+LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+LEVELS = {"city": "市局", "county": "县区局", "station": "供电所"}
+CATEGORIES = {"reading": "抄表差错", "tariff": "电价差错", "billing_parameter": "计费参数差错",
+              "collection": "收费差错", "other": "其他差错"}
+ACCOUNTABILITY = {"reminder": "提醒", "notice": "通报", "assessment": "考核", "accountability": "问责",
+                  None: "未定级"}
+TICKET_STATES = {"issued": "已派发", "coordinated": "已协调", "received": "已接收", "investigating": "调查中",
+                 "reported": "已上报", "closed": "已关闭"}
+TICKET_REASONS = {"low_score": "评分偏低", "repeated_red_indicator": "指标连续红灯",
+                  "unrectified_anomalies": "异常未整改", "manual": "人工派发"}
+SEVERITIES = {"critical": "严重", "warning": "警告", "info": "提示"}
+ALERT_STATES = {"firing": "告警中", "acknowledged": "已确认", "resolved": "已解除"}
+
+
+def name_of(table: dict, code: object) -> str:
+    return table.get(code, str(code))

@@ -1,0 +1,118 @@
+"""What a bulletin says, independent of how it is rendered (plain data, no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class RankedUnit:
+    unit: str
+    name: str
+    parent: str | None
+    parent_name: str | None
+    score: float | None
+    rank: int | None
+    light: str | None
+    change: float | None  # score − last month's score (None when either is missing)
+    stages: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class LightRow:
+    unit: str
+    name: str
+    level: str
+    light: str
+    recovery_rate: float | None
+    previous_years_rate: float | None
+    arrears_progress: float | None
+
+
+@dataclass(frozen=True)
+class PointLoss:
+    unit: str
+    name: str
+    indicator: str
+    score: float | None
+    points_lost: float
+
+
+@dataclass(frozen=True)
+class ErrorTally:
+    key: str | None
+    count: int
+    amount: Decimal  # Σ|amount|, yuan
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    unit: str
+    name: str
+    reason: str
+    state: str
+    due_at: datetime | None
+    escalation_level: int
+
+
+@dataclass(frozen=True)
+class TicketSummary:
+    opened: int
+    closed: int
+    overdue: int
+    by_state: tuple[tuple[str, int], ...]
+    overdue_items: tuple[TicketRow, ...]
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    severity: str
+    state: str
+    unit: str
+    name: str
+    summary: str
+    last_seen: datetime
+    count: int
+
+
+@dataclass(frozen=True)
+class Headline:
+    recovery_unit: str | None
+    recovery_unit_name: str | None
+    recovery_rate: float | None
+    recovery_target: float
+    stations_scored: int
+    mean_station_score: float | None
+    lights: dict[str, int]
+    errors: int
+    errors_amount: Decimal
+    tickets_opened: int
+    tickets_overdue: int
+    alerts_firing: int
+
+    @property
+    def recovery_met(self) -> bool | None:
+        return None if self.recovery_rate is None else self.recovery_rate >= self.recovery_target
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    period: str
+    previous_period: str
+    generated_at: datetime
+    scope: tuple[str, ...]  # the caller's unit subtrees; empty = the whole bureau
+    revision: int | None  # None: the period has not been scored
+    scheme: str | None
+    stage_names: tuple[str, ...]
+    headline: Headline
+    counties: tuple[RankedUnit, ...]
+    stations: tuple[RankedUnit, ...]
+    lights: tuple[LightRow, ...]
+    losses: tuple[PointLoss, ...]
+    errors_by_category: tuple[ErrorTally, ...]
+    errors_by_level: tuple[ErrorTally, ...]
+    tickets: TicketSummary
+    alerts: tuple[AlertRow, ...]
+    notes: tuple[str, ...] = field(default=())

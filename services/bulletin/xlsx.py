@@ -1,0 +1,115 @@
+"""The bulletin as XLSX: one sheet per section (after scoring's own report: bold frozen headers,
+coloured lights), numbers kept as numbers so they can be summed."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from services.bulletin import model, numbers
+from services.bulletin.labels import (
+    ACCOUNTABILITY,
+    ALERT_STATES,
+    CATEGORIES,
+    LEVELS,
+    LIGHTS,
+    SEVERITIES,
+    TICKET_REASONS,
+    TICKET_STATES,
+    name_of,
+)
+
+LIGHT_FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
+BOLD = Font(bold=True)
+PERCENT = "0.00%"
+
+
+def _sheet(wb: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], empty: str):
+    ws = wb.create_sheet(title)
+    ws.append(list(header))
+    for cell in ws[1]:
+        cell.font = BOLD
+    for row in rows:
+        ws.append(list(row))
+    if not rows:
+        ws.append([empty])
+    for i, h in enumerate(header, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(10, len(str(h)) * 2 + 2)
+    ws.freeze_panes = "A2"
+    return ws
+
+
+def _fill_lights(ws, column: int, values: Sequence[str | None]) -> None:
+    for i, light in enumerate(values, start=2):
+        if light in LIGHT_FILLS:
+            ws.cell(i, column).fill = PatternFill("solid", fgColor=LIGHT_FILLS[light])
+
+
+def _percent_columns(ws, columns: Sequence[int]) -> None:
+    for row in ws.iter_rows(min_row=2):
+        for c in columns:
+            row[c - 1].number_format = PERCENT
+
+
+def _ranking(wb: Workbook, b: model.Bulletin, title: str, units: Sequence[model.RankedUnit]) -> None:
+    header = ["排名", "单位编码", "单位名称", "上级单位", "总得分", "较上月", "回收率灯", *b.stage_names]
+    ws = _sheet(wb, title, header, [
+        [u.rank, u.unit, u.name, u.parent_name or u.parent, "无数据" if u.score is None else u.score, u.change,
+         name_of(LIGHTS, u.light) if u.light else None, *u.stages] for u in units], "本期无评分数据")
+    _fill_lights(ws, 7, [u.light for u in units])
+
+
+def render_xlsx(b: model.Bulletin) -> bytes:
+    h = b.headline
+    wb = Workbook()
+    cover = wb.active
+    cover.title = "概况"
+    cover.append([f"{numbers.period_zh(b.period)}抄核收精细化考核通报"])
+    cover["A1"].font = Font(bold=True, size=14)
+    for row in (["评分版本", b.revision if b.revision else "本期尚未评分"], ["评分方案", b.scheme],
+                ["范围", "、".join(b.scope) or "全局"], ["生成时间", numbers.when(b.generated_at)],
+                ["回收率单位", h.recovery_unit_name or "无数据"], ["电费回收率", h.recovery_rate],
+                ["回收率目标", h.recovery_target],
+                ["是否达标", {True: "达标", False: "未达标", None: "无数据"}[h.recovery_met]],
+                ["参评供电所", h.stations_scored], ["供电所平均得分", h.mean_station_score],
+                ["绿灯", h.lights.get("green", 0)], ["黄灯", h.lights.get("yellow", 0)],
+                ["红灯", h.lights.get("red", 0)],
+                ["差错件数", h.errors], ["差错金额（元）", float(h.errors_amount)],
+                ["稽核传单", h.tickets_opened], ["已关闭传单", b.tickets.closed], ["超期传单", h.tickets_overdue],
+                ["告警中", h.alerts_firing]):
+        cover.append(row)
+    for r in (7, 8):
+        cover.cell(r, 2).number_format = PERCENT
+    cover.column_dimensions["A"].width = 18
+    cover.column_dimensions["B"].width = 24
+    _ranking(wb, b, "县区局排名", b.counties)
+    _ranking(wb, b, "供电所排名", b.stations)
+    light_header = ["单位编码", "单位名称", "层级", "灯", "累计回收率", "以前年度回收率", "陈欠回收进度"]
+    ws = _sheet(wb, "回收率红黄绿灯", light_header,
+                [[r.unit, r.name, name_of(LEVELS, r.level), name_of(LIGHTS, r.light), r.recovery_rate,
+                  r.previous_years_rate, r.arrears_progress] for r in b.lights], "本期无电费回收数据")
+    _fill_lights(ws, 4, [r.light for r in b.lights])
+    _percent_columns(ws, (5, 6, 7))
+    _sheet(wb, "主要失分", ["单位编码", "单位名称", "指标", "指标得分", "失分"],
+           [[p.unit, p.name, p.indicator, p.score, p.points_lost] for p in b.losses], "本期无失分记录")
+    _sheet(wb, "差错统计", ["维度", "分类", "件数", "金额（元）"],
+           [["差错类别", name_of(CATEGORIES, t.key), t.count, float(t.amount)] for t in b.errors_by_category]
+           + [["问责等级", name_of(ACCOUNTABILITY, t.key), t.count, float(t.amount)] for t in b.errors_by_level],
+           "本期无差错记录")
+    _sheet(wb, "稽核传单", ["项目", "张数"],
+           [["本期传单", b.tickets.opened], ["已关闭", b.tickets.closed], ["超期未办结", b.tickets.overdue]]
+           + [[name_of(TICKET_STATES, s), n] for s, n in b.tickets.by_state]
+           + [[f"超期：{t.name}（{name_of(TICKET_REASONS, t.reason)}，{name_of(TICKET_STATES, t.state)}，"
+               f"期限 {numbers.when(t.due_at)}，升级 {t.escalation_level} 级）", 1] for t in b.tickets.overdue_items],
+           "本期无稽核传单")
+    _sheet(wb, "重点告警", ["级别", "状态", "单位编码", "单位名称", "内容", "次数", "最近发生"],
+           [[name_of(SEVERITIES, a.severity), name_of(ALERT_STATES, a.state), a.unit, a.name, a.summary, a.count,
+             numbers.when(a.last_seen)] for a in b.alerts], "本期无告警")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

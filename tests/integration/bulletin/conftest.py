@@ -1,0 +1,86 @@
+"""The bulletin's test app (the embedded all-in-one) and a seeded bureau."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from services.embedded import build_app
+from shared.settings import Settings
+from shared.testing.plugin import token
+from tests.helpers import ERROR_BODY, GRAVE_ERROR_BODY, eventually
+
+ADMIN = token("admin")
+CS = token("customer_service", subject="cs-li")
+ORG = [
+    {"code": "QY", "name": "清远供电局", "level": "city"},
+    {"code": "QY-QC", "name": "清城区供电局", "level": "county", "parent": "QY"},
+    {"code": "QY-YD", "name": "英德市供电局", "level": "county", "parent": "QY"},
+    {"code": "QY-QC-01", "name": "石角供电所", "level": "station", "parent": "QY-QC", "area_type": "rural"},
+    {"code": "QY-QC-02", "name": "龙塘供电所", "level": "station", "parent": "QY-QC", "area_type": "urban"},
+    {"code": "QY-YD-01", "name": "英城供电所", "level": "station", "parent": "QY-YD", "area_type": "urban"},
+]
+GOOD = {
+    "readings_planned": 10000, "readings_done": 9990, "uploads_overdue": 2, "one_stop_due": 1000,
+    "one_stop_done": 950, "bills_issued": 20000, "bills_erroneous": 4, "anomalies_overdue": 3,
+    "receivable_rollbacks": 1, "recon_due": 100, "recon_done": 98, "writeoffs_next_day": 0,
+}
+PERFECT = {**GOOD, "readings_done": 10000, "uploads_overdue": 0, "one_stop_done": 1000, "bills_erroneous": 0,
+           "anomalies_overdue": 0, "receivable_rollbacks": 0, "recon_done": 100}
+PERIOD, BEFORE = "2026-10", "2026-09"
+
+
+@pytest.fixture
+async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = build_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c", timeout=60) as client,
+    ):
+        client.app = app  # type: ignore[attr-defined]
+        yield client
+
+
+async def _ok(response: httpx.Response) -> dict:
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+@pytest.fixture
+async def bureau(app_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Three stations in two counties scored for two months, recovery facts, errors, a ticket, an alert."""
+    c = app_client
+    await _ok(await c.post("/api/v1/org-units", json={"units": ORG}, headers=ADMIN))
+    await _ok(await c.put(f"/api/v1/facts/{BEFORE}/counters", headers=ADMIN, json={"batch_id": "sep", "rows": [
+        {"unit": "QY-QC-01", "counters": PERFECT}, {"unit": "QY-QC-02", "counters": GOOD},
+        {"unit": "QY-YD-01", "counters": GOOD}]}))
+    await _ok(await c.put(f"/api/v1/facts/{PERIOD}/counters", headers=ADMIN, json={"batch_id": "oct", "rows": [
+        {"unit": "QY-QC-01", "counters": GOOD},
+        {"unit": "QY-QC-02", "counters": {**GOOD, "recon_due": 0, "recon_done": 0}},
+        {"unit": "QY-YD-01", "counters": PERFECT}]}))
+    await _ok(await c.put(f"/api/v1/recovery/{PERIOD}/facts", headers=ADMIN, json={"rows": [
+        {"unit": "QY", "receivable": "1000000.00", "collected": "999950.00"},
+        {"unit": "QY-QC-01", "receivable": "200000.00", "collected": "190000.00"},
+        {"unit": "QY-YD-01", "receivable": "300000.00", "collected": "300000.00"}]}))
+    await _ok(await c.post(f"/api/v1/periods/{BEFORE}/score", headers=ADMIN))
+    await _ok(await c.post(f"/api/v1/periods/{PERIOD}/score", headers=ADMIN))
+    await _ok(await c.post("/api/v1/errors", headers=CS, json={**ERROR_BODY, "period": PERIOD}))
+    await _ok(await c.post("/api/v1/errors", headers=CS, json={
+        **ERROR_BODY, "unit": "QY-YD-01", "period": PERIOD, "category": "reading", "amount": "88.00"}))
+    await _ok(await c.post("/api/v1/errors", headers=CS, json={**GRAVE_ERROR_BODY, "period": PERIOD}))
+    await _ok(await c.post("/api/v1/tickets", headers=CS, json={
+        "unit": "QY-YD-01", "period": PERIOD, "reason": "manual", "detail": "抄表数据异常"}))
+
+    async def accountability_alert() -> list[dict]:
+        r = await c.get("/api/v1/alerts", params={"unit": "QY-QC-01", "severity": "critical"}, headers=ADMIN)
+        return [a for a in r.json()["items"] if a["labels"].get("level") == "accountability"]
+
+    async def auto_raised() -> list[dict]:  # QY-QC-01 scores 75 < 80: audit_link raises a low_score ticket
+        r = await c.get("/api/v1/tickets", params={"period": PERIOD, "reason": "low_score"}, headers=ADMIN)
+        return r.json()["items"]
+
+    await eventually(accountability_alert)
+    await eventually(auto_raised)
+    return c
