@@ -25,9 +25,11 @@ def _register_service_commands() -> None:
     """Service-owned commands at the top level, as DESIGN §5 names them (import, score, report)."""
     from services.audit_link.entrypoints import cli as audit_cli
     from services.bulletin import cli as bulletin_cli
+    from services.demo import cli as demo_cli
     from services.scoring.entrypoints import cli as scoring_cli
 
     app.add_typer(audit_cli.app, name="audit", help="audit_link: working-day calendar, SLA scan.")
+    app.add_typer(demo_cli.app, name="demo", help="Demo data: the 清远 city bureau with a year of history.")
     app.command("import", help=scoring_cli.import_records.__doc__)(scoring_cli.import_records)
     app.command(help=scoring_cli.score.__doc__)(scoring_cli.score)
     app.command(help=bulletin_cli.report.__doc__)(bulletin_cli.report)
@@ -49,8 +51,10 @@ def _serve(fastapi_app, settings) -> None:
 
 
 @app.command()
-def run() -> None:
-    """Everything in one process on the embedded default: PostgreSQL, migrations, all services."""
+def run(
+    demo: Annotated[bool, typer.Option(help="Load the demo bureau into a fresh database first.")] = True,
+) -> None:
+    """Everything in one process on the embedded default: PostgreSQL, migrations, demo data, all services."""
     from services.embedded import build_app, database
     from shared.auth import create_token
     from shared.migration_state import upgrade
@@ -60,6 +64,10 @@ def run() -> None:
     configure_logging(settings.log_level)
     with database(settings) as settings:
         upgrade(settings.database_url)
+        if demo:
+            from services.demo.embedded import load_into
+
+            asyncio.run(load_into(settings, only_if_fresh=True, say=lambda m: typer.echo(m, err=True)))
         token = create_token(settings.resolved_jwt_secret(), ["admin"], subject="admin", ttl_s=settings.jwt_ttl_s)
         base = f"http://{settings.host}:{settings.port}"
         typer.echo(f"\nm2c is up on {base}  (API docs: {base}/docs)\nadmin token:\n{token}\n", err=True)

@@ -1,0 +1,177 @@
+"""load_demo: a city bureau's year, written through the public HTTP API of a running m2c."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import httpx
+
+from services.demo import facts_steps as facts
+from services.demo import workflow_steps as flow
+from services.demo.api import Api
+from services.demo.clock import ShiftableClock
+from services.demo.org import CITY
+from services.demo.plan import DemoPlan, make_plan
+from services.demo.timeline import after_month
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DemoSummary:
+    seed: int
+    periods: list[str]
+    counties: int = 0
+    stations: int = 0
+    customers: int = 0
+    errors: int = 0
+    tickets: int = 0
+    escalated: int = 0
+    acknowledged: int = 0
+    credit: dict = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_seconds(self) -> float:
+        return round(sum(self.seconds.values()), 1)
+
+
+class _Stopwatch:
+    def __init__(self, summary: DemoSummary, say: Callable[[str], None]):
+        self.summary, self.say, self.started = summary, say, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.summary.seconds[name] = round(now - self.started, 2)
+        self.say(f"demo: {name} ({self.summary.seconds[name]:.1f} s)")
+        self.started = now
+
+
+def _default_secret() -> str:
+    from shared.settings import Settings
+
+    return Settings().resolved_jwt_secret()
+
+
+async def demo_is_loaded(client: httpx.AsyncClient, *, secret: str | None = None) -> bool:
+    """True when the org tree's root (QY) exists: a database with data is never loaded again."""
+    api = Api(client, secret or _default_secret())
+    body = await api.call("GET", "/api/v1/org-units", params={"under": CITY[0]})
+    return any(u["code"] == CITY[0] for u in body["items"])
+
+
+async def load_demo(client: httpx.AsyncClient, *, seed: int = 2026, customers: int = 50_000, size: float = 1.0,
+                    today: date | None = None, raw_months: int = 2, secret: str | None = None,
+                    clock: ShiftableClock | None = None, say: Callable[[str], None] = log.info) -> DemoSummary:
+    """Generate the demo from `seed` and write it through the API of the app behind `client`.
+
+    `size` scales the number of stations (1.0 → 60); `today` fixes the twelve months (the last
+    complete month and the eleven before it). With `clock` (the app's own, in-process), history is
+    written at past moments, so tickets run overdue and escalate; without it, at the server's now.
+    """
+    api = Api(client, secret or _default_secret())
+    summary = DemoSummary(seed, [], customers=customers)
+    watch = _Stopwatch(summary, say)
+    plan = make_plan(seed, customers=customers, size=size, today=today or date.today())
+    summary.periods, summary.counties, summary.stations = plan.periods, len(plan.tree.counties), len(plan.tree.stations)
+    watch.lap("plan")
+
+    await facts.org_units(api, plan.tree)
+    # The credit files are the bulk of the work: they upload while the months are written and scored.
+    uploads = asyncio.create_task(flow.credit_files_in(api, plan.credit))
+    try:
+        await _reference_data(api, plan)
+        watch.lap("org units, channels, subscriptions, silences, recovery tasks")
+        reported = await _months(api, plan, raw_months, clock)
+        summary.errors = len(reported)
+        watch.lap(f"facts ({raw_months} months raw), errors and scoring of {len(plan.periods)} months")
+        await _late_facts(api, plan, raw_months, clock)
+        watch.lap("late facts and re-scores")
+        for error, fate in reported:
+            await flow.settle_error(api, error, fate, plan.walk_rng, clock)
+        watch.lap("errors root-caused, rectified, closed")
+        summary.tickets, summary.escalated = await _tickets(api, plan, clock, say)
+        watch.lap("tickets raised and walked, escalations")
+        await uploads
+    finally:
+        if not uploads.done():
+            uploads.cancel()
+    watch.lap(f"credit files: {customers} customers × 12 months of bills and payments (rest of the upload)")
+    summary.credit = await flow.recompute_credit(api)
+    watch.lap("credit recompute")
+    summary.acknowledged = await flow.acknowledge_some(api)
+    watch.lap("alerts acknowledged")
+    say(f"demo: loaded in {summary.total_seconds:.1f} s — {summary.stations} stations, {len(plan.periods)} months "
+        f"({plan.periods[0]}…{plan.periods[-1]}), {summary.errors} errors, {summary.tickets} tickets, "
+        f"{customers} customers")
+    return summary
+
+
+async def _reference_data(api: Api, plan: DemoPlan) -> None:
+    await flow.channels(api, plan.channels, plan.tree.stations)
+    await flow.subscriptions(api, plan.seed)
+    await flow.silences(api)
+    await facts.recovery_tasks(api, plan.tasks)
+    for period in sorted(plan.recovery_facts):
+        if period < plan.periods[0]:
+            await facts.recovery_facts(api, period, plan.recovery_facts[period])
+
+
+async def _months(api: Api, plan: DemoPlan, raw_months: int, clock: ShiftableClock | None) -> list[tuple[dict, str]]:
+    """Each month in turn: facts early in the next month, errors found, then scoring."""
+    reported: list[tuple[dict, str]] = []
+    periods = plan.periods
+    for m, period in enumerate(periods):
+        _set(clock, after_month(period, 3, 9))
+        await facts.counters(api, period, plan.monthly[m], raw=m >= len(periods) - raw_months, seed=plan.seed,
+                             rng=plan.raw_rng)
+        await facts.recovery_facts(api, period, plan.recovery_facts[period])
+        mine = [e for e in plan.errors if e.period == period]
+        for k, planned in enumerate(mine):
+            error = await flow.report_error(api, planned, f"demo-{plan.seed}-error-{period}-{k}", clock, k)
+            reported.append((error, planned.fate))
+        expected = sum(c["bills_erroneous"] for c in plan.monthly[m].values()) + len(mine)
+        await facts.wait_for_error_counts(api, period, expected)
+        _set(clock, after_month(period, 5, 15))
+        await facts.score(api, period)
+    return reported
+
+
+async def _late_facts(api: Api, plan: DemoPlan, raw_months: int, clock: ShiftableClock | None) -> None:
+    """Two months get late facts and are scored again, so revisions exist."""
+    periods = plan.periods
+    for period, day_of_month in ((periods[-5], 20), (periods[-1], 8)):
+        m = periods.index(period)
+        unit = sorted(plan.monthly[m])[0]
+        _set(clock, after_month(period, day_of_month, 11))
+        if m < len(periods) - raw_months:  # a corrected count of readings done
+            late = {"readings_done": plan.monthly[m][unit]["readings_planned"]}
+        else:  # a roll-back caught late, on top of the raw ledger
+            late = {"receivable_rollbacks": 1}
+        await api.call("PUT", f"/api/v1/facts/{period}/counters", role="system", json={
+            "batch_id": f"demo-{plan.seed}-{period}-late", "rows": [{"unit": unit, "counters": late}]})
+        await facts.score(api, period)
+    _set(clock, None)
+
+
+async def _tickets(api: Api, plan: DemoPlan, clock: ShiftableClock | None,
+                   say: Callable[[str], None]) -> tuple[int, int]:
+    """The automatic tickets move on by age; tickets by hand in every state, some overdue."""
+    expected_low = 0
+    for period in plan.periods:
+        expected_low += len(await facts.low_scores(api, period))
+    auto = await flow.wait_for_auto_tickets(api, expected_low)
+    await flow.settle_auto_tickets(api, auto, plan.periods[-1])
+    by_hand = await flow.manual_tickets(api, plan.tickets, plan.seed, clock, say)
+    escalated = await flow.wait_for_escalations(api) if clock is not None else 0
+    return len(auto) + by_hand, escalated
+
+
+def _set(clock: ShiftableClock | None, at) -> None:
+    if clock is not None:
+        clock.set(at)
