@@ -54,6 +54,22 @@ def _sigint_ignored() -> Iterator[None]:
 
 
 @contextmanager
+def postgres_server(prefix: str) -> Iterator[str]:
+    """A PostgreSQL server URL: $M2C_BENCH_DATABASE_URL, or a durable embedded server of our own."""
+    reused = os.environ.get(DATABASE_ENV)
+    if reused:
+        yield reused
+        return
+    with tempfile.TemporaryDirectory(prefix=f"m2c-bench-{prefix}-") as tmp:
+        pg = EmbeddedPostgres(Path(tmp) / "pg", free_port())
+        try:
+            yield pg.start(tuned_for_tests=False)
+        finally:
+            with _sigint_ignored():
+                pg.stop()
+
+
+@contextmanager
 def bench_servers() -> Iterator[Servers]:
     reused_pg, reused_kafka = os.environ.get(DATABASE_ENV), os.environ.get(KAFKA_ENV)
     with tempfile.TemporaryDirectory(prefix="m2c-bench-backbone-") as tmp:

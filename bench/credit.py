@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime
@@ -31,16 +29,14 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _servers import dsn, postgres_server  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 from services.alerts.adapters import credit_sql  # noqa: E402
 from shared.db import async_url, make_engine, make_session_factory  # noqa: E402
-from shared.embedded_pg import EmbeddedPostgres, free_port  # noqa: E402
 from shared.migration_state import upgrade  # noqa: E402
 
 AS_OF = date(2026, 11, 20)
 
-
-def _dsn(url: str, db: str) -> str:
-    return async_url(url).replace("postgresql+asyncpg://", "postgresql://").rsplit("/", 1)[0] + "/" + db
 
 
 GENERATE = """
@@ -65,11 +61,11 @@ BARE = ("SELECT count(*), sum(n), sum(due), sum(paid) FROM (SELECT customer_no, 
 
 async def run(server_url: str, scale: int) -> None:
     db = f"m2c_bench_credit_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(_dsn(server_url, "postgres"))
+    admin = await asyncpg.connect(dsn(server_url, "postgres"))
     await admin.execute(f"CREATE DATABASE {db}")
     try:
-        await asyncio.to_thread(upgrade, _dsn(server_url, db))
-        conn = await asyncpg.connect(_dsn(server_url, db))
+        await asyncio.to_thread(upgrade, dsn(server_url, db))
+        conn = await asyncpg.connect(dsn(server_url, db))
         t = time.perf_counter()
         for stmt in GENERATE.strip().split(";\n"):
             if stmt.strip():
@@ -83,7 +79,7 @@ async def run(server_url: str, scale: int) -> None:
         bare_s = time.perf_counter() - t
         await conn.close()
 
-        engine = make_engine(async_url(_dsn(server_url, db)))
+        engine = make_engine(async_url(dsn(server_url, db)))
         try:
             sessions = make_session_factory(engine)
             t = time.perf_counter()
@@ -105,17 +101,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, default=1_000_000, help="customers (each with 12 bills)")
     args = parser.parse_args()
-    reused = os.environ.get("M2C_BENCH_DATABASE_URL")
-    if reused:
-        asyncio.run(run(reused, args.scale))
-        return
-    with tempfile.TemporaryDirectory(prefix="m2c-bench-credit-") as tmp:
-        pg = EmbeddedPostgres(Path(tmp) / "pg", free_port())
-        url = pg.start(tuned_for_tests=False)
-        try:
-            asyncio.run(run(url, args.scale))
-        finally:
-            pg.stop()
+    with postgres_server("credit") as url:
+        asyncio.run(run(url, args.scale))
 
 
 if __name__ == "__main__":

@@ -14,9 +14,7 @@ import argparse
 import asyncio
 import hashlib
 import hmac
-import os
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -31,13 +29,15 @@ from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _servers import dsn, postgres_server  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 from services.alerts import lifecycle  # noqa: E402
 from services.alerts.adapters import repository  # noqa: E402
 from services.alerts.config import AlertsSettings  # noqa: E402
 from services.alerts.delivery import DeliveryWorker  # noqa: E402
 from services.alerts.domain.alerts import from_ticket_escalated  # noqa: E402
 from shared.db import async_url  # noqa: E402
-from shared.embedded_pg import EmbeddedPostgres, free_port  # noqa: E402
+from shared.embedded_pg import free_port  # noqa: E402
 from shared.migration_state import upgrade  # noqa: E402
 from shared.runtime import Runtime  # noqa: E402
 from shared.settings import Settings  # noqa: E402
@@ -46,13 +46,10 @@ from shared.transport import InProcessTransport  # noqa: E402
 SECRET = "bench-secret-0123456789"
 
 
-def _dsn(url: str, db: str) -> str:
-    return async_url(url).replace("postgresql+asyncpg://", "postgresql://").rsplit("/", 1)[0] + "/" + db
-
 
 async def run(server_url: str, n: int) -> None:
     db = f"m2c_bench_fanout_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(_dsn(server_url, "postgres"))
+    admin = await asyncpg.connect(dsn(server_url, "postgres"))
     await admin.execute(f"CREATE DATABASE {db}")
     received: set[str] = set()
     bad = 0
@@ -75,8 +72,8 @@ async def run(server_url: str, n: int) -> None:
                                            host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     server_task = asyncio.create_task(server.serve())
     try:
-        await asyncio.to_thread(upgrade, _dsn(server_url, db))
-        settings = Settings(database_url=async_url(_dsn(server_url, db)), jwt_secret="x" * 32, _env_file=None)
+        await asyncio.to_thread(upgrade, dsn(server_url, db))
+        settings = Settings(database_url=async_url(dsn(server_url, db)), jwt_secret="x" * 32, _env_file=None)
         runtime = await Runtime.open(settings, transport=InProcessTransport())
         try:
             async with runtime.uow() as uow:
@@ -119,17 +116,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscriptions", type=int, default=100)
     args = parser.parse_args()
-    reused = os.environ.get("M2C_BENCH_DATABASE_URL")
-    if reused:
-        asyncio.run(run(reused, args.subscriptions))
-        return
-    with tempfile.TemporaryDirectory(prefix="m2c-bench-fanout-") as tmp:
-        pg = EmbeddedPostgres(Path(tmp) / "pg", free_port())
-        url = pg.start(tuned_for_tests=False)
-        try:
-            asyncio.run(run(url, args.subscriptions))
-        finally:
-            pg.stop()
+    with postgres_server("fanout") as url:
+        asyncio.run(run(url, args.subscriptions))
 
 
 if __name__ == "__main__":

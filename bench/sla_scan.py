@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -33,11 +32,10 @@ from pathlib import Path
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _servers import DATABASE_ENV, ScratchDatabases, dsn  # noqa: E402
+from _servers import ScratchDatabases, dsn, postgres_server  # noqa: E402
 
 from services.audit_link.handlers import sla  # noqa: E402
 from shared.db import make_engine, make_session_factory  # noqa: E402
-from shared.embedded_pg import EmbeddedPostgres, free_port  # noqa: E402
 from shared.uow import UnitOfWork  # noqa: E402
 
 NOW = datetime.fromisoformat("2026-06-15T10:00:00+08:00")
@@ -153,17 +151,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="runs on fresh copies; best is reported")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
-    reused = os.environ.get(DATABASE_ENV)
-    if reused:
-        asyncio.run(run(reused, args))
-        return
-    with tempfile.TemporaryDirectory(prefix="m2c-bench-sla-") as tmp:
-        pg = EmbeddedPostgres(Path(tmp) / "pg", free_port())
-        url = pg.start(tuned_for_tests=False)
-        try:
-            asyncio.run(run(url, args))
-        finally:
-            pg.stop()
+    with postgres_server("sla") as url:
+        asyncio.run(run(url, args))
 
 
 if __name__ == "__main__":

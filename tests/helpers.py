@@ -12,6 +12,22 @@ ERROR_BODY = {
     "unit": "QY-QC-01", "period": "2026-10", "category": "tariff", "nature": "clerical",
     "amount": "-1234.50", "description": "电价套用错误 tariff applied wrongly", "customer_no": "0301000123",
 }
+# A small bureau: a city, two counties, three stations (one rural), and two months' worth of counters.
+SMALL_BUREAU_ORG = [
+    {"code": "QY", "name": "清远供电局", "level": "city"},
+    {"code": "QY-QC", "name": "清城区供电局", "level": "county", "parent": "QY"},
+    {"code": "QY-YD", "name": "英德市供电局", "level": "county", "parent": "QY"},
+    {"code": "QY-QC-01", "name": "石角供电所", "level": "station", "parent": "QY-QC", "area_type": "rural"},
+    {"code": "QY-QC-02", "name": "龙塘供电所", "level": "station", "parent": "QY-QC", "area_type": "urban"},
+    {"code": "QY-YD-01", "name": "英城供电所", "level": "station", "parent": "QY-YD", "area_type": "urban"},
+]
+GOOD_COUNTERS = {
+    "readings_planned": 10000, "readings_done": 9990, "uploads_overdue": 2, "one_stop_due": 1000,
+    "one_stop_done": 950, "bills_issued": 20000, "bills_erroneous": 4, "anomalies_overdue": 3,
+    "receivable_rollbacks": 1, "recon_due": 100, "recon_done": 98, "writeoffs_next_day": 0,
+}
+PERFECT_COUNTERS = {**GOOD_COUNTERS, "readings_done": 10000, "uploads_overdue": 0, "one_stop_done": 1000,
+                    "bills_erroneous": 0, "anomalies_overdue": 0, "receivable_rollbacks": 0, "recon_done": 100}
 # Graded `accountability` (fraud 5 + amount ≥ ¥100 000 4 points): the kind of error that raises an alert.
 GRAVE_ERROR_BODY = {**ERROR_BODY, "nature": "fraud", "amount": "-250000.00"}
 

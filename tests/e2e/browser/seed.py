@@ -10,6 +10,9 @@ import httpx
 
 from shared.auth import create_token
 from shared.testing.plugin import JWT_SECRET
+from tests.helpers import GOOD_COUNTERS as GOOD
+from tests.helpers import PERFECT_COUNTERS as PERFECT
+from tests.helpers import SMALL_BUREAU_ORG as ORG
 from tests.helpers import eventually
 
 
@@ -22,21 +25,6 @@ def headers(raw: str) -> dict[str, str]:
 
 
 ADMIN = headers(raw_token("admin", subject="admin-1"))
-ORG = [
-    {"code": "QY", "name": "清远供电局", "level": "city"},
-    {"code": "QY-QC", "name": "清城区供电局", "level": "county", "parent": "QY"},
-    {"code": "QY-YD", "name": "英德市供电局", "level": "county", "parent": "QY"},
-    {"code": "QY-QC-01", "name": "石角供电所", "level": "station", "parent": "QY-QC", "area_type": "rural"},
-    {"code": "QY-QC-02", "name": "龙塘供电所", "level": "station", "parent": "QY-QC", "area_type": "urban"},
-    {"code": "QY-YD-01", "name": "英城供电所", "level": "station", "parent": "QY-YD", "area_type": "urban"},
-]
-GOOD = {
-    "readings_planned": 10000, "readings_done": 9990, "uploads_overdue": 2, "one_stop_due": 1000,
-    "one_stop_done": 950, "bills_issued": 20000, "bills_erroneous": 4, "anomalies_overdue": 3,
-    "receivable_rollbacks": 1, "recon_due": 100, "recon_done": 98, "writeoffs_next_day": 0,
-}
-PERFECT = {**GOOD, "readings_done": 10000, "uploads_overdue": 0, "one_stop_done": 1000, "bills_erroneous": 0,
-           "anomalies_overdue": 0, "receivable_rollbacks": 0, "recon_done": 100}
 
 
 def months() -> tuple[str, str]:
