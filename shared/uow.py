@@ -9,7 +9,7 @@ from typing import Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.events.catalog import by_model
+from shared.events.catalog import by_model, by_name
 from shared.events.envelope import Envelope, EventPayload, new_envelope
 from shared.observability import current_correlation_id
 
@@ -40,6 +40,10 @@ class UnitOfWork:
         if self.session.in_transaction():
             await self.session.rollback()
         await self.session.close()
+
+    def topic_of(self, event_type: str) -> str:
+        """The topic (with this environment's prefix) an event type is published on."""
+        return self._topic_name(by_name()[event_type].topic)
 
     def emit(self, payload: EventPayload, *, subject: str | None, key: str | None = None) -> Envelope:
         """Queue an event; it reaches the outbox in this transaction, at commit."""

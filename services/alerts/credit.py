@@ -1,13 +1,14 @@
-"""Customer credit use cases: payments in, bulk files in, re-grading (incremental and for all)."""
+"""Customer credit use cases: payments in, bulk files in (set-based), re-grading (incremental and for all)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from services.alerts.adapters import credit_import, credit_sql
 from services.alerts.adapters import credit_repository as repo
-from services.alerts.adapters import credit_sql
 from services.alerts.domain import credit as rules
 from shared.events.alerts import ArrearsRiskDetected, CreditGradeChanged
 from shared.events.intake import RecordPayment
@@ -29,6 +30,11 @@ async def record_payment(uow: UnitOfWork, e: RecordPayment) -> None:
                                  "channel": e.channel}])
     await repo.refresh_paid(s)
     await regrade_one(uow, e.customer_no, as_of=local_date(e.paid_at), now=e.paid_at)
+
+
+async def import_file(uow: UnitOfWork, kind: str, chunks: AsyncIterator[bytes]) -> int:
+    """A bulk file of customers, bills or payments, all rows or none (raises InvalidRow); no re-grading."""
+    return await credit_import.import_file(uow.session, kind, chunks)
 
 
 async def regrade_one(uow: UnitOfWork, customer_no: str, *, as_of: date, now: datetime) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts.domain import credit as rules
+from shared.messaging.sql_events import outbox_insert
 
 _RANK = "array_position(ARRAY['C','B','A','AA','AAA'], {g}) - 1"
 
@@ -107,12 +108,6 @@ WITH m AS (
 )"""
 
 
-def _envelope(event_type: str, data: str) -> str:
-    return f"""jsonb_build_object('specversion', '1.0', 'id', x.event_id, 'source', 'm2c/alerts',
-      'type', '{event_type}', 'subject', x.unit, 'time', CAST(:now_iso AS text),
-      'datacontenttype', 'application/json', 'schemaversion', 1, 'data', {data})"""
-
-
 _GRADE_DATA = """jsonb_build_object('customer_no', x.customer_no, 'unit', x.unit, 'old_grade', x.old_grade,
       'new_grade', x.new_grade, 'score', coalesce(x.score, 0), 'reasons', x.reasons,
       'changed_at', CAST(:now_iso AS text))"""
@@ -126,14 +121,12 @@ async def evaluate_all(session: AsyncSession, *, as_of: date, now: datetime, top
     """Re-grade every customer; events go to the outbox in the same statement."""
     sql = _evaluate_ctes(as_of, one_customer=False) + f""",
 ev_grade AS (
-  INSERT INTO m2c_outbox (event_id, event_type, topic, key, payload)
-  SELECT x.event_id, 'CreditGradeChanged', :topic, x.unit, {_envelope('CreditGradeChanged', _GRADE_DATA)}
-  FROM (SELECT gen_random_uuid() AS event_id, upd.* FROM upd WHERE downgraded) x
+  {outbox_insert("CreditGradeChanged", rows="(SELECT * FROM upd WHERE downgraded)", subject="x.unit",
+                 data=_GRADE_DATA)}
   RETURNING 1
 ), ev_risk AS (
-  INSERT INTO m2c_outbox (event_id, event_type, topic, key, payload)
-  SELECT x.event_id, 'ArrearsRiskDetected', :topic, x.unit, {_envelope('ArrearsRiskDetected', _RISK_DATA)}
-  FROM (SELECT gen_random_uuid() AS event_id, upd.* FROM upd WHERE at_risk AND NOT old_risk) x
+  {outbox_insert("ArrearsRiskDetected", rows="(SELECT * FROM upd WHERE at_risk AND NOT old_risk)",
+                 subject="x.unit", data=_RISK_DATA)}
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM upd) AS changed, (SELECT count(*) FROM ev_grade) AS downgraded,

@@ -133,3 +133,11 @@ def at_risk(grade: str, arrears: Decimal) -> bool:
 
 def measures(large: bool) -> list[str]:
     return MEASURES + (LARGE_CUSTOMER_MEASURES if large else [])
+
+
+class InvalidRow(Exception):
+    """A credit file refused: its row (1 is the header; None for the file as a whole), field and why."""
+
+    def __init__(self, row: int | None, field: str, message: str) -> None:
+        super().__init__(f"row {row}: {field}: {message}" if row is not None else f"{field}: {message}")
+        self.row, self.field, self.message = row, field, message

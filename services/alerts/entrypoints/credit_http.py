@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from services.alerts import credit
 from services.alerts.adapters import credit_repository as repo
-from services.alerts.entrypoints import credit_files
+from services.alerts.domain.credit import InvalidRow
 from services.alerts.entrypoints.schemas import (
     CreditHistoryOut,
     CustomerDetail,
@@ -35,23 +35,19 @@ async def import_file(kind: Literal["customers", "bills", "payments"], request: 
                       caller: Principal = Depends(require_roles(*WRITE_ROLES)),
                       uow: UnitOfWork = Depends(get_uow)) -> ImportOut:
     """A CSV file (UTF-8, header row), streamed; all rows or none (422 names the first bad row)."""
-    rows = 0
-    async for batch in credit_files.parse(kind, request.stream()):
-        rows += len(batch)
-        s = uow.session
-        if kind == "customers":
-            await repo.upsert_customers(s, batch)
-            continue
-        await repo.ensure_customers(s, list({r["customer_no"]: {"customer_no": r["customer_no"], "unit": r["unit"]}
-                                             for r in batch}.values()))
-        if kind == "bills":
-            await repo.upsert_bills(s, batch)
-        else:
-            await repo.add_payments(s, batch)
-    if kind != "customers":
-        await repo.refresh_paid(uow.session)
+    try:
+        rows = await credit.import_file(uow, kind, request.stream())
+    except InvalidRow as exc:
+        raise _invalid(exc) from exc
     await uow.commit()
     return ImportOut(kind=kind, rows=rows)
+
+
+def _invalid(exc: InvalidRow) -> Problem:
+    if exc.row is None:
+        return Problem(422, "Invalid file", str(exc), errors=[{"field": exc.field, "message": exc.message}])
+    return Problem(422, "Invalid file", str(exc), errors=[
+        {"field": f"row {exc.row}.{exc.field}", "row": exc.row, "message": exc.message}])
 
 
 @router.post("/recompute", response_model=RecomputeOut)

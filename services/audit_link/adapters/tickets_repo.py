@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.audit_link.adapters.repository import subtree
 from services.audit_link.adapters.tables import escalations, ticket_history, tickets
 from services.audit_link.domain.tickets import Ticket
+from shared.messaging.sql_events import outbox_insert
 
 _FIELDS = set(Ticket.__dataclass_fields__)
 
@@ -125,15 +126,26 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Du
     return [DueTicket(*r) for r in await session.execute(_CLAIM, {"now": now, "limit": limit})]
 
 
+# Progress, escalation rows and their TicketEscalated events in one statement: an escalation row
+# that already existed (another scanner's) inserts nothing, so it emits nothing either.
 _ESCALATE = text(
     "WITH v AS (SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:seqs AS int[]), CAST(:levels AS int[]),"
     "   CAST(:nexts AS timestamptz[]), CAST(:emit AS bool[]), CAST(:states AS text[]),"
-    "   CAST(:dues AS timestamptz[])) AS v(id, seq, level, next, emit, state, due)),"
+    "   CAST(:dues AS timestamptz[]), CAST(:units AS text[])) AS v(id, seq, level, next, emit, state, due, unit)),"
     " progress AS (UPDATE audit_tickets AS t SET escalation_level = v.level, next_escalation_at = v.next"
-    "   FROM v WHERE t.id = v.id AND t.deadline_seq = v.seq)"
-    " INSERT INTO audit_escalations (ticket_id, deadline_seq, level, state, due_at, escalated_at)"
-    " SELECT id, seq, level, state, due, :now FROM v WHERE emit"
-    " ON CONFLICT DO NOTHING RETURNING ticket_id, deadline_seq, level"
+    "   FROM v WHERE t.id = v.id AND t.deadline_seq = v.seq),"
+    " esc AS (INSERT INTO audit_escalations (ticket_id, deadline_seq, level, state, due_at, escalated_at)"
+    "   SELECT id, seq, level, state, due, :now FROM v WHERE emit"
+    "   ON CONFLICT DO NOTHING RETURNING ticket_id, deadline_seq, level, state, due_at),"
+    " events AS (" + outbox_insert(
+        "TicketEscalated",
+        rows="(SELECT esc.*, v.unit FROM esc JOIN v ON v.id = esc.ticket_id)",
+        subject="x.unit",
+        data="jsonb_build_object('ticket_id', x.ticket_id, 'unit', x.unit, 'state', x.state,"
+             " 'level', x.level, 'due_at', to_char(x.due_at AT TIME ZONE 'Asia/Shanghai',"
+             " 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), 'escalated_at', CAST(:now_iso AS text))",
+    ) + ")"
+    " SELECT ticket_id, deadline_seq, level FROM esc"
 )
 
 
@@ -145,17 +157,20 @@ class Progress:
     escalate: bool  # a new level to record and emit
 
 
-async def escalate(session: AsyncSession, now: datetime, items: list[Progress]) -> set[tuple[uuid.UUID, int, int]]:
+async def escalate(
+    session: AsyncSession, now: datetime, items: list[Progress], topic: str,
+) -> set[tuple[uuid.UUID, int, int]]:
     """In one statement: move every ticket's escalation progress (only where its deadline is
-    unchanged) and insert the new escalation rows; returns the keys that were new — an existing
-    (ticket, deadline, level) is never emitted again."""
+    unchanged), insert the new escalation rows and their TicketEscalated events on `topic`;
+    returns the keys that were new — an existing (ticket, deadline, level) is never emitted again."""
     if not items:
         return set()
     result = await session.execute(_ESCALATE, {
         "ids": [p.ticket.id for p in items], "seqs": [p.ticket.deadline_seq for p in items],
         "levels": [p.level for p in items], "nexts": [p.next_at for p in items],
         "emit": [p.escalate for p in items], "states": [p.ticket.state for p in items],
-        "dues": [p.ticket.due_at for p in items], "now": now,
+        "dues": [p.ticket.due_at for p in items], "units": [p.ticket.unit for p in items],
+        "now": now, "now_iso": now.isoformat(), "topic": topic,
     })
     return {(r[0], r[1], r[2]) for r in result}
 

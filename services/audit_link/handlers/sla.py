@@ -17,8 +17,7 @@ from datetime import datetime, timedelta
 from services.audit_link.adapters import calendar_repo, tickets_repo
 from services.audit_link.adapters.tickets_repo import Progress
 from services.audit_link.domain.sla import Escalator
-from shared.calendar import CalendarData, CalendarMissing, in_shanghai
-from shared.events.audit import TicketEscalated
+from shared.calendar import CalendarData, CalendarMissing
 from shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -47,16 +46,13 @@ async def scan_batch(uow: UnitOfWork, now: datetime, cal: CalendarData, limit: i
             postponed.append(t.id)
             continue
         items.append(Progress(t, max(level, t.escalation_level), next_at, level > t.escalation_level))
-    new = await tickets_repo.escalate(uow.session, now, items)
+    new = await tickets_repo.escalate(uow.session, now, items, uow.topic_of("TicketEscalated"))
     result = ScanResult(postponed=len(postponed))
     for p in items:
         t = p.ticket
-        if not p.escalate or (t.id, t.deadline_seq, p.level) not in new:
-            continue
-        uow.emit(TicketEscalated(ticket_id=t.id, unit=t.unit, state=t.state, level=p.level,  # type: ignore[arg-type]
-                                 due_at=in_shanghai(t.due_at), escalated_at=now), subject=t.unit)
-        result.escalated += 1
-        result.breaches += t.escalation_level == 0
+        if p.escalate and (t.id, t.deadline_seq, p.level) in new:
+            result.escalated += 1
+            result.breaches += t.escalation_level == 0
     await tickets_repo.postpone(uow.session, postponed, now + RETRY_WITHOUT_CALENDAR)
     await uow.commit()
     return result, len(due)

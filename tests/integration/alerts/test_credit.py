@@ -140,3 +140,72 @@ async def test_channel_compliance(settings: Settings) -> None:
             ("QY-LS-01", 2, 3, False), ("QY-QC-01", 5, 5, True)]
         mine = (await client.get("/api/v1/channels/compliance", headers=token("station", units=("QY-LS-01",)))).json()
         assert [u["unit"] for u in mine["units"]] == ["QY-LS-01"]
+
+
+BILLS_HEADER = "customer_no,unit,period,amount_due,due_date\n"
+
+
+async def test_every_bad_value_is_a_row_numbered_422_and_nothing_is_written(settings: Settings) -> None:
+    good = "C1,QY-QC-01,2026-01,100.00,2026-01-25\n"
+    cases = [
+        ("bills", BILLS_HEADER + good + "C2,QY-QC-01,2026-01,100.00,2026-02-30\n", "row 3.due_date"),
+        ("bills", BILLS_HEADER + good + "C2,QY-QC-01,2026-01,-1.00,2026-01-25\n", "row 3.amount_due"),
+        ("bills", BILLS_HEADER + good + "C2,QY-QC-01,2026-13,1.00,2026-01-25\n", "row 3.period"),
+        ("bills", BILLS_HEADER + good + "C2,qy,2026-01,1.00,2026-01-25\n", "row 3.unit"),
+        ("bills", BILLS_HEADER + good + ",QY-QC-01,2026-01,1.00,2026-01-25\n", "row 3.customer_no"),
+        ("bills", BILLS_HEADER + good + "C2,QY-QC-01,2026-01,abc,2026-01-25\n", "row 3.amount_due"),
+        ("bills", BILLS_HEADER + good + "C2,QY-QC-01,2026-01,1.00\n", "row 3.row"),
+        ("bills", BILLS_HEADER + good + "\n" + good, "row 4.period"),  # blank lines keep their row number
+        ("bills", "customer_no,unit,period,amount_due,due_date,colour\n" + good, "row 1.colour"),
+        ("bills", "customer_no,unit,period,period,amount_due,due_date\n", "row 1.period"),
+        ("customers", "customer_no,unit,large\nC1,QY-QC-01,maybe\n", "row 2.large"),
+        ("customers", "customer_no,unit,theft_on\nC1,QY-QC-01,2026-1-5\n", "row 2.theft_on"),
+        ("payments", "payment_id,customer_no,unit,period,amount,paid_at\nP1,C1,QY-QC-01,2026-01,1.00,yesterday\n",
+         "row 2.paid_at"),
+        ("payments", "payment_id,customer_no,unit,period,amount,paid_at\nP1,C1,QY-QC-01,2026-01,1.001,"
+                     "2026-01-20T10:00:00+08:00\n", "row 2.amount"),
+    ]
+    async with _app(settings) as client:
+        runtime = client.app.state.runtime
+        for kind, body, field in cases:
+            r = await client.post(f"/api/v1/credit/import/{kind}", content=body.encode(), headers=CSV)
+            assert r.status_code == 422, (body, r.text)
+            assert r.headers["content-type"] == "application/problem+json"
+            assert r.json()["errors"][0]["field"] == field, (body, r.text)
+        for table in ("alerts_credit_bills", "alerts_credit_customers", "alerts_credit_payments"):
+            assert await rows(runtime, f"SELECT * FROM {table}") == []
+        r = await client.post("/api/v1/credit/import/bills", content=b"\xff\xfe", headers=CSV)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
+        r = await client.post("/api/v1/credit/import/bills", content=b"", headers=CSV)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "row 1.header"
+
+
+async def test_file_details_same_results(settings: Settings) -> None:
+    async with _app(settings) as client:
+        runtime = client.app.state.runtime
+        # a bill twice in one file is refused, naming the second row
+        r = await client.post("/api/v1/credit/import/bills", headers=CSV, content=(
+            BILLS_HEADER + "C1,QY-QC-01,2026-01,100,2026-01-25\nC1,QY-QC-01,2026-01,90,2026-01-25\n").encode())
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "row 3.period"
+        # BOM, CRLF, spaces, quoted values and blank lines; a payment repeated counts once (the first)
+        body = ("\ufeffcustomer_no,unit,period,amount_due,due_date\r\n"
+                ' C1 ,QY-QC-01,2026-01,"100.5",2026-01-25\r\n\r\nC1,QY-QC-01,2026-02,1e2,2026-02-25\r\n')
+        r = await client.post("/api/v1/credit/import/bills", content=body.encode(), headers=CSV)
+        assert r.status_code == 201 and r.json() == {"kind": "bills", "rows": 2}, r.text
+        pays = ("payment_id,customer_no,unit,period,amount,paid_at,channel\n"
+                "P1,C1,QY-QC-01,2026-01,60,2026-01-20T23:00:00Z,\n"
+                "P1,C1,QY-QC-01,2026-01,999,2026-01-20T10:00:00+08:00,bank\n"
+                "P2,C1,QY-QC-01,2026-01,40.50,2026-01-22 10:00:00,counter\n")
+        r = await client.post("/api/v1/credit/import/payments", content=pays.encode(), headers=CSV)
+        assert r.status_code == 201 and r.json()["rows"] == 3, r.text
+        bills = await rows(runtime, "SELECT customer_no, period, amount_due, paid_amount, paid_on::text AS paid_on"
+                                    " FROM alerts_credit_bills ORDER BY period")
+        assert bills == [
+            {"customer_no": "C1", "period": "2026-01", "amount_due": Decimal("100.50"),
+             "paid_amount": Decimal("100.50"), "paid_on": "2026-01-22"},
+            {"customer_no": "C1", "period": "2026-02", "amount_due": Decimal("100.00"),
+             "paid_amount": Decimal("0.00"), "paid_on": None}]
+        [c1] = await rows(runtime, "SELECT customer_no, unit, large FROM alerts_credit_customers")
+        assert c1 == {"customer_no": "C1", "unit": "QY-QC-01", "large": False}
+        p1 = await rows(runtime, "SELECT amount, channel, paid_at FROM alerts_credit_payments WHERE payment_id = 'P1'")
+        assert p1 == [{"amount": Decimal("60.00"), "channel": None, "paid_at": datetime(2026, 1, 20, 23, tzinfo=UTC)}]
