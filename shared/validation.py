@@ -7,8 +7,10 @@ from typing import Annotated
 
 from pydantic import Field
 
-UnitCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$", max_length=64,
+from shared.patterns import PERIOD_PATTERN, UNIT_CODE_PATTERN
+
+UnitCode = Annotated[str, Field(pattern=UNIT_CODE_PATTERN, max_length=64,
                                 description="Org-unit code, e.g. QY-QC-01", examples=["QY-QC-01"])]
-Period = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Month YYYY-MM",
+Period = Annotated[str, Field(pattern=PERIOD_PATTERN, description="Month YYYY-MM",
                               examples=["2026-10"])]
 Yuan = Annotated[Decimal, Field(max_digits=14, decimal_places=2, description="Yuan, two decimals at most")]

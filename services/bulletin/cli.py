@@ -17,7 +17,8 @@ from typing import Annotated
 
 import typer
 
-_PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+from shared.patterns import PERIOD_PATTERN
+
 _FORMATS = ("html", "pdf", "xlsx")
 
 
@@ -91,7 +92,7 @@ def report(
     """Write the monthly bulletin (通报) of a period: HTML, PDF or XLSX."""
     from services.bulletin.gather import SourceError
 
-    if not re.match(_PERIOD, period):
+    if not re.match(PERIOD_PATTERN, period):
         raise typer.BadParameter("a month YYYY-MM", param_hint="PERIOD")
     if format not in _FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(_FORMATS)}", param_hint="--format")

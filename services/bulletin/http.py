@@ -18,9 +18,9 @@ from services.bulletin.sources import open_sources
 from shared.auth import Principal
 from shared.http.deps import get_runtime, require_roles
 from shared.http.problems import Problem
+from shared.patterns import PERIOD_PATTERN
 from shared.runtime import Runtime
 
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, description="Month YYYY-MM",
                                  examples=["2026-10"])]
 

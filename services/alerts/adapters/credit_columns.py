@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shared.patterns import PERIOD_PATTERN, UNIT_CODE_PATTERN
+
 _DAY = r"[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
 _DATE_RE = f"^{_DAY}$"
 _TS_RE = _DAY + r"([Tt ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?([Zz]|[+-]\d{2}(:?\d{2})?)?)?$"
@@ -37,13 +39,13 @@ def _text(name: str, max_length: int) -> Column:
 
 def _unit() -> Column:
     return Column("unit", "text", "{v}", (("char_length({v}) <= 64", "String should have at most 64 characters"),
-                                  ("{v} ~ '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$'",
-                                   "String should match pattern '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$'")))
+                                  ("{v} ~ '" + UNIT_CODE_PATTERN + "'",
+                                   f"String should match pattern '{UNIT_CODE_PATTERN}'")))
 
 
 def _period() -> Column:
-    return Column("period", "text", "{v}", ((r"{v} ~ '^\d{4}-(0[1-9]|1[0-2])$'",
-                                     r"String should match pattern '^\d{4}-(0[1-9]|1[0-2])$'"),))
+    return Column("period", "text", "{v}", (("{v} ~ '" + PERIOD_PATTERN + "'",
+                                             f"String should match pattern '{PERIOD_PATTERN}'"),))
 
 
 def _date(name: str, required: bool = True) -> Column:

@@ -10,6 +10,7 @@ from typing import Any
 from services.scoring.domain import rules
 from services.scoring.domain.counters import KNOWN
 from services.scoring.domain.errors import InvalidInput
+from shared.patterns import PERIOD_PATTERN
 
 WEIGHT_TOLERANCE = 1e-9
 DEFAULT_RED_BELOW = 60.0
@@ -18,7 +19,7 @@ DEFAULT_LIGHTS: dict[str, dict[str, float]] = {
     "recovery_rate": {"green": 0.999, "yellow": 0.995},
     "arrears_progress": {"green": 1.0, "yellow": 0.9},
 }
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(PERIOD_PATTERN)
 
 
 @dataclass(frozen=True)

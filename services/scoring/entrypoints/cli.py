@@ -14,10 +14,11 @@ from typing import Annotated
 
 import typer
 
+from shared.patterns import PERIOD_PATTERN
+
 app = typer.Typer(help="Scoring: raw records, scores, the monthly report.", no_args_is_help=True,
                   add_completion=False)
 _CHUNK = 1024 * 1024
-_PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def _settings():
@@ -36,7 +37,7 @@ def _settings():
 def _check_period(period: str) -> str:
     import re
 
-    if not re.match(_PERIOD, period):
+    if not re.match(PERIOD_PATTERN, period):
         raise typer.BadParameter("a month YYYY-MM", param_hint="PERIOD")
     return period
 

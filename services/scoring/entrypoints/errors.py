@@ -11,8 +11,8 @@ from fastapi import Path, Query
 from services.scoring.domain.errors import InvalidInput
 from services.scoring.handlers import Conflict, NotFound
 from shared.http.problems import Problem
+from shared.patterns import PERIOD_PATTERN
 
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, description="Month YYYY-MM")]
 PeriodQuery = Annotated[str, Query(pattern=PERIOD_PATTERN, description="Month YYYY-MM")]
 
