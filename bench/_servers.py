@@ -119,6 +119,21 @@ class ScratchDatabases:
         self._created.append(name)
         return async_url(dsn(self._server_url, name))
 
+    async def copy(self, url: str) -> str:
+        """The async URL of a new database copied from the one `url` names (no connections to it allowed).
+        Copied file by file: the default strategy would write the whole copy into the WAL, and the
+        checkpoint that forces would land in the middle of the next timed run."""
+        source = dsn(url).rsplit("/", 1)[1]
+        name = f"m2c_bench_{self._tag}_{len(self._created)}"
+        await self._admin(f"CREATE DATABASE {name} TEMPLATE {source} STRATEGY FILE_COPY")
+        self._created.append(name)
+        return async_url(dsn(self._server_url, name))
+
+    async def drop(self, url: str) -> None:
+        name = dsn(url).rsplit("/", 1)[1]
+        await self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self._created.remove(name)
+
     async def drop_all(self) -> None:
         for name in reversed(self._created):
             await self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

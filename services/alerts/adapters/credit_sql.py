@@ -1,9 +1,9 @@
-"""Set-based credit evaluation: the rules of domain/credit.py as one SQL statement.
+"""Set-based credit evaluation: the rules of domain/credit.py in SQL.
 
-The same statement evaluates every customer (full recompute) or one (incremental, per payment).
-Changed customers get their history row in the statement; the full recompute also writes its
-CreditGradeChanged / ArrearsRiskDetected events straight into the outbox, so a million
-customers never pass through Python.
+The same SQL evaluates every customer (full recompute) or one (incremental, per payment): the
+customers scored from their bills, then graded, updated where something changed, with a history
+row per grade change. The full recompute also writes its CreditGradeChanged / ArrearsRiskDetected
+events straight into the outbox, so a million customers never pass through Python.
 """
 
 from __future__ import annotations
@@ -25,28 +25,18 @@ def _rk(expr: str) -> str:
     return _RANK.format(g=expr)
 
 
-def _evaluate_ctes(as_of: date, one_customer: bool) -> str:
-    d = f"DATE '{as_of.isoformat()}'"  # a date object's ISO form: safe to inline
+def _as_of(as_of: date) -> str:
+    return f"DATE '{as_of.isoformat()}'"  # a date object's ISO form: safe to inline
+
+
+def _scored(as_of: date, one_customer: bool) -> str:
+    """A SELECT of every customer (or one) with its payment metrics, score and forced-grade reasons:
+    the part that reads all bills. It writes nothing, so PostgreSQL may run it in parallel."""
+    d = _as_of(as_of)
     win = f"b.due_date > {d} - {rules.WINDOW_DAYS}"
     bill_filter = "AND b.customer_no = :customer_no" if one_customer else ""
     cust_filter = "WHERE c.customer_no = :customer_no" if one_customer else ""
     return f"""
-WITH m AS (
-  SELECT b.customer_no,
-    count(*) FILTER (WHERE {win}) AS bills,
-    count(*) FILTER (WHERE {win} AND b.paid_on IS NOT NULL AND b.paid_on <= b.due_date) AS on_time,
-    count(*) FILTER (WHERE {win} AND (b.paid_on > b.due_date OR (b.paid_on IS NULL AND b.due_date < {d}))) AS late,
-    coalesce(sum(CASE WHEN NOT ({win}) THEN 0
-                      WHEN b.paid_on > b.due_date THEN b.paid_on - b.due_date
-                      WHEN b.paid_on IS NULL AND b.due_date < {d} THEN {d} - b.due_date
-                      ELSE 0 END), 0) AS days_late,
-    sum(greatest(b.amount_due - b.paid_amount, 0)) AS arrears,
-    avg(b.amount_due) FILTER (WHERE {win}) AS avg_bill,
-    min(b.due_date) FILTER (WHERE b.paid_amount < b.amount_due) AS oldest_unpaid
-  FROM alerts_credit_bills b
-  WHERE b.due_date <= {d} {bill_filter}
-  GROUP BY b.customer_no
-), s AS (
   SELECT c.customer_no, c.unit, c.large, c.grade AS old_grade, c.at_risk AS old_risk, c.barred_until,
     c.theft_on, c.illegal_use_on, coalesce(m.arrears, 0) AS arrears, m.oldest_unpaid,
     CASE WHEN coalesce(m.bills, 0) = 0 THEN NULL ELSE round(least(100, greatest(0,
@@ -63,9 +53,32 @@ WITH m AS (
       CASE WHEN c.old_arrears_no_agreement THEN 'old_arrears_without_agreement' END,
       CASE WHEN m.oldest_unpaid <= {d} - {rules.UNPAID_FORCE_DAYS} THEN 'unpaid_3_months' END
     ]::text[], NULL) AS forced
-  FROM alerts_credit_customers c LEFT JOIN m ON m.customer_no = c.customer_no
-  {cust_filter}
-), t AS (
+  FROM alerts_credit_customers c LEFT JOIN (
+  SELECT b.customer_no,
+    count(*) FILTER (WHERE {win}) AS bills,
+    count(*) FILTER (WHERE {win} AND b.paid_on IS NOT NULL AND b.paid_on <= b.due_date) AS on_time,
+    count(*) FILTER (WHERE {win} AND (b.paid_on > b.due_date OR (b.paid_on IS NULL AND b.due_date < {d}))) AS late,
+    coalesce(sum(CASE WHEN NOT ({win}) THEN 0
+                      WHEN b.paid_on > b.due_date THEN b.paid_on - b.due_date
+                      WHEN b.paid_on IS NULL AND b.due_date < {d} THEN {d} - b.due_date
+                      ELSE 0 END), 0) AS days_late,
+    sum(greatest(b.amount_due - b.paid_amount, 0)) AS arrears,
+    avg(b.amount_due) FILTER (WHERE {win}) AS avg_bill,
+    min(b.due_date) FILTER (WHERE b.paid_amount < b.amount_due) AS oldest_unpaid
+  FROM alerts_credit_bills b
+  WHERE b.due_date <= {d} {bill_filter}
+  GROUP BY b.customer_no
+  ) AS m ON m.customer_no = c.customer_no
+  {cust_filter}"""
+
+
+def _grading_ctes(as_of: date, scored: str) -> str:
+    """CTEs from the scored customers (`scored`, a relation named s) to the grade rules, the update of
+    the changed customers (`upd`) and their history rows. Each step is MATERIALIZED: inlined, every
+    reference to a computed column would compute it again (the score ~10 times per customer)."""
+    d = _as_of(as_of)
+    return f"""
+t AS MATERIALIZED (
   SELECT s.*, coalesce(s.old_grade, '{rules.START_GRADE}') AS prev,
     CASE WHEN s.score IS NULL THEN '{rules.START_GRADE}' WHEN s.score >= 90 THEN 'AAA' WHEN s.score >= 80 THEN 'AA'
          WHEN s.score >= 70 THEN 'A' WHEN s.score >= 60 THEN 'B' ELSE 'C' END AS target,
@@ -74,8 +87,8 @@ WITH m AS (
       CASE WHEN 'illegal_use' = ANY(s.forced) THEN s.illegal_use_on + {rules.BAR_DAYS} END,
       CASE WHEN s.forced && ARRAY['old_arrears_without_agreement', 'unpaid_3_months']::text[]
            THEN {d} + {rules.BAR_DAYS} END) AS new_barred
-  FROM s
-), g AS (
+  FROM {scored}
+), g AS MATERIALIZED (
   SELECT t.*,
     CASE WHEN cardinality(t.forced) > 0 THEN 'C'
          WHEN {_rk('t.target')} <= {_rk('t.prev')} THEN t.target
@@ -117,9 +130,18 @@ _RISK_DATA = """jsonb_build_object('customer_no', x.customer_no, 'unit', x.unit,
       'detected_at', CAST(:now_iso AS text))"""
 
 
+# The full recompute's scored customers: a temporary table filled by one read-only statement, which
+# PostgreSQL can run with parallel workers (a statement that writes, as the grading one does, never
+# gets them), then graded in a second statement. Dropped at commit, or right away.
+_SCORED_TABLE = "alerts_credit_scored"
+
+
 async def evaluate_all(session: AsyncSession, *, as_of: date, now: datetime, topic: str) -> dict[str, int]:
-    """Re-grade every customer; events go to the outbox in the same statement."""
-    sql = _evaluate_ctes(as_of, one_customer=False) + f""",
+    """Re-grade every customer; events go to the outbox in the same transaction."""
+    await session.execute(text(f"DROP TABLE IF EXISTS {_SCORED_TABLE}"))
+    await session.execute(text(f"CREATE TEMPORARY TABLE {_SCORED_TABLE} ON COMMIT DROP AS {_scored(as_of, False)}"))
+    await session.execute(text(f"ANALYZE {_SCORED_TABLE}"))
+    sql = "WITH " + _grading_ctes(as_of, f"{_SCORED_TABLE} AS s") + f""",
 ev_grade AS (
   {outbox_insert("CreditGradeChanged", rows="(SELECT * FROM upd WHERE downgraded)", subject="x.unit",
                  data=_GRADE_DATA)}
@@ -136,11 +158,13 @@ SELECT (SELECT count(*) FROM upd) AS changed, (SELECT count(*) FROM ev_grade) AS
         "measures": json.dumps(rules.measures(False), ensure_ascii=False),
         "measures_large": json.dumps(rules.measures(True), ensure_ascii=False),
     })).mappings().one()
+    await session.execute(text(f"DROP TABLE {_SCORED_TABLE}"))
     return dict(row)
 
 
 async def evaluate_one(session: AsyncSession, customer_no: str, *, as_of: date, now: datetime) -> dict[str, Any] | None:
     """Re-grade one customer; the change (if any) is returned for the caller to emit its events."""
-    sql = _evaluate_ctes(as_of, one_customer=True) + "\nSELECT * FROM upd"
+    sql = (f"WITH s AS MATERIALIZED ({_scored(as_of, True)}\n), " + _grading_ctes(as_of, "s")
+           + "\nSELECT * FROM upd")
     row = (await session.execute(text(sql), {"now": now, "customer_no": customer_no})).mappings().first()
     return dict(row) if row else None

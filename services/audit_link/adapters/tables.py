@@ -1,4 +1,4 @@
-"""audit_link's tables (prefix audit_). Migration 0003 creates the same (0001 made audit_errors)."""
+"""audit_link's tables (prefix audit_). Migrations 0003 and 0005 create the same (0001 made audit_errors)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    ForeignKey,
     Identity,
     Index,
     Integer,
@@ -98,24 +99,35 @@ tickets = Table(
     Column("due_at", TS),
     Column("version", Integer, nullable=False),
     Column("deadline_seq", Integer, nullable=False),
-    Column("escalation_level", Integer, nullable=False),
-    Column("next_escalation_at", TS),
     Column("findings", Text),
     Column("root_cause", Text),
     Column("rectification", Text),
     Column("accountability_decision", Text),
     Column("updated_at", TS),
     Column("idempotency_key", Text),
-    # Few indexes on purpose: the scanner rewrites next_escalation_at (no HOT update), and every
-    # index is written again for each escalated ticket; partial ones only where their rows qualify.
     Index("uq_audit_tickets_idempotency_key", "idempotency_key", unique=True,
           postgresql_where=text("idempotency_key IS NOT NULL")),
-    # The scanner's one query: what falls due next (open tickets with a deadline only).
-    Index("ix_audit_tickets_next_escalation_at", "next_escalation_at",
-          postgresql_where=text("next_escalation_at IS NOT NULL")),
     # Never two open tickets for one unit, reason and period.
     Index("uq_audit_tickets_open_unit_reason_period", "unit", "reason", "period", unique=True,
           postgresql_where=text("state <> 'closed'")),
+)
+
+# The running SLA of each ticket with a deadline, apart from the ticket (migration 0005): the
+# scanner rewrites these rows on every escalation, and an update of a wide row keyed by a random
+# uuid writes a full page image into the WAL for every index page it touches. Keyed by the
+# ticket's seq, the rows that fall due together sit together, in the heap and in both indexes.
+ticket_sla = Table(
+    "audit_ticket_sla",
+    metadata,
+    Column("ticket_seq", BigInteger, ForeignKey("audit_tickets.seq", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+    Column("ticket_id", Uuid, nullable=False),
+    Column("deadline_seq", Integer, nullable=False),
+    Column("due_at", TS, nullable=False),
+    Column("escalation_level", Integer, nullable=False),
+    Column("next_escalation_at", TS, nullable=False),
+    # The scanner's one query: what falls due next.
+    Index("ix_audit_ticket_sla_next_escalation_at", "next_escalation_at"),
 )
 
 ticket_history = Table(

@@ -7,42 +7,73 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Select, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.audit_link.adapters.repository import subtree
-from services.audit_link.adapters.tables import escalations, ticket_history, tickets
+from services.audit_link.adapters.tables import escalations, ticket_history, ticket_sla, tickets
 from services.audit_link.domain.tickets import Ticket
 from shared.messaging.sql_events import outbox_insert
 
 _FIELDS = set(Ticket.__dataclass_fields__)
+# The ticket's running SLA lives in audit_ticket_sla (see tables.py); a ticket without a row has none.
+_SLA_FIELDS = ("escalation_level", "next_escalation_at")
+
+
+def _ticket_rows() -> Select:
+    return select(tickets, func.coalesce(ticket_sla.c.escalation_level, 0).label("escalation_level"),
+                  ticket_sla.c.next_escalation_at).select_from(
+        tickets.outerjoin(ticket_sla, ticket_sla.c.ticket_seq == tickets.c.seq))
 
 
 def _to_ticket(row) -> Ticket:
     return Ticket(**{k: v for k, v in row._mapping.items() if k in _FIELDS})
 
 
+def _ticket_values(t: Ticket) -> dict[str, Any]:
+    return {k: v for k, v in asdict(t).items() if k not in _SLA_FIELDS}
+
+
+async def _set_sla(session: AsyncSession, seq: int, t: Ticket) -> None:
+    """The ticket's SLA row follows its deadline: written when a new deadline starts (a transition
+    that keeps the deadline leaves the scanner's progress alone), removed when it has none."""
+    if t.next_escalation_at is None or t.due_at is None:
+        await session.execute(delete(ticket_sla).where(ticket_sla.c.ticket_seq == seq))
+        return
+    stmt = insert(ticket_sla).values(ticket_seq=seq, ticket_id=t.id, deadline_seq=t.deadline_seq, due_at=t.due_at,
+                                     escalation_level=t.escalation_level, next_escalation_at=t.next_escalation_at)
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=[ticket_sla.c.ticket_seq], set_={c: stmt.excluded[c] for c in (
+            "deadline_seq", "due_at", "escalation_level", "next_escalation_at")},
+        where=ticket_sla.c.deadline_seq != stmt.excluded.deadline_seq,
+    ))
+
+
 async def add_ticket(session: AsyncSession, t: Ticket, *, idempotency_key: str | None = None) -> bool:
     """Insert; False when an open ticket for the same unit, reason and period exists already
     (or the idempotency key was used)."""
-    stmt = insert(tickets).values(**asdict(t), idempotency_key=idempotency_key).on_conflict_do_nothing()
-    return (await session.execute(stmt.returning(tickets.c.id))).first() is not None
+    stmt = insert(tickets).values(**_ticket_values(t), idempotency_key=idempotency_key).on_conflict_do_nothing()
+    seq = (await session.execute(stmt.returning(tickets.c.seq))).scalar()
+    if seq is None:
+        return False
+    await _set_sla(session, seq, t)
+    return True
 
 
 async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Ticket | None:
-    row = (await session.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+    row = (await session.execute(_ticket_rows().where(tickets.c.id == ticket_id))).first()
     return _to_ticket(row) if row else None
 
 
 async def get_by_idempotency_key(session: AsyncSession, key: str) -> Ticket | None:
-    row = (await session.execute(select(tickets).where(tickets.c.idempotency_key == key))).first()
+    row = (await session.execute(_ticket_rows().where(tickets.c.idempotency_key == key))).first()
     return _to_ticket(row) if row else None
 
 
 async def find_open(session: AsyncSession, unit: str, reason: str, period: str | None) -> Ticket | None:
     period_match = tickets.c.period.is_(None) if period is None else tickets.c.period == period
-    row = (await session.execute(select(tickets).where(
+    row = (await session.execute(_ticket_rows().where(
         tickets.c.unit == unit, tickets.c.reason == reason, period_match, tickets.c.state != "closed",
     ))).first()
     return _to_ticket(row) if row else None
@@ -50,11 +81,16 @@ async def find_open(session: AsyncSession, unit: str, reason: str, period: str |
 
 async def save_transition(session: AsyncSession, t: Ticket, expected_version: int) -> bool:
     """Optimistic write: False when the ticket moved on since it was read (someone else won)."""
-    values = {k: v for k, v in asdict(t).items() if k not in ("id", "raised_by", "raised_at", "unit")}
+    values = {k: v for k, v in _ticket_values(t).items() if k not in ("id", "raised_by", "raised_at", "unit")}
     result = await session.execute(
         update(tickets).where(tickets.c.id == t.id, tickets.c.version == expected_version).values(**values)
+        .returning(tickets.c.seq)
     )
-    return result.rowcount == 1
+    seq = result.scalar()
+    if seq is None:
+        return False
+    await _set_sla(session, seq, t)
+    return True
 
 
 async def add_history(session: AsyncSession, *, ticket_id: uuid.UUID, version: int, action: str,
@@ -81,7 +117,7 @@ async def escalations_of(session: AsyncSession, ticket_id: uuid.UUID) -> list[di
 async def list_tickets(session: AsyncSession, *, scope: tuple[str, ...] | None, unit: str | None,
                        state: str | None, reason: str | None, period: str | None, overdue_at: datetime | None,
                        after: int | None, limit: int) -> list[tuple[int, Ticket]]:
-    stmt = select(tickets).order_by(tickets.c.seq).limit(limit)
+    stmt = _ticket_rows().order_by(tickets.c.seq).limit(limit)
     stmt = subtree(stmt, tickets.c.unit, unit, scope)
     for column, value in ((tickets.c.state, state), (tickets.c.reason, reason), (tickets.c.period, period)):
         if value is not None:
@@ -99,6 +135,7 @@ async def list_tickets(session: AsyncSession, *, scope: tuple[str, ...] | None, 
 class DueTicket:
     """What the scanner needs of a due ticket."""
 
+    seq: int
     id: uuid.UUID
     unit: str
     state: str
@@ -107,16 +144,18 @@ class DueTicket:
     escalation_level: int
 
 
+# Only the SLA rows are locked: a transition locks the ticket, then its SLA row, so neither waits
+# for the other in a circle.
 _CLAIM = text(
-    "SELECT id, unit, state, due_at, deadline_seq, escalation_level FROM audit_tickets"
-    " WHERE next_escalation_at IS NOT NULL AND next_escalation_at < :now"
-    " ORDER BY next_escalation_at LIMIT :limit FOR UPDATE SKIP LOCKED"
+    "SELECT s.ticket_seq, s.ticket_id, t.unit, t.state, s.due_at, s.deadline_seq, s.escalation_level"
+    " FROM audit_ticket_sla AS s JOIN audit_tickets AS t ON t.seq = s.ticket_seq"
+    " WHERE s.next_escalation_at < :now"
+    " ORDER BY s.next_escalation_at LIMIT :limit FOR UPDATE OF s SKIP LOCKED"
 )
 
 
 async def any_due(session: AsyncSession, now: datetime) -> bool:
-    stmt = select(tickets.c.id).where(tickets.c.next_escalation_at.is_not(None),
-                                      tickets.c.next_escalation_at < now).limit(1)
+    stmt = select(ticket_sla.c.ticket_seq).where(ticket_sla.c.next_escalation_at < now).limit(1)
     return (await session.execute(stmt)).first() is not None
 
 
@@ -129,13 +168,14 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Du
 # Progress, escalation rows and their TicketEscalated events in one statement: an escalation row
 # that already existed (another scanner's) inserts nothing, so it emits nothing either.
 _ESCALATE = text(
-    "WITH v AS (SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:seqs AS int[]), CAST(:levels AS int[]),"
-    "   CAST(:nexts AS timestamptz[]), CAST(:emit AS bool[]), CAST(:states AS text[]),"
-    "   CAST(:dues AS timestamptz[]), CAST(:units AS text[])) AS v(id, seq, level, next, emit, state, due, unit)),"
-    " progress AS (UPDATE audit_tickets AS t SET escalation_level = v.level, next_escalation_at = v.next"
-    "   FROM v WHERE t.id = v.id AND t.deadline_seq = v.seq),"
+    "WITH v AS (SELECT * FROM unnest(CAST(:seqs AS bigint[]), CAST(:ids AS uuid[]), CAST(:deadlines AS int[]),"
+    "   CAST(:levels AS int[]), CAST(:nexts AS timestamptz[]), CAST(:emit AS bool[]), CAST(:states AS text[]),"
+    "   CAST(:dues AS timestamptz[]), CAST(:units AS text[]))"
+    "   AS v(seq, id, deadline, level, next, emit, state, due, unit)),"
+    " progress AS (UPDATE audit_ticket_sla AS s SET escalation_level = v.level, next_escalation_at = v.next"
+    "   FROM v WHERE s.ticket_seq = v.seq AND s.deadline_seq = v.deadline),"
     " esc AS (INSERT INTO audit_escalations (ticket_id, deadline_seq, level, state, due_at, escalated_at)"
-    "   SELECT id, seq, level, state, due, :now FROM v WHERE emit"
+    "   SELECT id, deadline, level, state, due, :now FROM v WHERE emit"
     "   ON CONFLICT DO NOTHING RETURNING ticket_id, deadline_seq, level, state, due_at),"
     " events AS (" + outbox_insert(
         "TicketEscalated",
@@ -166,7 +206,8 @@ async def escalate(
     if not items:
         return set()
     result = await session.execute(_ESCALATE, {
-        "ids": [p.ticket.id for p in items], "seqs": [p.ticket.deadline_seq for p in items],
+        "seqs": [p.ticket.seq for p in items], "ids": [p.ticket.id for p in items],
+        "deadlines": [p.ticket.deadline_seq for p in items],
         "levels": [p.level for p in items], "nexts": [p.next_at for p in items],
         "emit": [p.escalate for p in items], "states": [p.ticket.state for p in items],
         "dues": [p.ticket.due_at for p in items], "units": [p.ticket.unit for p in items],
@@ -175,7 +216,8 @@ async def escalate(
     return {(r[0], r[1], r[2]) for r in result}
 
 
-async def postpone(session: AsyncSession, ticket_ids: list[uuid.UUID], until: datetime) -> None:
+async def postpone(session: AsyncSession, ticket_seqs: list[int], until: datetime) -> None:
     """Try these again later (their escalation cannot be computed now, e.g. a year without calendar)."""
-    if ticket_ids:
-        await session.execute(update(tickets).where(tickets.c.id.in_(ticket_ids)).values(next_escalation_at=until))
+    if ticket_seqs:
+        await session.execute(update(ticket_sla).where(ticket_sla.c.ticket_seq.in_(ticket_seqs))
+                              .values(next_escalation_at=until))

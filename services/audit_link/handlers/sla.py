@@ -43,7 +43,7 @@ async def scan_batch(uow: UnitOfWork, now: datetime, cal: CalendarData, limit: i
             next_at = escalator.next_at(t.due_at, level)
         except CalendarMissing as exc:
             log.error("ticket %s: cannot compute its escalation: %s", t.id, exc)
-            postponed.append(t.id)
+            postponed.append(t.seq)
             continue
         items.append(Progress(t, max(level, t.escalation_level), next_at, level > t.escalation_level))
     new = await tickets_repo.escalate(uow.session, now, items, uow.topic_of("TicketEscalated"))

@@ -48,3 +48,37 @@ async def test_models_match_the_migrated_schema(database_url: str) -> None:
         return compare_metadata(ctx, target_metadata())
 
     assert await _inspect(database_url, diff) == []
+
+
+async def _sql(url: str, sql: str) -> list[tuple]:
+    def run(conn):
+        result = conn.exec_driver_sql(sql)
+        return [tuple(r) for r in result] if result.returns_rows else []
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            return await conn.run_sync(run)
+    finally:
+        await engine.dispose()
+
+
+async def test_0005_moves_running_slas_out_of_the_tickets_and_back(empty_database_url: str) -> None:
+    url = empty_database_url
+    await asyncio.to_thread(upgrade, url, "0004")
+    await _sql(url, """
+        INSERT INTO audit_tickets (id, unit, reason, detail, state, raised_by, raised_at, due_at, version,
+                                   deadline_seq, escalation_level, next_escalation_at)
+        VALUES ('00000000-0000-0000-0000-000000000001', 'QY-A', 'manual', 'late', 'issued', 'x',
+                '2026-03-02T09:00+08', '2026-03-03T23:59:59+08', 1, 2, 1, '2026-03-04T23:59:59+08'),
+               ('00000000-0000-0000-0000-000000000002', 'QY-B', 'manual', 'done', 'reported', 'x',
+                '2026-03-02T09:00+08', NULL, 3, 3, 0, NULL)""")
+
+    await asyncio.to_thread(upgrade, url, "0005")
+    assert await _sql(url, "SELECT t.unit, s.deadline_seq, s.escalation_level, s.next_escalation_at = s.due_at"
+                           " + interval '1 day' FROM audit_ticket_sla s JOIN audit_tickets t ON t.seq = s.ticket_seq"
+                      ) == [("QY-A", 2, 1, True)]
+
+    await asyncio.to_thread(downgrade, url, "0004")
+    assert await _sql(url, "SELECT unit, escalation_level, next_escalation_at IS NOT NULL FROM audit_tickets"
+                           " ORDER BY unit") == [("QY-A", 1, True), ("QY-B", 0, False)]
