@@ -54,20 +54,20 @@ def _scored(as_of: date, one_customer: bool) -> str:
       CASE WHEN m.oldest_unpaid <= {d} - {rules.UNPAID_FORCE_DAYS} THEN 'unpaid_3_months' END
     ]::text[], NULL) AS forced
   FROM alerts_credit_customers c LEFT JOIN (
-  SELECT b.customer_no,
-    count(*) FILTER (WHERE {win}) AS bills,
-    count(*) FILTER (WHERE {win} AND b.paid_on IS NOT NULL AND b.paid_on <= b.due_date) AS on_time,
-    count(*) FILTER (WHERE {win} AND (b.paid_on > b.due_date OR (b.paid_on IS NULL AND b.due_date < {d}))) AS late,
-    coalesce(sum(CASE WHEN NOT ({win}) THEN 0
-                      WHEN b.paid_on > b.due_date THEN b.paid_on - b.due_date
-                      WHEN b.paid_on IS NULL AND b.due_date < {d} THEN {d} - b.due_date
-                      ELSE 0 END), 0) AS days_late,
-    sum(greatest(b.amount_due - b.paid_amount, 0)) AS arrears,
-    avg(b.amount_due) FILTER (WHERE {win}) AS avg_bill,
-    min(b.due_date) FILTER (WHERE b.paid_amount < b.amount_due) AS oldest_unpaid
-  FROM alerts_credit_bills b
-  WHERE b.due_date <= {d} {bill_filter}
-  GROUP BY b.customer_no
+    SELECT b.customer_no,
+      count(*) FILTER (WHERE {win}) AS bills,
+      count(*) FILTER (WHERE {win} AND b.paid_on IS NOT NULL AND b.paid_on <= b.due_date) AS on_time,
+      count(*) FILTER (WHERE {win} AND (b.paid_on > b.due_date OR (b.paid_on IS NULL AND b.due_date < {d}))) AS late,
+      coalesce(sum(CASE WHEN NOT ({win}) THEN 0
+                        WHEN b.paid_on > b.due_date THEN b.paid_on - b.due_date
+                        WHEN b.paid_on IS NULL AND b.due_date < {d} THEN {d} - b.due_date
+                        ELSE 0 END), 0) AS days_late,
+      sum(greatest(b.amount_due - b.paid_amount, 0)) AS arrears,
+      avg(b.amount_due) FILTER (WHERE {win}) AS avg_bill,
+      min(b.due_date) FILTER (WHERE b.paid_amount < b.amount_due) AS oldest_unpaid
+    FROM alerts_credit_bills b
+    WHERE b.due_date <= {d} {bill_filter}
+    GROUP BY b.customer_no
   ) AS m ON m.customer_no = c.customer_no
   {cust_filter}"""
 
