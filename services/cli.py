@@ -76,7 +76,7 @@ def run(
 
 @app.command()
 def serve(
-    service: Annotated[str, typer.Argument(help="scoring | audit-link | alerts")],
+    service: Annotated[str, typer.Argument(help="scoring | audit-link | alerts | bulletin | dashboard")],
     with_relay: Annotated[bool, typer.Option(help="Also run an outbox relay in this process.")] = False,
 ) -> None:
     """One service as its own process (production mode: M2C_DATABASE_URL and M2C_KAFKA_BOOTSTRAP)."""

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 
 from fastapi import FastAPI
 
-from services.dashboard import bootstrap as dashboard
 from services.registry import all_services
 from shared.clock import Clock
 from shared.embedded_pg import EmbeddedPostgres, free_port
@@ -16,9 +15,9 @@ from shared.settings import Settings
 
 
 def build_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    # The dashboard calls /api/v1 on its own origin, which only the all-in-one app has.
-    return create_app(settings, [*all_services(), dashboard.build()], run_relay=True, clock=clock,
-                      title="m2c (embedded)")
+    # The registry includes the dashboard, which calls /api/v1 on its own origin: here one app serves every API;
+    # in production the gateway (deploy/gateway, or the k8s Ingress) puts the separate services behind one origin.
+    return create_app(settings, all_services(), run_relay=True, clock=clock, title="m2c (embedded)")
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""The three services by the name the CLI uses."""
+"""Every service by the name `m2c serve` uses; the embedded all-in-one runs them all."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable
 from services.alerts import bootstrap as alerts
 from services.audit_link import bootstrap as audit_link
 from services.bulletin import bootstrap as bulletin
+from services.dashboard import bootstrap as dashboard
 from services.scoring import bootstrap as scoring
 from shared.http.app import ServiceParts
 
@@ -15,6 +16,8 @@ SERVICES: dict[str, Callable[[], ServiceParts]] = {
     "audit-link": audit_link.build,
     "alerts": alerts.build,
     "bulletin": bulletin.build,
+    # Last: its `/` and static mount are included after every API route, as the all-in-one always had them.
+    "dashboard": dashboard.build,
 }
 
 

@@ -15,6 +15,7 @@ K8S = DEPLOY / "k8s"
 ENV_VARS = {
     "M2C_DATABASE_URL", "M2C_KAFKA_BOOTSTRAP", "M2C_HOST", "M2C_PORT", "M2C_JWT_SECRET",
     "M2C_LOG_LEVEL", "M2C_TOPIC_PREFIX", "M2C_KAFKA_PARTITIONS", "M2C_METRICS_PORT",
+    "M2C_BULLETIN_SCORING_URL", "M2C_BULLETIN_AUDIT_LINK_URL", "M2C_BULLETIN_ALERTS_URL",
 }
 REQUIRED_ENV = {"M2C_DATABASE_URL", "M2C_KAFKA_BOOTSTRAP", "M2C_HOST", "M2C_JWT_SECRET"}
 HISTOGRAMS = {"m2c_http_request_duration_seconds"}
@@ -24,7 +25,7 @@ METRICS = HISTOGRAMS | {
 }
 KNOWN_SERIES = METRICS | {f"{h}_{s}" for h in HISTOGRAMS for s in ("bucket", "sum", "count")}
 CONSUMED_OUTCOMES = {"processed", "duplicate", "ignored", "dead_lettered"}
-HTTP_SERVICES = {"scoring", "audit-link", "alerts"}
+HTTP_SERVICES = {"scoring", "audit-link", "alerts", "bulletin", "dashboard"}
 M2C_COMMANDS = {("migrate",), ("relay",)} | {("serve", s) for s in HTTP_SERVICES}
 APP_PORT = 8000
 RELAY_METRICS_PORT = 9100
@@ -159,8 +160,10 @@ def test_compose_app_services(compose):
 
 def test_compose_http_ports_and_relay_replicas(compose):
     services = compose["services"]
-    ports = {name: services[name]["ports"] for name in HTTP_SERVICES}
-    assert ports == {"scoring": ["8001:8000"], "audit-link": ["8002:8000"], "alerts": ["8003:8000"]}
+    ports = {name: services[name].get("ports") for name in HTTP_SERVICES}
+    # bulletin and dashboard are reached through the gateway only (tests/unit/deploy/test_gateway.py).
+    assert ports == {"scoring": ["8001:8000"], "audit-link": ["8002:8000"], "alerts": ["8003:8000"],
+                     "bulletin": None, "dashboard": None}
     relay = services["relay"]
     assert relay["command"] == ["m2c", "relay"]
     assert relay["deploy"]["replicas"] == 2
