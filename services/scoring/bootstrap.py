@@ -1,10 +1,11 @@
-"""Wires scoring: its routes and its consumer group (ErrorReported → bills_erroneous)."""
+"""Wires scoring: its routes, its consumer group (ErrorReported → bills_erroneous) and the re-scorer."""
 
 from __future__ import annotations
 
 from services.scoring import handlers
 from services.scoring.entrypoints.http_facts import router as facts_router
 from services.scoring.entrypoints.http_scores import router as scores_router
+from services.scoring.entrypoints.workers import rescorer
 from shared.events import topics
 from shared.http.app import ServiceParts
 from shared.runtime import ConsumerSpec
@@ -15,4 +16,5 @@ def build() -> ServiceParts:
         name="scoring",
         routers=[facts_router, scores_router],
         consumers=[ConsumerSpec("m2c-scoring", (topics.AUDIT,), {"ErrorReported": handlers.on_error_reported})],
+        workers=[("scoring:rescorer", rescorer)],
     )

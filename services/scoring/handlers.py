@@ -12,6 +12,7 @@ from services.scoring.adapters import (
     org_repository,
     raw_ingest,
     recovery_repository,
+    rescore_repository,
     scheme_repository,
     score_repository,
 )
@@ -100,10 +101,13 @@ async def import_records(kind: str, period: str, fmt: str, chunks: AsyncIterator
 
 
 async def on_error_reported(event: ReceivedEvent, uow: UnitOfWork) -> None:
-    """An error counts once into bills_erroneous of its unit and period (the inbox dedups)."""
+    """An error counts once into bills_erroneous of its unit and period (the inbox dedups); a period
+    already scored is queued to be scored again (DESIGN §3: the error re-scores its period)."""
     e: ErrorReported = event.payload
     await counter_repository.increment(uow.session, e.period, e.unit, "bills_erroneous", 1,
                                        counter_repository.EVENTS, event.envelope.time)
+    if await score_repository.latest_revision(uow.session, e.period) is not None:
+        await rescore_repository.request(uow.session, e.period, event.envelope.time)
 
 
 async def put_recovery_facts(period: str, rows: Sequence[dict[str, Any]], uow: UnitOfWork, now: datetime) -> None:
@@ -152,6 +156,7 @@ async def score_period(period: str, by: str, uow: UnitOfWork, now: datetime,
         if earlier is not None:
             rows = await score_repository.list_scores(uow.session, earlier["period"], earlier["revision"], None)
             return ScoreRun(earlier["period"], earlier["revision"], earlier["scheme"], rows, 0, created=False)
+    await rescore_repository.clear(uow.session, period)  # before the counters are read
     units = await org_repository.all_units(uow.session)
     counters = await counter_repository.effective(uow.session, period)
     unit_lights = await lights(uow, period, scheme)

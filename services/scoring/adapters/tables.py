@@ -101,3 +101,14 @@ recovery_lights = Table(
     Column("metrics", JSONB, nullable=False),
     Column("issued_at", TS, nullable=False),
 )
+
+# Periods whose counters changed after they were scored (an ErrorReported that came in later). The
+# re-scorer gives a new request its due time when it first sees it (its own clock), and scores the
+# period again then, so a burst of errors makes one new revision, not one each.
+rescore_requests = Table(
+    "scoring_rescore_requests", metadata,
+    Column("period", Text, primary_key=True),
+    Column("requested_at", TS, nullable=False),  # the first late error's event time
+    Column("events", Integer, nullable=False),  # late errors folded into this request
+    Column("due_at", TS),  # set by the re-scorer
+)
