@@ -62,7 +62,7 @@ class Runtime:
                    settings.resolved_jwt_secret(), clock or SystemClock())
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.settings.topic)
+        return UnitOfWork(self.session_factory, self.settings.topic, self.clock)
 
     def consumer_loop(self, spec: ConsumerSpec) -> ConsumerLoop:
         s = self.settings

@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.clock import Clock, SystemClock
 from shared.events.catalog import by_model, by_name
 from shared.events.envelope import Envelope, EventPayload, new_envelope
 from shared.observability import current_correlation_id
@@ -23,9 +24,13 @@ _INSERT_OUTBOX = text(
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], topic_name: Callable[[str], str]):
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], topic_name: Callable[[str], str],
+                 clock: Clock | None = None):
         self._session_factory = session_factory
         self._topic_name = topic_name
+        # Event times follow the service's clock, like every other time it writes (the demo's
+        # back-dated history, tests that move time), not the wall clock.
+        self._clock = clock or SystemClock()
         self._pending: list[tuple[Envelope, str, str | None]] = []
         self.session: AsyncSession
 
@@ -50,7 +55,7 @@ class UnitOfWork:
         event_type = by_model()[type(payload)]
         envelope = new_envelope(
             type_=event_type.name, source=event_type.source, version=event_type.version,
-            subject=subject, data=payload.model_dump(mode="json"),
+            subject=subject, data=payload.model_dump(mode="json"), time=self._clock.now(),
         )
         self._pending.append((envelope, self._topic_name(event_type.topic), key or subject))
         return envelope

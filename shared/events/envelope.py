@@ -37,10 +37,11 @@ class PoisonMessage(Exception):
     """A message no retry can fix: not JSON, not an envelope, or a payload that breaks its schema."""
 
 
-def new_envelope(*, type_: str, source: str, version: int, subject: str | None, data: dict[str, Any]) -> Envelope:
+def new_envelope(*, type_: str, source: str, version: int, subject: str | None, data: dict[str, Any],
+                 time: datetime | None = None) -> Envelope:
     return Envelope(
         id=uuid.uuid4(), source=source, type=type_, subject=subject,
-        time=datetime.now(UTC), schemaversion=version, data=data,
+        time=time or datetime.now(UTC), schemaversion=version, data=data,
     )
 
 

@@ -7,10 +7,12 @@ from decimal import Decimal
 import jsonschema
 import pytest
 
+from shared.clock import ManualClock
 from shared.events.audit import ErrorReported
 from shared.events.catalog import by_name, event_types
 from shared.events.envelope import PoisonMessage, new_envelope, parse_envelope, validate_payload
 from shared.events.schemas import asyncapi_document, event_schema
+from shared.uow import UnitOfWork
 
 
 def _event() -> ErrorReported:
@@ -62,3 +64,13 @@ def test_every_event_type_is_documented_on_its_topic() -> None:
     for t in event_types():
         assert t.name in doc["channels"][t.topic]["messages"]
         assert doc["channels"][t.topic]["address"] == "dev." + t.topic
+
+
+def test_events_carry_the_time_of_the_units_clock() -> None:
+    # Back-dated demo history and tests that move time need event times on the same clock as every
+    # other time a service writes; emit() touches no database.
+    at = datetime(2025, 9, 30, 2, 0, tzinfo=UTC)
+    uow = UnitOfWork(session_factory=None, topic_name=lambda t: t, clock=ManualClock(at))  # type: ignore[arg-type]
+    envelope = uow.emit(_event(), subject="QY-QC-01")
+    assert envelope.time == at
+    assert parse_envelope(envelope.to_bytes()).time == at
