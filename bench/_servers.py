@@ -112,22 +112,21 @@ class ScratchDatabases:
         self._created.append(self.template)
         upgrade(dsn(self._server_url, self.template))
 
-    async def fresh(self) -> str:
-        """The async URL of a new database at the migration head."""
-        name = f"m2c_bench_{self._tag}_{len(self._created)}"
-        await self._admin(f"CREATE DATABASE {name} TEMPLATE {self.template}")
-        self._created.append(name)
-        return async_url(dsn(self._server_url, name))
-
-    async def copy(self, url: str) -> str:
-        """The async URL of a new database copied from the one `url` names (no connections to it allowed).
-        Copied file by file: the default strategy would write the whole copy into the WAL, and the
-        checkpoint that forces would land in the middle of the next timed run."""
-        source = dsn(url).rsplit("/", 1)[1]
+    async def _create_from(self, source: str) -> str:
+        # Copied file by file: the default strategy would write the whole copy into the WAL, and the
+        # checkpoint that forces would land in the middle of the next timed run.
         name = f"m2c_bench_{self._tag}_{len(self._created)}"
         await self._admin(f"CREATE DATABASE {name} TEMPLATE {source} STRATEGY FILE_COPY")
         self._created.append(name)
         return async_url(dsn(self._server_url, name))
+
+    async def fresh(self) -> str:
+        """The async URL of a new database at the migration head."""
+        return await self._create_from(self.template)
+
+    async def copy(self, url: str) -> str:
+        """The async URL of a new database copied from the one `url` names (no connections to it allowed)."""
+        return await self._create_from(dsn(url).rsplit("/", 1)[1])
 
     async def drop(self, url: str) -> None:
         name = dsn(url).rsplit("/", 1)[1]

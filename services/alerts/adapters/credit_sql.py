@@ -132,14 +132,13 @@ _RISK_DATA = """jsonb_build_object('customer_no', x.customer_no, 'unit', x.unit,
 
 # The full recompute's scored customers: a temporary table filled by one read-only statement, which
 # PostgreSQL can run with parallel workers (a statement that writes, as the grading one does, never
-# gets them), then graded in a second statement. Dropped at commit, or right away.
+# gets them), then graded in a second statement and dropped (a rollback undoes its creation too).
 _SCORED_TABLE = "alerts_credit_scored"
 
 
 async def evaluate_all(session: AsyncSession, *, as_of: date, now: datetime, topic: str) -> dict[str, int]:
     """Re-grade every customer; events go to the outbox in the same transaction."""
-    await session.execute(text(f"DROP TABLE IF EXISTS {_SCORED_TABLE}"))
-    await session.execute(text(f"CREATE TEMPORARY TABLE {_SCORED_TABLE} ON COMMIT DROP AS {_scored(as_of, False)}"))
+    await session.execute(text(f"CREATE TEMPORARY TABLE {_SCORED_TABLE} AS {_scored(as_of, False)}"))
     await session.execute(text(f"ANALYZE {_SCORED_TABLE}"))
     sql = "WITH " + _grading_ctes(as_of, f"{_SCORED_TABLE} AS s") + f""",
 ev_grade AS (

@@ -9,12 +9,11 @@ from decimal import Decimal
 
 import httpx
 
-from services.embedded import build_app
 from shared.clock import ManualClock
 from shared.events.intake import RecordPayment
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import eventually
+from tests.helpers import embedded_client, eventually
 from tests.integration.alerts.support import ADMIN, publish, rows
 
 AS_OF = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -24,10 +23,7 @@ CSV = {"Content-Type": "text/csv", **ADMIN}
 
 @asynccontextmanager
 async def _app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_app(settings, clock=ManualClock(AS_OF))
-    async with (app.router.lifespan_context(app),
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c") as client):
-        client.app = app  # type: ignore[attr-defined]
+    async with embedded_client(settings, clock=ManualClock(AS_OF)) as client:
         yield client
 
 

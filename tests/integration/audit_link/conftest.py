@@ -9,9 +9,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from services.embedded import build_app
 from shared.clock import ManualClock
 from shared.settings import Settings
+from tests.helpers import embedded_client
 
 # Tuesday 30 Sep 2025, 10:00 in Shanghai: 1–8 Oct are holidays, Sat 11 Oct a make-up working day.
 START = datetime.fromisoformat("2025-09-30T10:00:00+08:00")
@@ -25,12 +25,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def app_client(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
     """The embedded app (all services, in-process events, relay, SLA scanner) on `clock`."""
-    app = build_app(settings, clock=clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c") as client,
-    ):
-        client.app = app  # type: ignore[attr-defined]
+    async with embedded_client(settings, clock=clock) as client:
         yield client
 
 

@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from services.embedded import build_app
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import ERROR_BODY, GRAVE_ERROR_BODY, eventually
+from tests.helpers import ERROR_BODY, GRAVE_ERROR_BODY, embedded_client, eventually
 from tests.helpers import GOOD_COUNTERS as GOOD
 from tests.helpers import PERFECT_COUNTERS as PERFECT
 from tests.helpers import SMALL_BUREAU_ORG as ORG
@@ -22,12 +21,7 @@ PERIOD, BEFORE = "2026-10", "2026-09"
 
 @pytest.fixture
 async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c", timeout=60) as client,
-    ):
-        client.app = app  # type: ignore[attr-defined]
+    async with embedded_client(settings, request_timeout_s=60) as client:
         yield client
 
 

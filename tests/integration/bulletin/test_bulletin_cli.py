@@ -6,7 +6,6 @@ import asyncio
 import io
 from pathlib import Path
 
-import httpx
 import pytest
 import typer
 from openpyxl import load_workbook
@@ -16,13 +15,12 @@ from services.bulletin.cli import report
 from services.embedded import build_app
 from shared.settings import Settings
 from shared.testing.plugin import JWT_SECRET
+from tests.helpers import embedded_client
 from tests.integration.bulletin.conftest import ADMIN, GOOD, ORG, PERFECT, PERIOD
 
 
 async def _seed(settings: Settings) -> None:
-    app = build_app(settings)
-    async with (app.router.lifespan_context(app),
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c") as c):
+    async with embedded_client(settings) as c:
         assert (await c.post("/api/v1/org-units", json={"units": ORG}, headers=ADMIN)).status_code == 200
         r = await c.put(f"/api/v1/facts/{PERIOD}/counters", headers=ADMIN, json={"batch_id": "oct", "rows": [
             {"unit": "QY-QC-01", "counters": GOOD}, {"unit": "QY-YD-01", "counters": PERFECT}]})

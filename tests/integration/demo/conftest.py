@@ -13,10 +13,10 @@ import pytest
 
 from services.demo.clock import ShiftableClock
 from services.demo.loader import DemoSummary, load_demo
-from services.embedded import build_app
 from shared.db import async_url
 from shared.settings import Settings
 from shared.testing.plugin import JWT_SECRET
+from tests.helpers import embedded_client
 
 TODAY = date(2026, 11, 20)
 SMALL = {"seed": 7, "customers": 500, "size": 0.2, "today": TODAY, "raw_months": 1}
@@ -25,11 +25,7 @@ SMALL = {"seed": 7, "customers": 500, "size": 0.2, "today": TODAY, "raw_months":
 @asynccontextmanager
 async def loaded(settings: Settings, **options) -> AsyncIterator[tuple[httpx.AsyncClient, DemoSummary]]:
     clock = ShiftableClock()
-    app = build_app(settings, clock=clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c", timeout=120) as client,
-    ):
+    async with embedded_client(settings, clock=clock, request_timeout_s=120) as client:
         summary = await load_demo(client, secret=JWT_SECRET, clock=clock, **options)
         yield client, summary
 

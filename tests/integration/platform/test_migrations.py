@@ -14,9 +14,10 @@ from shared.migration_state import downgrade, head_revision, upgrade
 
 
 async def _inspect(url: str, fn):
+    """fn(sync connection) in one committed transaction."""
     engine = create_async_engine(url)
     try:
-        async with engine.connect() as conn:
+        async with engine.begin() as conn:
             return await conn.run_sync(fn)
     finally:
         await engine.dispose()
@@ -55,12 +56,7 @@ async def _sql(url: str, sql: str) -> list[tuple]:
         result = conn.exec_driver_sql(sql)
         return [tuple(r) for r in result] if result.returns_rows else []
 
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            return await conn.run_sync(run)
-    finally:
-        await engine.dispose()
+    return await _inspect(url, run)
 
 
 async def test_0005_moves_running_slas_out_of_the_tickets_and_back(empty_database_url: str) -> None:

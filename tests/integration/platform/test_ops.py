@@ -6,10 +6,9 @@ import asyncio
 
 import httpx
 
-from services.embedded import build_app
 from shared.migration_state import downgrade, head_revision
 from shared.testing.plugin import token
-from tests.helpers import ERROR_BODY
+from tests.helpers import ERROR_BODY, embedded_client
 
 
 async def test_health_and_readiness(embedded: httpx.AsyncClient) -> None:
@@ -24,11 +23,7 @@ async def test_health_and_readiness(embedded: httpx.AsyncClient) -> None:
 
 async def test_readiness_fails_when_migrations_are_not_at_head(settings) -> None:
     await asyncio.to_thread(downgrade, settings.database_url, "base")
-    app = build_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c") as client,
-    ):
+    async with embedded_client(settings) as client:
         r = await client.get("/readyz")
     assert r.status_code == 503
     assert "migrations at None" in r.json()["checks"]["database"]

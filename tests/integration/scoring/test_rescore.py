@@ -10,11 +10,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from services.embedded import build_app
 from services.scoring.entrypoints.workers import RESCORED_BY, rescore_due
 from shared.clock import ManualClock
 from shared.settings import Settings
-from tests.helpers import ERROR_BODY, eventually
+from tests.helpers import ERROR_BODY, embedded_client, eventually
 from tests.integration.scoring.conftest import ADMIN, ORG
 
 PERIOD = ERROR_BODY["period"]
@@ -32,12 +31,8 @@ async def client(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIt
     """The embedded app on a clock the test moves; the background re-scorer looks only at start-up,
     so the test drives rescore_due() itself."""
     monkeypatch.setenv("M2C_SCORING_RESCORE_INTERVAL_S", "3600")
-    app = build_app(settings, clock=ManualClock(datetime.fromisoformat("2026-11-05T10:00:00+08:00")))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c") as c,
-    ):
-        c.app = app  # type: ignore[attr-defined]
+    clock = ManualClock(datetime.fromisoformat("2026-11-05T10:00:00+08:00"))
+    async with embedded_client(settings, clock=clock) as c:
         for r in (await c.post("/api/v1/org-units", json={"units": ORG}, headers=ADMIN),
                   await c.put(f"/api/v1/facts/{PERIOD}/counters", headers=ADMIN, json={
                       "batch_id": "b-1", "rows": [{"unit": STATION, "counters": COUNTERS}]})):

@@ -13,12 +13,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
-K8S = DEPLOY / "k8s"
 NGINX_CONF = DEPLOY / "gateway" / "nginx.conf"
 API = "/api/v1/"
 GATEWAY_PORT = 8080
@@ -96,13 +94,13 @@ def served(argv) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def compose() -> dict:
-    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+def compose_services(compose) -> dict:
+    return compose["services"]
 
 
-def compose_app(compose: dict, host: str, port: int) -> str | None:
+def compose_app(compose_services: dict, host: str, port: int) -> str | None:
     """The registry service behind http://host:port in the compose network."""
-    svc = compose.get(host)
+    svc = compose_services.get(host)
     if svc is None or served(svc.get("command") or []) is None:
         return None
     assert int(svc["environment"]["M2C_PORT"]) == port, f"{host} listens on {svc['environment']['M2C_PORT']}"
@@ -110,14 +108,8 @@ def compose_app(compose: dict, host: str, port: int) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def k8s() -> dict[tuple[str, str], dict]:
-    docs = {}
-    for path in sorted(K8S.glob("*.yaml")):
-        if path.name != "kustomization.yaml":
-            for doc in yaml.safe_load_all(path.read_text()):
-                if doc:
-                    docs[(doc["kind"], doc["metadata"]["name"])] = doc
-    return docs
+def k8s(k8s_docs) -> dict[tuple[str, str], dict]:
+    return {(d["kind"], d["metadata"]["name"]): d for d in k8s_docs}
 
 
 def k8s_app(k8s: dict, service: str, port: int | str) -> str | None:
@@ -183,23 +175,23 @@ def nginx_pick(locations: list[Location], uri: str) -> Location | None:
     return longest
 
 
-def nginx_route(compose: dict, uri: str) -> str | None:
+def nginx_route(compose_services: dict, uri: str) -> str | None:
     """The registry service nginx sends uri to, or None if the gateway answers itself."""
     loc = nginx_pick(nginx_locations(), uri)
     assert loc is not None, f"nginx has no location for {uri}"
     if loc.upstream is None:
         return None
-    app = compose_app(compose, *loc.upstream)
+    app = compose_app(compose_services, *loc.upstream)
     assert app is not None, f"{uri}: proxy_pass to {loc.upstream}, not an `m2c serve` service in compose"
     return app
 
 
-def test_nginx_routes_every_declared_path_to_its_owner(compose, public_requests):
+def test_nginx_routes_every_declared_path_to_its_owner(compose_services, public_requests):
     for uri, owner in public_requests:
-        assert nginx_route(compose, uri) == owner, uri
+        assert nginx_route(compose_services, uri) == owner, uri
 
 
-def test_nginx_api_locations_list_exactly_the_owned_segments(compose, segment_owner):
+def test_nginx_api_locations_list_exactly_the_owned_segments(compose_services, segment_owner):
     listed: dict[str, set[str]] = {}
     for loc in nginx_locations():
         if loc.upstream is None or not loc.pattern.lstrip("^").startswith("/api/"):
@@ -207,7 +199,7 @@ def test_nginx_api_locations_list_exactly_the_owned_segments(compose, segment_ow
         # The one form the gateway uses for API routes: a regex over whole first segments.
         form = re.fullmatch(r"\^/api/v1/\(([a-z0-9|-]+)\)\(\?:/\|\$\)", loc.pattern)
         assert loc.modifier == "~" and form, f"unexpected API location {loc.modifier} {loc.pattern}"
-        app = compose_app(compose, *loc.upstream)
+        app = compose_app(compose_services, *loc.upstream)
         listed.setdefault(app, set()).update(form[1].split("|"))
     expected = {app: owned(segment_owner, app) for app in set(segment_owner.values())}
     assert listed == expected
@@ -221,12 +213,12 @@ def test_nginx_proxies_nothing_but_declared_paths(public_requests):
     assert not stray
 
 
-def test_nginx_keeps_ops_endpoints_internal(compose):
+def test_nginx_keeps_ops_endpoints_internal(compose_services):
     for path in INTERNAL_OPS:
-        assert nginx_route(compose, path) is None, path
+        assert nginx_route(compose_services, path) is None, path
         assert nginx_pick(nginx_locations(), path).returns == 404, path
     unknown = API + "no-such-prefix"
-    assert nginx_route(compose, unknown) is None
+    assert nginx_route(compose_services, unknown) is None
     health = nginx_pick(nginx_locations(), "/healthz")
     assert health.upstream is None and health.returns == 200
 
@@ -337,8 +329,8 @@ def test_ingress_keeps_ops_endpoints_internal(k8s):
 
 # --- compose wiring ------------------------------------------------------------------------------
 
-def test_compose_gateway(compose):
-    gateway = compose["gateway"]
+def test_compose_gateway(compose_services):
+    gateway = compose_services["gateway"]
     assert gateway["image"].startswith("nginx:1.27")
     assert "./gateway/nginx.conf:/etc/nginx/nginx.conf:ro" in gateway["volumes"]
     assert gateway["ports"] == [f"{GATEWAY_PORT}:{GATEWAY_PORT}"]
@@ -356,17 +348,17 @@ def bulletin_url_vars() -> dict[str, str]:
             for field in BulletinSettings.model_fields if field.endswith("_url")}
 
 
-def test_bulletin_urls_point_at_the_services_in_compose(compose):
+def test_bulletin_urls_point_at_the_services_in_compose(compose_services):
     from services.registry import SERVICES
 
     expected = bulletin_url_vars()
     assert set(expected.values()) <= set(SERVICES)
-    env = compose["bulletin"]["environment"]
-    assert served(compose["bulletin"]["command"]) == "bulletin"
+    env = compose_services["bulletin"]["environment"]
+    assert served(compose_services["bulletin"]["command"]) == "bulletin"
     for var, target in expected.items():
         url = urlsplit(env[var])
         assert url.scheme == "http" and url.path in ("", "/"), env[var]
-        assert compose_app(compose, url.hostname, url.port or 80) == target, var
+        assert compose_app(compose_services, url.hostname, url.port or 80) == target, var
 
 
 def test_bulletin_urls_point_at_the_services_in_k8s(k8s):

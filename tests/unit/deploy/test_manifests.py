@@ -5,7 +5,6 @@ import re
 import shlex
 from pathlib import Path
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -98,11 +97,6 @@ def test_dockerfile_cmd_is_the_m2c_console_script():
 
 
 # --- compose ----------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def compose() -> dict:
-    return load_yaml(DEPLOY / "compose.yaml")
-
 
 def depends(svc: dict) -> dict:
     dep = svc.get("depends_on") or {}
@@ -208,15 +202,6 @@ def test_env_var_names_are_known():
 
 
 # --- Kubernetes -------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def k8s_docs() -> list[dict]:
-    docs = []
-    for path in sorted(K8S.glob("*.yaml")):
-        if path.name != "kustomization.yaml":
-            docs += [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
-    return docs
-
 
 def of_kind(docs: list[dict], kind: str) -> dict[str, dict]:
     return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
