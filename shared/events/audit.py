@@ -35,6 +35,7 @@ class ErrorReported(EventPayload):
     level: AccountabilityLevel | None = Field(None, description="Accountability level, once graded")
     points: int | None = Field(None, description="Accountability points behind the level")
     customer_no: str | None = None
+    bills_affected: int = Field(1, ge=1, description="Bills the error touched; what it adds to bills_erroneous")
 
 
 class TicketRaised(EventPayload):
@@ -82,3 +83,12 @@ class TicketClosed(EventPayload):
     accountability_decision: str
     closed_by: str
     closed_at: datetime
+
+
+class CalendarYearMissing(EventPayload):
+    """Next year's official working-day calendar is not loaded yet (checked from a configurable date);
+    deadlines that fall into it stay pending until it is."""
+
+    year: int = Field(description="The year without calendar data")
+    checked_on: str = Field(description="The local date (Asia/Shanghai) of the check, YYYY-MM-DD")
+    pending_deadlines: int = Field(0, ge=0, description="Ticket deadlines waiting for that year's data")

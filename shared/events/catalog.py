@@ -29,7 +29,7 @@ def event_types() -> tuple[EventType, ...]:
            intake.RecordPayment)
         + on(topics.SCORING, "m2c/scoring", scoring.ScoresPublished, scoring.RecoveryWarningIssued)
         + on(topics.AUDIT, "m2c/audit-link", audit.ErrorReported, audit.TicketRaised, audit.TicketTransitioned,
-             audit.TicketEscalated, audit.TicketClosed)
+             audit.TicketEscalated, audit.TicketClosed, audit.CalendarYearMissing)
         + on(topics.ALERTS, "m2c/alerts", alerts.AlertRaised, alerts.AlertUpdated, alerts.AlertResolved,
              alerts.ArrearsRiskDetected, alerts.CreditGradeChanged)
     )
