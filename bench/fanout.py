@@ -58,8 +58,9 @@ async def run(server_url: str, n: int) -> None:
     async def hook(request: Request) -> Response:
         nonlocal bad
         body = await request.body()
-        sig = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(sig, request.headers.get("X-M2C-Signature", "")):
+        t, _, v1 = request.headers.get("X-M2C-Signature", "").partition(",v1=")
+        sig = hmac.new(SECRET.encode(), t.removeprefix("t=").encode() + b"." + body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(sig, v1):
             bad += 1
             return Response(status_code=401)
         received.add(request.headers["X-M2C-Delivery"])

@@ -22,7 +22,7 @@ from services.alerts.adapters import delivery_repository as queue
 from services.alerts.adapters import repository
 from services.alerts.config import AlertsSettings
 from services.alerts.domain.silences import is_silenced
-from services.alerts.domain.subscriptions import backoff_s, signature
+from services.alerts.domain.subscriptions import active_secrets, backoff_s, signature
 from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -66,8 +66,10 @@ class DeliveryWorker:
 
     async def _post(self, http: httpx.AsyncClient, d: dict[str, Any]) -> tuple[int | None, str | None, float]:
         body = d["body"].encode()
+        now = self.runtime.clock.now()  # signed per attempt: a retry carries a fresh time
+        secrets = active_secrets(d["secret"], d["previous_secret"], d["previous_secret_until"], now)
         headers = {"Content-Type": "application/json", "X-M2C-Delivery": str(d["id"]),
-                   "X-M2C-Signature": signature(d["secret"] or "", body), "User-Agent": "m2c-alerts/1"}
+                   "X-M2C-Signature": signature(secrets, body, int(now.timestamp())), "User-Agent": "m2c-alerts/1"}
         started = time.perf_counter()
         try:
             r = await http.post(d["url"], content=body, headers=headers)

@@ -20,7 +20,8 @@ FROM (SELECT id FROM alerts_deliveries
       WHERE state = 'pending' AND (attempts = 0 OR next_attempt_at <= CAST(:now AS timestamptz))
       ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED) due, alerts_subscriptions s
 WHERE d.id = due.id AND s.id = d.subscription_id
-RETURNING d.id, d.subscription_id, d.alert_id, d.body, d.attempts, s.url, s.secret"""),
+RETURNING d.id, d.subscription_id, d.alert_id, d.body, d.attempts, s.url, s.secret, s.previous_secret,
+          s.previous_secret_until"""),
         {"now": now, "lease_until": now + timedelta(seconds=lease_s), "limit": limit})
     return [dict(r) for r in rows.mappings()]
 

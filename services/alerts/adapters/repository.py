@@ -138,6 +138,16 @@ async def add_subscription(session: AsyncSession, values: dict[str, Any]) -> Non
     await session.execute(insert(subscriptions).values(**values))
 
 
+async def rotate_secret(session: AsyncSession, sub_id: uuid.UUID, secret: str,
+                        previous_until: datetime) -> dict[str, Any] | None:
+    """The new secret signs from now on; the current one keeps signing beside it until `previous_until`."""
+    row = (await session.execute(update(subscriptions).where(
+        subscriptions.c.id == sub_id, subscriptions.c.deleted_at.is_(None), subscriptions.c.channel == "webhook",
+    ).values(previous_secret=subscriptions.c.secret, previous_secret_until=previous_until, secret=secret)
+        .returning(subscriptions))).mappings().first()
+    return dict(row) if row else None
+
+
 async def delete_subscription(session: AsyncSession, sub_id: uuid.UUID, at: datetime) -> bool:
     r = await session.execute(update(subscriptions).where(
         subscriptions.c.id == sub_id, subscriptions.c.deleted_at.is_(None)).values(deleted_at=at))

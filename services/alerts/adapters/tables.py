@@ -90,6 +90,8 @@ subscriptions = Table(
     Column("channel", Text, nullable=False),
     Column("url", Text),
     Column("secret", Text),
+    Column("previous_secret", Text),  # still signs deliveries until previous_secret_until (rotation)
+    Column("previous_secret_until", TS),
     Column("repeat_interval_s", Integer),
     Column("created_by", Text, nullable=False),
     Column("created_at", TS, nullable=False),

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from services.alerts.domain.alerts import severity_rank
@@ -26,9 +27,39 @@ class Match:
         return not p or unit == p or unit.startswith(p + "-")
 
 
-def signature(secret: str, body: bytes) -> str:
-    """The X-M2C-Signature header: sha256=<hex HMAC-SHA256 of the exact body>."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+SIGNATURE_TOLERANCE_S = 300  # what docs/webhooks.md tells receivers to accept; older is a replay
+
+
+def signature(secrets: Sequence[str], body: bytes, t: int) -> str:
+    """The X-M2C-Signature header: `t=<unix seconds>,v1=<hex>[,v1=<hex>…]`, one v1 per active secret.
+
+    v1 = HMAC-SHA256(secret, "<t>." + body): the time is signed with the body, so a captured delivery
+    cannot be replayed once it is older than the receiver's tolerance. During a secret rotation the
+    new secret signs first and the previous one second, so receivers switch secrets at their own pace.
+    """
+    message = str(t).encode() + b"." + body
+    return ",".join([f"t={t}"] + [f"v1={hmac.new(s.encode(), message, hashlib.sha256).hexdigest()}"
+                                  for s in secrets])
+
+
+def verify_signature(header: str, secret: str, body: bytes, now: int,
+                     tolerance_s: int = SIGNATURE_TOLERANCE_S) -> bool:
+    """A receiver's check: some v1 matches under `secret` and t lies within the tolerance of now."""
+    parts = [p.partition("=") for p in header.split(",")]
+    stamps = [v for k, _, v in parts if k.strip() == "t"]
+    if len(stamps) != 1 or not stamps[0].isdigit() or abs(now - int(stamps[0])) > tolerance_s:
+        return False
+    expected = signature([secret], body, int(stamps[0])).split(",")[1][3:]
+    return any(k.strip() == "v1" and hmac.compare_digest(v.strip(), expected) for k, _, v in parts)
+
+
+def active_secrets(secret: str | None, previous: str | None, previous_until: datetime | None,
+                   now: datetime) -> list[str]:
+    """The secrets a delivery is signed with now: the current one, and the previous during its overlap."""
+    out = [secret or ""]
+    if previous and previous_until is not None and now < previous_until:
+        out.append(previous)
+    return out
 
 
 def backoff_s(attempt: int, *, base_s: float, cap_s: float) -> float:

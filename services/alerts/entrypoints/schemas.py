@@ -113,6 +113,13 @@ class SubscriptionIn(BaseModel):
                                           description="Re-send unacknowledged firing alerts this often")
 
 
+class SecretRotationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    secret: str = Field(min_length=16, max_length=500, description="The new HMAC-SHA256 key")
+    overlap_s: int = Field(86400, ge=0, le=7 * 86400,
+                           description="How long the previous secret keeps signing beside the new one")
+
+
 class ChannelOut(BaseModel):
     type: str
     url: str | None = None
@@ -125,6 +132,8 @@ class SubscriptionOut(BaseModel):
     channel: ChannelOut
     repeat_interval_s: int | None
     created_at: datetime
+    rotation_until: datetime | None = Field(
+        None, description="During a secret rotation: until when deliveries also carry the previous secret's v1")
 
 
 class AttemptOut(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -16,6 +17,7 @@ from services.alerts.entrypoints.schemas import (
     DeliveriesOut,
     DeliveryOut,
     MatchIn,
+    SecretRotationIn,
     SubscriptionIn,
     SubscriptionOut,
 )
@@ -42,6 +44,7 @@ def _out(row: dict[str, Any]) -> SubscriptionOut:
         id=row["id"], name=row["name"], repeat_interval_s=row["repeat_interval_s"], created_at=row["created_at"],
         match=MatchIn(types=row["types"], min_severity=row["min_severity"], unit_prefix=row["unit_prefix"]),
         channel=ChannelOut(type=row["channel"], url=row["url"]),
+        rotation_until=row.get("previous_secret_until"),
     )
 
 
@@ -79,6 +82,19 @@ async def get_subscription(sub_id: uuid.UUID, caller: Principal = Depends(requir
     row = await repository.subscription(uow.session, sub_id)
     if row is None:
         raise Problem(404, "Not found", f"no subscription {sub_id}")
+    return _out(row)
+
+
+@router.post("/{sub_id}/secret", response_model=SubscriptionOut)
+async def rotate_secret(sub_id: uuid.UUID, body: SecretRotationIn,
+                        caller: Principal = Depends(require_roles(*WRITE_ROLES)),
+                        uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> SubscriptionOut:
+    """Rotate a webhook's signing secret without downtime: both secrets sign during the overlap."""
+    until = runtime.clock.now() + timedelta(seconds=body.overlap_s)
+    row = await repository.rotate_secret(uow.session, sub_id, body.secret, until)
+    if row is None:
+        raise Problem(404, "Not found", f"no webhook subscription {sub_id}")
+    await uow.commit()
     return _out(row)
 
 

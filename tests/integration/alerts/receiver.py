@@ -1,5 +1,6 @@
 """An independent webhook receiver for tests: a real HTTP server on 127.0.0.1 that checks each
-request's HMAC-SHA256 signature itself and records what it got."""
+request's signature itself (`t=<unix>,v1=<hex>`, HMAC-SHA256 over "<t>." + body, 5-minute tolerance)
+and records what it got."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import asyncio
 import hashlib
 import hmac
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import uvicorn
@@ -24,6 +27,8 @@ class Receiver:
     delivery_ids: list[str] = field(default_factory=list)
     bad_signatures: int = 0
     fail_with: int | None = None  # answer every request with this status instead of 200
+    clock: Callable[[], float] = time.time  # the receiver's "now" for the replay tolerance
+    tolerance_s: int = 300
     _server: uvicorn.Server | None = None
     _task: asyncio.Task | None = None
 
@@ -33,8 +38,7 @@ class Receiver:
 
     async def _hook(self, request: Request) -> JSONResponse:
         body = await request.body()
-        expected = "sha256=" + hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, request.headers.get("X-M2C-Signature", "")):
+        if not self._signed(request.headers.get("X-M2C-Signature", ""), body):
             self.bad_signatures += 1
             return JSONResponse({"error": "bad signature"}, status_code=401)
         if self.fail_with:
@@ -42,6 +46,14 @@ class Receiver:
         self.delivery_ids.append(request.headers["X-M2C-Delivery"])
         self.received.append(json.loads(body))
         return JSONResponse({"ok": True})
+
+    def _signed(self, header: str, body: bytes) -> bool:
+        fields = [item.split("=", 1) for item in header.split(",") if "=" in item]
+        stamps = [v for k, v in fields if k == "t"]
+        if len(stamps) != 1 or abs(self.clock() - int(stamps[0])) > self.tolerance_s:
+            return False
+        expected = hmac.new(self.secret.encode(), f"{stamps[0]}.".encode() + body, hashlib.sha256).hexdigest()
+        return any(k == "v1" and hmac.compare_digest(v, expected) for k, v in fields)
 
     async def start(self) -> None:
         app = Starlette(routes=[Route("/hook", self._hook, methods=["POST"])])

@@ -131,7 +131,7 @@ async def test_silence_suppresses_delivery_but_keeps_the_record(settings: Settin
 
 async def test_unacknowledged_alert_repeats_after_the_interval(settings: Settings) -> None:
     clock = ManualClock(datetime.now(UTC))
-    receiver = Receiver(SECRET, free_port())
+    receiver = Receiver(SECRET, free_port(), clock=lambda: clock.now().timestamp())
     await receiver.start()
     try:
         async with _app(settings, clock) as client:

@@ -63,8 +63,8 @@ def test_subscription_match_signature_backoff_urls() -> None:
     assert not m.accepts("ErrorReported", "info", "QY-QC-01")
     assert not m.accepts("TicketEscalated", "critical", "QY-QC-01")
     assert not m.accepts("ErrorReported", "critical", "QYX-01")
-    assert signature("k", b"{}") == "sha256=" + "a".join([]) + __import__("hmac").new(
-        b"k", b"{}", "sha256").hexdigest()
+    assert signature(["k"], b"{}", 1700000000) == "t=1700000000,v1=" + __import__("hmac").new(
+        b"k", b"1700000000.{}", "sha256").hexdigest()
     assert [backoff_s(n, base_s=1, cap_s=10) for n in (1, 2, 3, 4, 5, 9)] == [1, 2, 4, 8, 10, 10]
     assert url_problem("https://h.example.com/x") is None
     assert "credentials" in url_problem("https://a:b@h.example.com/x")
@@ -78,3 +78,22 @@ def test_channel_compliance_targets() -> None:
     assert compliance("urban", ["counter", "pos", "mobile", "online", "online"]) == (4, 5, False)
     assert compliance("rural", ["counter", "pos", "mobile"]) == (3, 3, True)
     assert compliance("rural", ["counter", "pos"]) == (2, 3, False)
+
+
+def test_signature_covers_time_and_body_and_carries_both_secrets_while_rotating() -> None:
+    from services.alerts.domain.subscriptions import active_secrets, verify_signature
+
+    body, t = b'{"alert": 1}', 1_800_000_000
+    header = signature(["new-secret", "old-secret"], body, t)
+    assert header.count("v1=") == 2 and header.startswith(f"t={t},")
+    assert verify_signature(header, "new-secret", body, now=t + 299)
+    assert verify_signature(header, "old-secret", body, now=t)  # receivers switch at their own pace
+    assert not verify_signature(header, "new-secret", body, now=t + 301)  # a replay after the tolerance
+    assert not verify_signature(header, "new-secret", body + b" ", now=t)  # body changed
+    assert not verify_signature(header.replace(f"t={t}", f"t={t + 100}"), "new-secret", body, now=t + 100)
+    assert not verify_signature("v1=abc", "new-secret", body, now=t)
+
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    assert active_secrets("new", "old", now + timedelta(seconds=1), now) == ["new", "old"]
+    assert active_secrets("new", "old", now, now) == ["new"]  # the overlap has ended
+    assert active_secrets("new", None, None, now) == ["new"]
