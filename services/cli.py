@@ -26,9 +26,11 @@ def _register_service_commands() -> None:
     from services.audit_link.entrypoints import cli as audit_cli
     from services.bulletin import cli as bulletin_cli
     from services.demo import cli as demo_cli
+    from services.identity.entrypoints import cli as identity_cli
     from services.scoring.entrypoints import cli as scoring_cli
 
     app.add_typer(audit_cli.app, name="audit", help="audit_link: working-day calendar, SLA scan.")
+    app.add_typer(identity_cli.app, name="user", help="Accounts: create, passwd, disable.")
     app.add_typer(demo_cli.app, name="demo", help="Demo data: the 清远 city bureau with a year of history.")
     app.command("import", help=scoring_cli.import_records.__doc__)(scoring_cli.import_records)
     app.command(help=scoring_cli.score.__doc__)(scoring_cli.score)
@@ -69,9 +71,28 @@ def run(
 
             asyncio.run(load_into(settings, only_if_fresh=True, say=lambda m: typer.echo(m, err=True)))
         token = create_token(settings.resolved_jwt_secret(), ["admin"], subject="admin", ttl_s=settings.jwt_ttl_s)
+        password = asyncio.run(_first_admin_password(settings))
         base = f"http://{settings.host}:{settings.port}"
-        typer.echo(f"\nm2c is up on {base}  (API docs: {base}/docs)\nadmin token:\n{token}\n", err=True)
+        sign_in = (f"sign in as admin, password {password}  (shown once; change it: m2c user passwd admin)"
+                   if password else "sign in with your account (m2c user create NAME --role … makes one)")
+        typer.echo(f"\nm2c is up on {base}  (API docs: {base}/docs)\n{sign_in}\n"
+                   f"admin token for the API:\n{token}\n", err=True)
         _serve(build_app(settings), settings)
+
+
+async def _first_admin_password(settings) -> str | None:
+    """A fresh database gets an `admin` account; its generated password is returned to be shown once."""
+    from services.identity.handlers import ensure_first_admin
+    from shared.identity.passwords import generate_password
+    from shared.runtime import Runtime
+
+    password = generate_password()
+    runtime = await Runtime.open(settings)
+    try:
+        async with runtime.uow() as uow:
+            return password if await ensure_first_admin(uow, runtime.clock.now(), password) else None
+    finally:
+        await runtime.close()
 
 
 @app.command()

@@ -8,6 +8,7 @@ from services.alerts import bootstrap as alerts
 from services.audit_link import bootstrap as audit_link
 from services.bulletin import bootstrap as bulletin
 from services.dashboard import bootstrap as dashboard
+from services.identity import bootstrap as identity
 from services.scoring import bootstrap as scoring
 from shared.http.app import ServiceParts
 
@@ -16,6 +17,7 @@ SERVICES: dict[str, Callable[[], ServiceParts]] = {
     "audit-link": audit_link.build,
     "alerts": alerts.build,
     "bulletin": bulletin.build,
+    "identity": identity.build,
     # Last: its `/` and static mount are included after every API route, as the all-in-one always had them.
     "dashboard": dashboard.build,
 }

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 
 from shared.clock import Clock
 from shared.http import ops
+from shared.http.audit_trail import AuditTrailMiddleware
 from shared.http.problems import install_problem_handlers
 from shared.observability import set_correlation_id
 from shared.runtime import ConsumerSpec, Runtime
@@ -72,4 +73,5 @@ def create_app(
         response.headers[CORRELATION_HEADER] = correlation_id
         return response
 
+    app.add_middleware(AuditTrailMiddleware)  # outermost: it sees every write's final status
     return app

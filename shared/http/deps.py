@@ -8,12 +8,14 @@ from typing import Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.auth import InvalidToken, Principal, decode_token
+from shared.auth import Principal
+from shared.http.authentication import authenticate
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 
-_bearer = HTTPBearer(auto_error=False, description="JWT from `m2c token create`")
+_bearer = HTTPBearer(auto_error=False, description="A JWT from `m2c token create` or an API key (m2ck_…); "
+                     "browsers use the session cookie from POST /api/v1/auth/login")
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -29,16 +31,12 @@ def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """The caller, who must hold one of `roles` (any authenticated caller when none are given)."""
 
     async def principal(
+        request: Request,
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
         runtime: Runtime = Depends(get_runtime),
     ) -> Principal:
-        challenge = {"WWW-Authenticate": "Bearer"}
-        if credentials is None:
-            raise Problem(401, "Unauthorized", "missing bearer token", headers=challenge)
-        try:
-            caller = decode_token(runtime.jwt_secret, credentials.credentials)
-        except InvalidToken as exc:
-            raise Problem(401, "Unauthorized", f"invalid token: {exc}", headers=challenge) from exc
+        caller = await authenticate(request, credentials, runtime)
+        request.state.principal = caller  # for the audit trail
         if roles and not caller.roles & set(roles):
             raise Problem(403, "Forbidden", f"requires one of the roles: {', '.join(roles)}")
         return caller
