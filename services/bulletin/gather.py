@@ -64,6 +64,7 @@ class Gatherer:
         self.src, self.visible, self.scope, self.now = sources, visible, scope, now
         self.recovery_target, self.top_losses, self.top_alerts = recovery_target, top_losses, top_alerts
         self._limit = asyncio.Semaphore(concurrency)
+        self._names: dict[str, str] = {}
 
     async def bulletin(self, period: str) -> model.Bulletin:
         prev = previous_period(period)
@@ -76,7 +77,7 @@ class Gatherer:
             _all(self.src.audit_link, "/tickets", period=period),
             _all(self.src.alerts, "/alerts"),
         )
-        names = {u["code"]: u["name"] for u in units}
+        names = self._names = {u["code"]: u["name"] for u in units}
         levels = {u["code"]: u["level"] for u in units}
         rows = [i for i in (scores or {}).get("items", []) if self.visible(i["unit"])]
         before = {i["unit"]: i["score"] for i in (prev_scores or {}).get("items", [])}
@@ -125,7 +126,7 @@ class Gatherer:
             return model.TopUnit(
                 unit=u["code"], name=u["name"], level=u["level"], score=(row or {}).get("score"),
                 rank=(row or {}).get("rank"), status=(row or {}).get("status"),
-                missing=tuple((row or {}).get("missing") or ()),
+                missing=tuple(self._names.get(m, m) for m in (row or {}).get("missing") or ()),
                 light=light["light"] if light else (row or {}).get("light"),
                 recovery_rate=(recovery or {}).get("recovery_rate"), recovery_target=self.recovery_target)
 
@@ -144,7 +145,7 @@ class Gatherer:
                 score=r["score"], rank=r["rank"], light=r["light"],
                 change=None if r["score"] is None or old is None else round(r["score"] - old, 2),
                 stages=tuple(s["score"] for s in r["stages"]), status=r.get("status"),
-                missing=tuple(r.get("missing") or ())))
+                missing=tuple(names.get(m, m) for m in r.get("missing") or ())))  # units by name
         return out
 
     @staticmethod

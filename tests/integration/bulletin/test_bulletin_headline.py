@@ -140,7 +140,7 @@ async def test_incomplete_stations_are_marked_and_not_ranked(partial: httpx.Asyn
     ranked = re.search(r'<table id="station-ranking">(.*?)</table>', html, re.S).group(1)
     tr = re.search(r'<tr data-unit="QY-QC-02" class="incomplete">(.*?)</tr>', ranked, re.S)
     assert tr and '<td class="rank">—</td>' in tr.group(1) and "数据不全" in tr.group(1)
-    assert re.search(r'<div class="v">1 个 / <span class="bad">1 个</span>', _kpi(html, "kpi-stations"))
+    assert re.search(r'<div class="v">2 个 / <span class="bad">1 个</span>', _kpi(html, "kpi-stations"))
 
     xlsx = await partial.get(f"/api/v1/reports/{PERIOD}.xlsx", headers=ADMIN)
     sheet = list(load_workbook(io.BytesIO(xlsx.content))["供电所排名"].iter_rows(min_row=2, values_only=True))

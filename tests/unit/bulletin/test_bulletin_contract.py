@@ -92,7 +92,7 @@ async def test_bureau_wide_bulletin_headlines_the_city_and_counts_lights_per_lev
     assert '<td class="rank">—</td>' in row and "数据不全（缺：发行账单数）" in row
     assert "light-none" in row and "无数据" in row  # no recovery facts: grey, not a colour
     county = re.search(r'<tr data-unit="QY-QC" class="incomplete">(.*?)</tr>', html, re.S).group(1)
-    assert "数据不全（缺：QY-QC-02）" in county
+    assert "数据不全（缺：龙塘供电所）" in county  # a missing unit by its name
 
     wb = load_workbook(io.BytesIO(render(b, "xlsx")))
     cover = {r[0]: r[1] for r in wb["概况"].iter_rows(values_only=True)}

@@ -21,13 +21,15 @@ function change(item, previous) {
 
 const incomplete = (item) => item.status === 'incomplete';
 
-function missingText(item) {
-  return (item.missing || []).map((m) => t(`fact.${m}`) === `fact.${m}` ? m : t(`fact.${m}`)).join('、');
+// What an incomplete unit lacks: facts by their names, units (a county's incomplete stations) by theirs.
+function missingText(item, names) {
+  return (item.missing || []).map((m) => names.get(m) || (t(`fact.${m}`) === `fact.${m}` ? m : t(`fact.${m}`)))
+    .join('、');
 }
 
-function mark(item) {
+function mark(item, names) {
   if (!incomplete(item)) return '';
-  const missing = missingText(item);
+  const missing = missingText(item, names);
   return ` <span class="badge incomplete" title="${esc(missing)}">${esc(t('ov.incomplete'))}${
     missing ? `：${esc(t('ov.missing'))} ${esc(missing)}` : ''}</span>`;
 }
@@ -40,7 +42,7 @@ function ranking(id, items, previous, names, withCounty) {
     <tbody>${items.map((i) => `<tr data-unit="${esc(i.unit)}"${incomplete(i) ? ' class="incomplete"' : ''}>
       <td class="num rank">${incomplete(i) ? '—' : i.rank ?? '—'}</td>
       <td>${withCounty ? `<a href="#/station?unit=${encodeURIComponent(i.unit)}">${esc(i.name)}</a>` : esc(i.name)}
-        <span class="muted">${esc(i.unit)}</span>${mark(i)}</td>
+        <span class="muted">${esc(i.unit)}</span>${mark(i, names)}</td>
       ${withCounty ? `<td>${esc(names.get(i.parent) || i.parent || '')}</td>` : ''}
       <td class="num score">${score(i.score)}</td><td class="num mom">${delta(change(i, previous))}</td>
       <td>${lightDot(i.light)}</td></tr>`).join('')}</tbody></table></div>`;
@@ -72,7 +74,7 @@ async function ownRecovery(period, unit, row, light) {
   return recovery || light || null;
 }
 
-function topCards(tops) {
+function topCards(tops, names) {
   if (!tops.length) return '';
   return tops.map((u, n) => {
     const sfx = n ? `-${n + 1}` : '';
@@ -80,7 +82,7 @@ function topCards(tops) {
     return `<div class="kpi headline" id="kpi-top${sfx}" data-unit="${esc(u.code)}">
         <div class="l">${esc(u.name)} · ${esc(levelName)}</div>
         <div class="v" id="kpi-top-score${sfx}">${score(u.row?.score)}</div>
-        <div class="l">${esc(t('ov.topScore'))}${mark(u.row || {})}</div></div>
+        <div class="l">${esc(t('ov.topScore'))}${mark(u.row || {}, names)}</div></div>
       <div class="kpi" data-unit="${esc(u.code)}"><div class="l">${esc(t('ov.topRecovery'))}</div>
         <div class="v" id="kpi-top-recovery${sfx}">${pct(u.recovery?.recovery_rate)}</div>
         <div class="l">${lightDot(u.light)}</div></div>`;
@@ -137,7 +139,7 @@ export async function render(main, params, ctx) {
   main.innerHTML = `
     <div class="bar"><h1>${esc(t('ov.title'))}</h1><label>${esc(t('period'))} ${periodSelect(periods, period)}</label></div>
     <div class="kpis">
-      ${topCards(tops)}
+      ${topCards(tops, names)}
       <div class="kpi"><div class="l">${esc(t('ov.scored'))}</div><div class="v" id="kpi-scored">${ranked}</div></div>
       <div class="kpi"><div class="l">${esc(t('ov.incompleteStations'))}</div>
         <div class="v${partial ? ' down' : ''}" id="kpi-incomplete">${partial}</div></div>
