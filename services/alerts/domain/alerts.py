@@ -195,8 +195,6 @@ def from_recovery_warning(unit: str, period: str, light: str, recovery_rate: flo
                               thresholds or {})
     if light == "green":
         reason = "各项指标达标"
-    elif message.strip():
-        reason = message.strip()
     elif causes:
         reason = "；".join(cause_text(c) for c in causes)
     else:
@@ -205,9 +203,11 @@ def from_recovery_warning(unit: str, period: str, light: str, recovery_rate: flo
     if causes and light != "green":
         labels["causes"] = ",".join(c.measure for c in causes)
         labels |= {c.measure: f"{c.value:.6g}" for c in causes}
+    # scoring's message is the whole warning (unit, month, light, each failed measure and by how much)
+    summary = message.strip() if message.strip() and light != "green" else f"{unit} {period} 电费回收率{lamp}：{reason}"
     return AlertSignal(
         type="RecoveryWarningIssued", unit=unit, key="recovery", severity=severity,
-        summary=f"{unit} {period} 电费回收率{lamp}：{reason}",
+        summary=summary,
         labels=labels, resolves=light == "green",
     )
 

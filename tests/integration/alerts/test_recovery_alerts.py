@@ -7,7 +7,7 @@ import httpx
 
 from shared.events.scoring import LightCause, PublishedUnitScore, RecoveryWarningIssued, ScoresPublished
 from tests.helpers import eventually
-from tests.integration.alerts.support import ADMIN, NOW, publish, rows
+from tests.integration.alerts.support import ADMIN, NOW, ORG, load_org, publish, rows
 
 THRESHOLDS = {"recovery_rate": {"green": 0.999, "yellow": 0.995}, "arrears_progress": {"green": 1.0, "yellow": 0.9}}
 
@@ -20,14 +20,14 @@ async def _firing(client: httpx.AsyncClient, unit: str) -> list[dict]:
 
 async def test_the_alert_quotes_the_warnings_message_and_causes(embedded: httpx.AsyncClient) -> None:
     runtime = embedded.app.state.runtime
-    message = "陈欠回收进度 72.00%，低于计划 100.00%（差 28.00 个百分点）"
+    message = "清城区供电局 2026-10 电费回收红灯：陈欠回收进度 72.0%，低于计划 100%（黄灯线 90%），差 28.0 个百分点"
     await publish(runtime, RecoveryWarningIssued(
         unit="QY-QC", period="2026-10", light="red", recovery_rate=0.9997, arrears_progress=0.72,
         thresholds=THRESHOLDS, issued_at=NOW, level="county", message=message,
         causes=[LightCause(measure="arrears_progress", value=0.72, green=1.0, yellow=0.9, grade="red")]), "QY-QC")
     [a] = await eventually(lambda: _firing(embedded, "QY-QC"))
     assert a["severity"] == "critical"
-    assert a["summary"] == f"QY-QC 2026-10 电费回收率红灯：{message}"
+    assert a["summary"] == message  # scoring's message is the whole warning
     assert "99.97" not in a["summary"]  # the rate met its target: it is not the reason
     assert a["labels"] == {"unit": "QY-QC", "period": "2026-10", "light": "red", "level": "county",
                            "causes": "arrears_progress", "arrears_progress": "0.72"}
@@ -66,3 +66,33 @@ async def test_incomplete_stations_below_the_threshold_raise_no_alert(embedded: 
                                            " AND event_type = 'ScoresPublished'"))
     assert await _firing(embedded, "QY-QC-01") == []
     assert await _firing(embedded, "QY") == []
+
+
+async def test_a_scored_month_alerts_with_scorings_reason(embedded: httpx.AsyncClient) -> None:
+    """Through the APIs: a station collecting everything it billed but behind on its old-arrears plan gets a
+    red light; its alert says arrears progress is the reason, not the (green-level) recovery rate."""
+    c = embedded
+    await load_org(c)
+    counters = {"readings_planned": 100, "readings_done": 100, "bills_issued": 100, "bills_erroneous": 0,
+                "recon_due": 10, "recon_done": 10}
+    r = await c.put("/api/v1/facts/2026-10/counters", headers=ADMIN, json={"batch_id": "oct", "rows": [
+        {"unit": u["code"], "counters": counters} for u in ORG if u["level"] == "station"]})
+    assert r.status_code == 200, r.text
+    r = await c.put("/api/v1/recovery/tasks/2026", headers=ADMIN, json={"rows": [
+        {"unit": "QY-QC-01", "arrears_carried_over": "2000000", "annual_target": "1200000"}]})
+    assert r.status_code == 200, r.text
+    r = await c.put("/api/v1/recovery/2026-10/facts", headers=ADMIN, json={"rows": [
+        {"unit": "QY-QC-01", "receivable": "1000000", "collected": "1000000", "arrears_recovered": "10000"}]})
+    assert r.status_code == 200, r.text
+    r = await c.post("/api/v1/periods/2026-10/score", params={"allow_incomplete": "true"}, headers=ADMIN)
+    assert r.status_code == 201, r.text
+
+    [a] = await eventually(lambda: _firing(c, "QY-QC-01"))
+    warnings = await rows(c.app.state.runtime, "SELECT payload FROM m2c_outbox WHERE event_type = "
+                                               "'RecoveryWarningIssued' AND payload->>'subject' = 'QY-QC-01'")
+    [warning] = [w["payload"]["data"] for w in warnings]
+    assert a["severity"] == "critical" and warning["message"] and a["summary"] == warning["message"]
+    assert "陈欠回收进度" in a["summary"] and "100.00%" not in a["summary"]
+    assert a["labels"]["causes"] == "arrears_progress" and "recovery_rate" not in a["labels"]
+    # units without recovery facts got no warning and no alert
+    assert await _firing(c, "QY-YD-01") == [] and len(warnings) == 1
