@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
 
 SEVERITIES = ("info", "warning", "critical")
 STATES = ("firing", "acknowledged", "resolved")
@@ -156,7 +157,7 @@ LAMPS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
 
 def _percent(ratio: float) -> str:
     """Two decimals, cut (never rounded up): 99.985 % must not read as a 99.99 % target met."""
-    return f"{int(ratio * 10000) / 100:.2f}%"
+    return f"{(Decimal(str(ratio)) * 100).quantize(Decimal('0.01'), rounding=ROUND_DOWN)}%"
 
 
 def light_causes(values: dict[str, float | None], thresholds: dict[str, dict[str, float]]) -> tuple[LightCause, ...]:
