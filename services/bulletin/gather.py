@@ -64,7 +64,6 @@ class Gatherer:
         self.src, self.visible, self.scope, self.now = sources, visible, scope, now
         self.recovery_target, self.top_losses, self.top_alerts = recovery_target, top_losses, top_alerts
         self._limit = asyncio.Semaphore(concurrency)
-        self._names: dict[str, str] = {}
 
     async def bulletin(self, period: str) -> model.Bulletin:
         prev = previous_period(period)
@@ -77,14 +76,14 @@ class Gatherer:
             _all(self.src.audit_link, "/tickets", period=period),
             _all(self.src.alerts, "/alerts"),
         )
-        names = self._names = {u["code"]: u["name"] for u in units}
+        names = {u["code"]: u["name"] for u in units}
         levels = {u["code"]: u["level"] for u in units}
         rows = [i for i in (scores or {}).get("items", []) if self.visible(i["unit"])]
         before = {i["unit"]: i["score"] for i in (prev_scores or {}).get("items", [])}
         counties = self._ranking(rows, "county", names, before)
         stations = self._ranking(rows, "station", names, before)
         light_items = {i["unit"]: i for i in (lights or {}).get("items", []) if self.visible(i["unit"])}
-        top = await self._top(period, units, rows, light_items, scored=scores is not None)
+        top = await self._top(period, units, rows, light_items, names, scored=scores is not None)
         light_rows = self._lights(light_items, top, names, levels)
         losses = await self._losses(period, stations) if scores else []
         errors = [e for e in errors if self.visible(e["unit"])]
@@ -111,8 +110,8 @@ class Gatherer:
             tickets=ticket_summary, alerts=tuple(self._top_alerts(alerts, names)),
         )
 
-    async def _top(self, period: str, units: list[dict], rows: list[dict], light_items: dict[str, dict], *,
-                   scored: bool) -> list[model.TopUnit]:
+    async def _top(self, period: str, units: list[dict], rows: list[dict], light_items: dict[str, dict],
+                   names: dict[str, str], *, scored: bool) -> list[model.TopUnit]:
         """The caller's top unit(s) with their own score and recovery rate (see headline.py)."""
         by_unit = {r["unit"]: r for r in rows}
 
@@ -126,7 +125,7 @@ class Gatherer:
             return model.TopUnit(
                 unit=u["code"], name=u["name"], level=u["level"], score=(row or {}).get("score"),
                 rank=(row or {}).get("rank"), status=(row or {}).get("status"),
-                missing=tuple(self._names.get(m, m) for m in (row or {}).get("missing") or ()),
+                missing=tuple(names.get(m, m) for m in (row or {}).get("missing") or ()),
                 light=light["light"] if light else (row or {}).get("light"),
                 recovery_rate=(recovery or {}).get("recovery_rate"), recovery_target=self.recovery_target)
 
