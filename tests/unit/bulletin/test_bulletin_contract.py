@@ -87,7 +87,7 @@ async def test_bureau_wide_bulletin_headlines_the_city_and_counts_lights_per_lev
 
     html = render(b, "html").decode()
     assert re.search(r'id="kpi-score" data-unit="QY">.*?87\.50', html, re.S)
-    assert re.search(r'id="kpi-recovery" data-unit="QY">.*?98\.00%.*?未达标', html, re.S)
+    assert re.search(r'id="kpi-recovery" data-unit="QY">.*?98\.00%.*?未达标，差 1\.99 个百分点', html, re.S)
     row = re.search(r'<tr data-unit="QY-QC-02" class="incomplete">(.*?)</tr>', html, re.S).group(1)
     assert '<td class="rank">—</td>' in row and "数据不全（缺：发行账单数）" in row
     assert "light-none" in row and "无数据" in row  # no recovery facts: grey, not a colour
