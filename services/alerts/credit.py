@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from services.alerts.adapters import credit_import, credit_sql
 from services.alerts.adapters import credit_repository as repo
 from services.alerts.domain import credit as rules
+from shared import reference
 from shared.events.alerts import ArrearsRiskDetected, CreditGradeChanged
 from shared.events.intake import RecordPayment
 from shared.uow import UnitOfWork
@@ -21,9 +22,21 @@ def local_date(at: datetime) -> date:
     return at.astimezone(LOCAL).date()
 
 
-async def record_payment(uow: UnitOfWork, e: RecordPayment) -> None:
-    """A payment from m2c.intake.v1: store it, settle its bill, re-grade that one customer."""
+class UnknownReference(ValueError):
+    """A fact for an org unit that does not exist or a month that has not begun: never recorded."""
+
+
+async def record_payment(uow: UnitOfWork, e: RecordPayment, now: datetime) -> None:
+    """A payment from m2c.intake.v1: store it, settle its bill, re-grade that one customer.
+
+    A payment for an unknown unit or a later month raises UnknownReference: the consumer retries and
+    then dead-letters it with the reason (nothing recorded), like any event it cannot apply."""
     s = uow.session
+    problems = (await reference.unknown_unit_problems(s, [("unit", e.unit)])
+                + reference.future_period_problems([("period", e.period)], now))
+    if problems:
+        raise UnknownReference(f"payment {e.payment_id}: " + "; ".join(
+            f"{p['field']}: {p['message']}" for p in problems))
     await repo.ensure_customers(s, [{"customer_no": e.customer_no, "unit": e.unit}])
     await repo.add_payments(s, [{"payment_id": e.payment_id, "customer_no": e.customer_no, "unit": e.unit,
                                  "period": e.period, "amount": e.amount, "paid_at": e.paid_at,
@@ -32,9 +45,10 @@ async def record_payment(uow: UnitOfWork, e: RecordPayment) -> None:
     await regrade_one(uow, e.customer_no, as_of=local_date(e.paid_at), now=e.paid_at)
 
 
-async def import_file(uow: UnitOfWork, kind: str, chunks: AsyncIterator[bytes]) -> int:
-    """A bulk file of customers, bills or payments, all rows or none (raises InvalidRow); no re-grading."""
-    return await credit_import.import_file(uow.session, kind, chunks)
+async def import_file(uow: UnitOfWork, kind: str, chunks: AsyncIterator[bytes], now: datetime) -> int:
+    """A bulk file of customers, bills or payments, all rows or none (raises InvalidRow); no re-grading.
+    Rows for unknown org units or months after `now`'s are refused with the rest of the file."""
+    return await credit_import.import_file(uow.session, kind, chunks, now)
 
 
 async def regrade_one(uow: UnitOfWork, customer_no: str, *, as_of: date, now: datetime) -> None:

@@ -23,7 +23,10 @@ async def on_error_reported(event: ReceivedEvent, uow: UnitOfWork) -> None:
 
 async def on_recovery_warning(event: ReceivedEvent, uow: UnitOfWork) -> None:
     e: RecoveryWarningIssued = event.payload
-    signal = domain.from_recovery_warning(e.unit, e.period, e.light, e.recovery_rate)
+    signal = domain.from_recovery_warning(
+        e.unit, e.period, e.light, e.recovery_rate, level=e.level, message=e.message,
+        causes=tuple(domain.LightCause(c.measure, c.value, c.green, c.yellow, c.grade) for c in e.causes),
+        arrears_progress=e.arrears_progress, thresholds=e.thresholds)
     await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
 
 
@@ -44,7 +47,7 @@ async def on_scores_published(event: ReceivedEvent, uow: UnitOfWork) -> None:
     for u in e.units:
         if u.level != "station":
             continue
-        signal = domain.from_station_score(u.unit, e.period, u.score, e.ticket_threshold)
+        signal = domain.from_station_score(u.unit, e.period, u.score, e.ticket_threshold, status=u.status)
         if signal is not None:
             await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
 
@@ -57,7 +60,7 @@ async def on_arrears_risk(event: ReceivedEvent, uow: UnitOfWork) -> None:
 
 async def on_record_payment(event: ReceivedEvent, uow: UnitOfWork) -> None:
     e: RecordPayment = event.payload
-    await credit.record_payment(uow, e)
+    await credit.record_payment(uow, e, now=event.envelope.time)  # "now" = when the payment was sent
 
 
 HANDLERS = {

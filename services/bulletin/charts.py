@@ -10,10 +10,10 @@ from markupsafe import Markup
 from pygal.style import Style
 
 from services.bulletin import model
-from services.bulletin.labels import CATEGORIES, LIGHTS, name_of
+from services.bulletin.labels import CATEGORIES, LEVELS, LIGHTS, name_of
 
 FONT = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif"
-LIGHT_COLOURS = {"green": "#2e9d4f", "yellow": "#e0a800", "red": "#d63b3b"}
+LIGHT_COLOURS = {"green": "#2e9d4f", "yellow": "#e0a800", "red": "#d63b3b", "none": "#9e9e9e"}
 MAX_BARS = 30
 
 
@@ -36,8 +36,9 @@ def _options(title: str, height: int, *colours: str) -> dict:
 
 
 def scores(title: str, units: Sequence[model.RankedUnit]) -> Markup | None:
-    """Horizontal bars of unit scores, best at the top (at most MAX_BARS units)."""
-    shown = [u for u in units if u.score is not None][:MAX_BARS]
+    """Horizontal bars of unit scores, best at the top (at most MAX_BARS units); incomplete units,
+    whose scores stand on missing facts, are left out as they are left out of the ranking."""
+    shown = [u for u in units if u.score is not None and not u.incomplete][:MAX_BARS]
     if not shown:
         return None
     chart = pygal.HorizontalBar(range=(0, 100), **_options(title, 90 + 26 * len(shown)))
@@ -47,12 +48,14 @@ def scores(title: str, units: Sequence[model.RankedUnit]) -> Markup | None:
     return _render(chart)
 
 
-def lights(counts: dict[str, int]) -> Markup | None:
-    if not counts:
+def lights(level: model.LevelLights) -> Markup | None:
+    """One level's lights (units without recovery facts in grey, as 无数据)."""
+    counts = level.counts
+    present = [light for light in model.LIGHT_KEYS if counts.get(light)]
+    if not present:
         return None
-    present = [light for light in ("green", "yellow", "red") if counts.get(light)]
-    chart = pygal.Pie(inner_radius=0.45, **{**_options("电费回收率红黄绿灯（单位数）", 300,
-                                                      *(LIGHT_COLOURS[light] for light in present)),
+    title = f"{name_of(LEVELS, level.level)}电费回收率红黄绿灯（单位数）"
+    chart = pygal.Pie(inner_radius=0.45, **{**_options(title, 300, *(LIGHT_COLOURS[light] for light in present)),
                                             "show_legend": True})
     for light in present:
         chart.add(LIGHTS[light], [counts[light]])

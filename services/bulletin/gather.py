@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from services.bulletin import model
+from services.bulletin import headline, model
 from services.bulletin.labels import ACCOUNTABILITY, CATEGORIES, TICKET_STATES
 from services.bulletin.numbers import SHANGHAI, previous_period
 from services.bulletin.sources import Sources
@@ -82,7 +82,9 @@ class Gatherer:
         before = {i["unit"]: i["score"] for i in (prev_scores or {}).get("items", [])}
         counties = self._ranking(rows, "county", names, before)
         stations = self._ranking(rows, "station", names, before)
-        light_rows = self._lights((lights or {}).get("items", []), names, levels)
+        light_items = {i["unit"]: i for i in (lights or {}).get("items", []) if self.visible(i["unit"])}
+        top = await self._top(period, units, rows, light_items, names, scored=scores is not None)
+        light_rows = self._lights(light_items, top, names, levels)
         losses = await self._losses(period, stations) if scores else []
         errors = [e for e in errors if self.visible(e["unit"])]
         tickets = [t for t in tickets if self.visible(t["unit"])]
@@ -90,15 +92,44 @@ class Gatherer:
         ticket_summary = self._tickets(tickets, names)
         by_category = self._tally(errors, "category", list(CATEGORIES))
         by_level = self._tally(errors, "level", list(ACCOUNTABILITY))
+        row_lights = {r["unit"]: r.get("light") for r in rows}
+
+        def light_of(unit: str) -> str | None:
+            item = light_items.get(unit)
+            return item["light"] if item else row_lights.get(unit)
+
+        by_level_lights = headline.level_lights(units, self.visible, {t.unit for t in top}, light_of)
+        staged = next((r for r in rows if r["level"] == "station"), rows[0] if rows else None)
         return model.Bulletin(
             period=period, previous_period=prev, generated_at=self.now, scope=self.scope,
             revision=scores["revision"] if scores else None, scheme=scores["scheme"] if scores else None,
-            stage_names=tuple(s["name"] or s["code"] for s in rows[0]["stages"]) if rows else (),
-            headline=self._headline(light_rows, stations, errors, ticket_summary, alerts),
+            stage_names=tuple(s["name"] or s["code"] for s in staged["stages"]) if staged else (),
+            headline=self._headline(top, by_level_lights, stations, errors, ticket_summary, alerts),
             counties=tuple(counties), stations=tuple(stations), lights=tuple(light_rows),
             losses=tuple(losses), errors_by_category=by_category, errors_by_level=by_level,
             tickets=ticket_summary, alerts=tuple(self._top_alerts(alerts, names)),
         )
+
+    async def _top(self, period: str, units: list[dict], rows: list[dict], light_items: dict[str, dict],
+                   names: dict[str, str], *, scored: bool) -> list[model.TopUnit]:
+        """The caller's top unit(s) with their own score and recovery rate (see headline.py)."""
+        by_unit = {r["unit"]: r for r in rows}
+
+        async def one(u: dict) -> model.TopUnit:
+            row = by_unit.get(u["code"])
+            explained = None
+            if scored and headline.recovery_of(row, None, None) is None:
+                explained = await _get(self.src.scoring, f"/scores/{period}/{u['code']}", allow_404=True)
+            light = light_items.get(u["code"])
+            recovery = headline.recovery_of(row, explained, light)
+            return model.TopUnit(
+                unit=u["code"], name=u["name"], level=u["level"], score=(row or {}).get("score"),
+                rank=(row or {}).get("rank"), status=(row or {}).get("status"),
+                missing=tuple(names.get(m, m) for m in (row or {}).get("missing") or ()),
+                light=light["light"] if light else (row or {}).get("light"),
+                recovery_rate=(recovery or {}).get("recovery_rate"), recovery_target=self.recovery_target)
+
+        return list(await asyncio.gather(*(one(u) for u in headline.top_units(units, self.visible))))
 
     @staticmethod
     def _ranking(rows: list[dict], level: str, names: dict[str, str], before: dict[str, float | None]
@@ -112,15 +143,21 @@ class Gatherer:
                 unit=r["unit"], name=r["name"], parent=r["parent"], parent_name=names.get(r["parent"] or ""),
                 score=r["score"], rank=r["rank"], light=r["light"],
                 change=None if r["score"] is None or old is None else round(r["score"] - old, 2),
-                stages=tuple(s["score"] for s in r["stages"])))
+                stages=tuple(s["score"] for s in r["stages"]), status=r.get("status"),
+                missing=tuple(names.get(m, m) for m in r.get("missing") or ())))  # units by name
         return out
 
-    def _lights(self, items: list[dict], names: dict[str, str], levels: dict[str, str]) -> list[model.LightRow]:
-        out = [model.LightRow(unit=i["unit"], name=names.get(i["unit"], i["unit"]),
-                              level=levels.get(i["unit"], "station"), light=i["light"],
+    @staticmethod
+    def _lights(items: dict[str, dict], top: list[model.TopUnit], names: dict[str, str],
+                levels: dict[str, str]) -> list[model.LightRow]:
+        out = [model.LightRow(unit=u, name=names.get(u, u), level=levels.get(u, "station"), light=i["light"],
                               recovery_rate=i.get("recovery_rate"), previous_years_rate=i.get("previous_years_rate"),
                               arrears_progress=i.get("arrears_progress"))
-               for i in items if self.visible(i["unit"])]
+               for u, i in items.items()]
+        # the headlined unit's own light (a roll-up scoring gives with its score) when the list lacks it
+        out += [model.LightRow(unit=t.unit, name=t.name, level=t.level, light=t.light,
+                               recovery_rate=t.recovery_rate, previous_years_rate=None, arrears_progress=None)
+                for t in top if t.unit not in items and t.light is not None]
         return sorted(out, key=lambda r: (_LEVEL_ORDER.get(r.level, 3), r.unit))
 
     async def _losses(self, period: str, stations: list[model.RankedUnit]) -> list[model.PointLoss]:
@@ -128,7 +165,9 @@ class Gatherer:
             async with self._limit:
                 return await _get(self.src.scoring, f"/scores/{period}/{unit}", allow_404=True)
 
-        explained = await asyncio.gather(*(explain(s.unit) for s in stations if s.score is not None))
+        # an incomplete station's losses stand on missing facts: not listed as losses
+        explained = await asyncio.gather(*(explain(s.unit) for s in stations
+                                           if s.score is not None and not s.incomplete))
         losses = [model.PointLoss(unit=e["unit"], name=e["name"], indicator=i["name"], score=i.get("score"),
                                   points_lost=i["points_lost"])
                   for e in explained if e for i in e.get("indicators", []) if (i.get("points_lost") or 0) > 0]
@@ -175,15 +214,13 @@ class Gatherer:
                                last_seen=datetime.fromisoformat(a["last_seen"]), count=a["count"])
                 for a in ranked[:self.top_alerts]]
 
-    def _headline(self, lights: list[model.LightRow], stations: list[model.RankedUnit], errors: list[dict],
-                  tickets: model.TicketSummary, alerts: list[dict]) -> model.Headline:
-        top = next((r for r in lights if r.recovery_rate is not None), None)  # highest level first
-        scored = [s.score for s in stations if s.score is not None]
+    def _headline(self, top: list[model.TopUnit], lights: tuple[model.LevelLights, ...],
+                  stations: list[model.RankedUnit], errors: list[dict], tickets: model.TicketSummary,
+                  alerts: list[dict]) -> model.Headline:
         return model.Headline(
-            recovery_unit=top.unit if top else None, recovery_unit_name=top.name if top else None,
-            recovery_rate=top.recovery_rate if top else None, recovery_target=self.recovery_target,
-            stations_scored=len(scored), mean_station_score=round(sum(scored) / len(scored), 2) if scored else None,
-            lights=dict(Counter(r.light for r in lights)), errors=len(errors),
+            top=tuple(top), recovery_target=self.recovery_target,
+            stations_ranked=sum(s.score is not None and not s.incomplete for s in stations),
+            stations_incomplete=sum(s.incomplete for s in stations), lights=lights, errors=len(errors),
             errors_amount=sum((abs(Decimal(str(e["amount"]))) for e in errors), Decimal(0)),
             tickets_opened=tickets.opened, tickets_overdue=tickets.overdue,
             alerts_firing=sum(a["state"] == "firing" for a in alerts))

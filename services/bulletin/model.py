@@ -18,6 +18,12 @@ class RankedUnit:
     light: str | None
     change: float | None  # score − last month's score (None when either is missing)
     stages: tuple[float | None, ...]
+    status: str | None = None  # complete | incomplete (None: scoring did not say, older runs)
+    missing: tuple[str, ...] = ()  # what an incomplete unit's figure lacks
+
+    @property
+    def incomplete(self) -> bool:
+        return self.status == "incomplete"
 
 
 @dataclass(frozen=True)
@@ -77,24 +83,55 @@ class AlertRow:
     count: int
 
 
+LIGHT_KEYS = ("green", "yellow", "red", "none")  # "none": no recovery facts that month (shown grey)
+
+
 @dataclass(frozen=True)
-class Headline:
-    recovery_unit: str | None
-    recovery_unit_name: str | None
+class TopUnit:
+    """The unit a bulletin is about: the caller's highest visible unit (the city for a bureau-wide
+    reader, the county for a county's). Its own score and its own recovery rate (county and city:
+    Σcollected / Σreceivable of their stations, from scoring), never one of its children's."""
+
+    unit: str
+    name: str
+    level: str
+    score: float | None
+    rank: int | None
+    status: str | None
+    missing: tuple[str, ...]
+    light: str | None
     recovery_rate: float | None
     recovery_target: float
-    stations_scored: int
-    mean_station_score: float | None
-    lights: dict[str, int]
+
+    @property
+    def recovery_met(self) -> bool | None:
+        return None if self.recovery_rate is None else self.recovery_rate >= self.recovery_target
+
+
+@dataclass(frozen=True)
+class LevelLights:
+    """How many units of one level have each recovery light; `none` = no facts, counted apart."""
+
+    level: str
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class Headline:
+    top: tuple[TopUnit, ...]
+    recovery_target: float
+    stations_ranked: int  # complete stations with a score
+    stations_incomplete: int
+    lights: tuple[LevelLights, ...]  # per level below the top unit(s), highest first
     errors: int
     errors_amount: Decimal
     tickets_opened: int
     tickets_overdue: int
     alerts_firing: int
-
-    @property
-    def recovery_met(self) -> bool | None:
-        return None if self.recovery_rate is None else self.recovery_rate >= self.recovery_target
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,12 @@ from services.bulletin.labels import (
     SEVERITIES,
     TICKET_REASONS,
     TICKET_STATES,
+    incomplete_note,
     name_of,
 )
 
-LIGHT_FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
+LIGHT_FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE", "none": "D9D9D9"}
+INCOMPLETE_FILL = "FBF6EC"
 BOLD = Font(bold=True)
 PERCENT = "0.00%"
 
@@ -57,11 +59,16 @@ def _percent_columns(ws, columns: Sequence[int]) -> None:
 
 
 def _ranking(wb: Workbook, b: model.Bulletin, title: str, units: Sequence[model.RankedUnit]) -> None:
-    header = ["排名", "单位编码", "单位名称", "上级单位", "总得分", "较上月", "回收率灯", *b.stage_names]
+    header = ["排名", "单位编码", "单位名称", "上级单位", "总得分", "较上月", "回收率灯", "数据状态", *b.stage_names]
     ws = _sheet(wb, title, header, [
-        [u.rank, u.unit, u.name, u.parent_name or u.parent, "无数据" if u.score is None else u.score, u.change,
-         name_of(LIGHTS, u.light) if u.light else None, *u.stages] for u in units], "本期无评分数据")
+        [None if u.incomplete else u.rank, u.unit, u.name, u.parent_name or u.parent,
+         "无数据" if u.score is None else u.score, u.change, name_of(LIGHTS, u.light) if u.light else None,
+         incomplete_note(u.missing) if u.incomplete else "完整" if u.status == "complete" else None, *u.stages]
+        for u in units], "本期无评分数据")
     _fill_lights(ws, 7, [u.light for u in units])
+    for i, u in enumerate(units, start=2):
+        if u.incomplete:
+            ws.cell(i, 8).fill = PatternFill("solid", fgColor=INCOMPLETE_FILL)
 
 
 def render_xlsx(b: model.Bulletin) -> bytes:
@@ -71,27 +78,37 @@ def render_xlsx(b: model.Bulletin) -> bytes:
     cover.title = "概况"
     cover.append([f"{numbers.period_zh(b.period)}抄核收精细化考核通报"])
     cover["A1"].font = Font(bold=True, size=14)
-    for row in (["评分版本", b.revision if b.revision else "本期尚未评分"], ["评分方案", b.scheme],
-                ["范围", "、".join(b.scope) or "全局"], ["生成时间", numbers.when(b.generated_at)],
-                ["回收率单位", h.recovery_unit_name or "无数据"], ["电费回收率", h.recovery_rate],
-                ["回收率目标", h.recovery_target],
-                ["是否达标", {True: "达标", False: "未达标", None: "无数据"}[h.recovery_met]],
-                ["参评供电所", h.stations_scored], ["供电所平均得分", h.mean_station_score],
-                ["绿灯", h.lights.get("green", 0)], ["黄灯", h.lights.get("yellow", 0)],
-                ["红灯", h.lights.get("red", 0)],
-                ["差错件数", h.errors], ["差错金额（元）", float(h.errors_amount)],
-                ["稽核传单", h.tickets_opened], ["已关闭传单", b.tickets.closed], ["超期传单", h.tickets_overdue],
-                ["告警中", h.alerts_firing]):
+    rows: list[list[Any]] = [["评分版本", b.revision if b.revision else "本期尚未评分"], ["评分方案", b.scheme],
+                             ["范围", "、".join(b.scope) or "全局"], ["生成时间", numbers.when(b.generated_at)]]
+    percents = []
+    for t in h.top or (None,):
+        # the top unit's own figures (the city for the whole bureau, the county for a county's reader)
+        rows += [["考核单位", t.name if t else "无数据"], ["单位层级", name_of(LEVELS, t.level) if t else None],
+                 ["综合得分", t.score if t and t.score is not None else "无数据"],
+                 ["数据状态", (incomplete_note(t.missing) if t.status == "incomplete" else "完整")
+                  if t and t.status else None],
+                 ["回收率单位", t.name if t else "无数据"],
+                 ["电费回收率", t.recovery_rate if t and t.recovery_rate is not None else "无数据"],
+                 ["回收率目标", h.recovery_target],
+                 ["是否达标", {True: "达标", False: "未达标", None: "无数据"}[t.recovery_met if t else None]]]
+        percents += [len(rows) - 3, len(rows) - 2]  # 电费回收率, 回收率目标
+    rows += [["参评供电所", h.stations_ranked], ["数据不全供电所（不排名）", h.stations_incomplete]]
+    for lv in h.lights:
+        rows += [[f"{name_of(LEVELS, lv.level)}{name_of(LIGHTS, k)}", lv.counts[k]] for k in model.LIGHT_KEYS]
+    rows += [["差错件数", h.errors], ["差错金额（元）", float(h.errors_amount)],
+             ["稽核传单", h.tickets_opened], ["已关闭传单", b.tickets.closed], ["超期传单", h.tickets_overdue],
+             ["告警中", h.alerts_firing]]
+    for row in rows:
         cover.append(row)
-    for r in (7, 8):
-        cover.cell(r, 2).number_format = PERCENT
+    for r in percents:
+        cover.cell(r + 2, 2).number_format = PERCENT  # rows[0] is the sheet's row 2 (after the title)
     cover.column_dimensions["A"].width = 18
     cover.column_dimensions["B"].width = 24
     _ranking(wb, b, "县区局排名", b.counties)
     _ranking(wb, b, "供电所排名", b.stations)
     light_header = ["单位编码", "单位名称", "层级", "灯", "累计回收率", "以前年度回收率", "陈欠回收进度"]
     ws = _sheet(wb, "回收率红黄绿灯", light_header,
-                [[r.unit, r.name, name_of(LEVELS, r.level), name_of(LIGHTS, r.light), r.recovery_rate,
+                [[r.unit, r.name, name_of(LEVELS, r.level), name_of(LIGHTS, r.light or "none"), r.recovery_rate,
                   r.previous_years_rate, r.arrears_progress] for r in b.lights], "本期无电费回收数据")
     _fill_lights(ws, 4, [r.light for r in b.lights])
     _percent_columns(ws, (5, 6, 7))

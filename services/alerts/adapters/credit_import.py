@@ -14,6 +14,7 @@ import bisect
 import csv
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import asyncpg
 from sqlalchemy import text
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts.adapters.credit_columns import KINDS, Column, FileKind
 from services.alerts.domain.credit import InvalidRow
+from shared.reference import current_period
 
 STAGE = "alerts_credit_stage"
 CLEAN = "alerts_credit_clean"
@@ -165,6 +167,23 @@ async def _stage(conn: asyncpg.Connection, kind: FileKind, chunks: AsyncIterator
     return body
 
 
+async def _check_references(conn: asyncpg.Connection, kind: FileKind, body: _Body, now: datetime) -> None:
+    """Refuses the file at its first row naming an org unit that does not exist or a month after the
+    current one (Asia/Shanghai). Set-based: one anti-join against the shared org-unit table, the
+    checks of shared/reference.py for a whole file at once."""
+    current = current_period(now)
+    period = "period" if "period" in kind.names else "NULL::text"
+    bad = await conn.fetchrow(
+        f"SELECT c.rn, c.unit, {period} AS period, u.code IS NULL AS unknown FROM {CLEAN} c"
+        " LEFT JOIN scoring_org_units u ON u.code = c.unit"
+        f" WHERE u.code IS NULL OR {period} > $1 ORDER BY c.rn LIMIT 1", current)
+    if bad is None:
+        return
+    if bad["unknown"]:
+        raise InvalidRow(body.row(bad["rn"]), "unit", f"unknown org unit {bad['unit']}")
+    raise InvalidRow(body.row(bad["rn"]), "period", f"period {bad['period']} lies after the current month {current}")
+
+
 _CUSTOMER_COLS = ("unit", "large", "theft_on", "illegal_use_on", "old_arrears_no_agreement")
 _LOCAL_DATE = "(p.paid_at AT TIME ZONE 'Asia/Shanghai')::date"
 
@@ -213,13 +232,16 @@ FROM x WHERE b.customer_no = x.customer_no AND b.period = x.period
   AND (b.paid_amount IS DISTINCT FROM x.total OR b.paid_on IS DISTINCT FROM x.paid_on)""")
 
 
-async def import_file(session: AsyncSession, kind: str, chunks: AsyncIterator[bytes]) -> int:
-    """Stages, checks and loads one file; returns its number of rows. Raises InvalidRow."""
+async def import_file(session: AsyncSession, kind: str, chunks: AsyncIterator[bytes], now: datetime) -> int:
+    """Stages, checks and loads one file; returns its number of rows. Raises InvalidRow.
+
+    `now` (the runtime's clock) decides which months have begun: a row for a later one is refused."""
     spec = KINDS[kind]
     # Through SQLAlchemy first: that opens the session's transaction, which the driver calls then join.
     await session.execute(text("SELECT 1"))
     conn: asyncpg.Connection = (await (await session.connection()).get_raw_connection()).driver_connection
-    await _stage(conn, spec, chunks)
+    body = await _stage(conn, spec, chunks)
+    await _check_references(conn, spec, body, now)
     await _load(conn, spec)
     rows = await conn.fetchval(f"SELECT count(*) FROM {CLEAN}")
     await conn.execute(f"DROP TABLE {CLEAN}; DROP TABLE {STAGE}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
 
 SEVERITIES = ("info", "warning", "critical")
 STATES = ("firing", "acknowledged", "resolved")
@@ -139,15 +140,76 @@ def from_error_reported(error_id: str, unit: str, period: str, category: str, na
     )
 
 
-def from_recovery_warning(unit: str, period: str, light: str, recovery_rate: float | None) -> AlertSignal:
-    """Red → critical, yellow → warning, green → resolves (one alert per unit, across months)."""
+@dataclass(frozen=True)
+class LightCause:
+    """A measure below its green threshold: why a recovery light is not green."""
+
+    measure: str  # recovery_rate | arrears_progress
+    value: float
+    green: float
+    yellow: float
+    grade: str  # the light this measure alone earns
+
+
+MEASURES = {"recovery_rate": "累计回收率", "arrears_progress": "陈欠回收进度"}
+LAMPS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
+
+
+def _percent(ratio: float) -> str:
+    """Two decimals, cut (never rounded up): 99.985 % must not read as a 99.99 % target met."""
+    return f"{(Decimal(str(ratio)) * 100).quantize(Decimal('0.01'), rounding=ROUND_DOWN)}%"
+
+
+def light_causes(values: dict[str, float | None], thresholds: dict[str, dict[str, float]]) -> tuple[LightCause, ...]:
+    """The causes an event without them implies (events from before scoring sent causes): each
+    measure with a value under its green threshold."""
+    out = []
+    for measure, value in values.items():
+        t = thresholds.get(measure) or {}
+        if value is None or "green" not in t or value >= t["green"]:
+            continue
+        yellow = t.get("yellow", t["green"])
+        out.append(LightCause(measure, value, t["green"], yellow, "yellow" if value >= yellow else "red"))
+    return tuple(out)
+
+
+def cause_text(c: LightCause) -> str:
+    name = MEASURES.get(c.measure, c.measure)
+    return f"{name} {_percent(c.value)}，低于绿灯线 {_percent(c.green)}（差 {(c.green - c.value) * 100:.2f} 个百分点）"
+
+
+def from_recovery_warning(unit: str, period: str, light: str, recovery_rate: float | None, *,
+                          level: str = "station", message: str = "", causes: tuple[LightCause, ...] = (),
+                          arrears_progress: float | None = None,
+                          thresholds: dict[str, dict[str, float]] | None = None) -> AlertSignal:
+    """Red → critical, yellow → warning, green → resolves (one alert per unit, across months).
+
+    The summary gives the reason the light is not green: the event's own message (scoring says which
+    measure failed and by how much), else its causes, else the causes its values and thresholds imply;
+    only an event with none of these falls back to quoting the recovery rate. So a red light from
+    arrears progress is never explained by a recovery rate that met its target.
+    """
     severity = {"red": "critical", "yellow": "warning"}.get(light, "info")
-    rate = "n/a" if recovery_rate is None else f"{recovery_rate:.2%}"
-    lamp = {"red": "红灯", "yellow": "黄灯"}.get(light, "绿灯")
+    lamp = LAMPS.get(light, "绿灯")
+    if not causes:
+        causes = light_causes({"recovery_rate": recovery_rate, "arrears_progress": arrears_progress},
+                              thresholds or {})
+    if light == "green":
+        reason = "各项指标达标"
+    elif causes:
+        reason = "；".join(cause_text(c) for c in causes)
+    else:
+        reason = f"累计回收率 {'n/a' if recovery_rate is None else f'{recovery_rate:.2%}'}"
+    labels = {"unit": unit, "period": period, "light": light, "level": level}
+    if causes and light != "green":
+        labels["causes"] = ",".join(c.measure for c in causes)
+        labels |= {c.measure: f"{c.value:.6g}" for c in causes}
+    # scoring's message is the whole warning (unit, month, light, each failed measure and by how much)
+    summary = message.strip() if message.strip() and light != "green" else f"{unit} {period} 电费回收率{lamp}：{reason}"
     return AlertSignal(
         type="RecoveryWarningIssued", unit=unit, key="recovery", severity=severity,
-        summary=f"{unit} {period} 电费回收率{lamp}（累计回收率 {rate}）",
-        labels={"unit": unit, "period": period, "light": light}, resolves=light == "green",
+        summary=summary,
+        labels=labels, resolves=light == "green",
     )
 
 
@@ -175,9 +237,11 @@ def from_arrears_risk(customer_no: str, unit: str, grade: str, arrears: str, mea
     )
 
 
-def from_station_score(unit: str, period: str, score: float | None, threshold: float) -> AlertSignal | None:
-    """A station below the threshold fires; at or above it resolves (a re-score may clear it)."""
-    if score is None:
+def from_station_score(unit: str, period: str, score: float | None, threshold: float, *,
+                       status: str = "complete") -> AlertSignal | None:
+    """A station below the threshold fires; at or above it resolves (a re-score may clear it).
+    An incomplete station's score stands on missing facts: it neither fires nor clears an alert."""
+    if score is None or status != "complete":
         return None
     return AlertSignal(
         type="ScoresPublished", unit=unit, key=period, severity="warning",

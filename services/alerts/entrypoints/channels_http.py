@@ -11,6 +11,8 @@ from services.alerts.domain.channels import compliance
 from services.alerts.entrypoints.schemas import ChannelsIn, ComplianceOut, UnitCompliance
 from shared.auth import Principal
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
+from shared.http.problems import Problem
+from shared.reference import unknown_unit_problems
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 from shared.validation import UnitCode
@@ -29,6 +31,9 @@ async def set_channels(unit: UnitCode, body: ChannelsIn,
                        caller: Principal = Depends(require_roles("admin", "marketing", "system")),
                        uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> UnitCompliance:
     ensure_visible(caller, unit)
+    problems = await unknown_unit_problems(uow.session, [("unit", unit)])
+    if problems:
+        raise Problem(422, "Unknown org unit", problems[0]["message"], errors=problems)
     values = {"unit": unit, "area_type": body.area_type, "channel_types": sorted(set(body.channel_types)),
               "updated_at": runtime.clock.now()}
     stmt = insert(channels).values(**values)

@@ -33,10 +33,11 @@ WRITE_ROLES = ("admin", "marketing", "system")
              openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 async def import_file(kind: Literal["customers", "bills", "payments"], request: Request,
                       caller: Principal = Depends(require_roles(*WRITE_ROLES)),
-                      uow: UnitOfWork = Depends(get_uow)) -> ImportOut:
-    """A CSV file (UTF-8, header row), streamed; all rows or none (422 names the first bad row)."""
+                      uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> ImportOut:
+    """A CSV file (UTF-8, header row), streamed; all rows or none (422 names the first bad row, e.g. an
+    unknown org unit or a period after the current month)."""
     try:
-        rows = await credit.import_file(uow, kind, request.stream())
+        rows = await credit.import_file(uow, kind, request.stream(), runtime.clock.now())
     except InvalidRow as exc:
         raise _invalid(exc) from exc
     await uow.commit()

@@ -24,6 +24,7 @@ from services.alerts.entrypoints.schemas import (
 from shared.auth import Principal
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
+from shared.reference import unknown_unit_problems
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 
@@ -55,6 +56,10 @@ async def create_subscription(
     config: AlertsSettings = Depends(alerts_settings),
 ) -> SubscriptionOut:
     url = secret = None
+    if body.match.unit_prefix is not None:  # a subtree that does not exist would silently match nothing
+        problems = await unknown_unit_problems(uow.session, [("body.match.unit_prefix", body.match.unit_prefix)])
+        if problems:
+            raise Problem(422, "Unknown org unit", problems[0]["message"], errors=problems)
     if body.channel.type == "webhook":
         url, secret = body.channel.url, body.channel.secret
         if problem := url_problem(url, config.webhook_allowed_hosts):

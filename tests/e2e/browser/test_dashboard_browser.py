@@ -11,6 +11,7 @@ import httpx
 
 from tests.e2e.browser.seed import ADMIN, bureau, headers, raw_token
 from tests.e2e.browser.support import ready, shot
+from tests.helpers import GOOD_COUNTERS as GOOD
 
 RENDER_BUDGET_MS = 1000
 
@@ -69,8 +70,24 @@ async def test_overview_and_every_page_show_the_apis_numbers(live_app: str, api:
         tile = page.locator(f"#lights .tile[data-unit='{light['unit']}']")
         assert await tile.get_attribute("data-light") == light["light"]
         assert await tile.locator(".rate").inner_text() == pct(light["recovery_rate"])
-    assert await page.inner_text("#kpi-red") == str(sum(x["light"] == "red" for x in lights))
+    # issue 10: the headline is the caller's top unit (the city, for an admin) with its own figures from the
+    # API, and lights are counted per level (no data apart) instead of one red/yellow/green total
+    rows = {i["unit"]: i for i in (await api.get(f"/api/v1/scores?period={period}", headers=ADMIN)).json()["items"]}
+    assert await page.get_attribute("#kpi-top", "data-unit") == "QY"
+    assert await page.inner_text("#kpi-top-score") == ("—" if "QY" not in rows else two(rows["QY"]["score"]))
+    city = await api.get(f"/api/v1/scores/{period}/QY", headers=ADMIN)
+    own = (city.json().get("recovery") or {}) if city.status_code == 200 else {}
+    city_light = next((x for x in lights if x["unit"] == "QY"), {})
+    assert await page.inner_text("#kpi-top-recovery") == pct(own.get("recovery_rate", city_light.get("recovery_rate")))
+    light_of = {x["unit"]: x["light"] for x in lights}
+    for level, units in (("county", ("QY-QC", "QY-YD")), ("station", ("QY-QC-01", "QY-QC-02", "QY-YD-01"))):
+        shown = [light_of.get(u) or (rows.get(u) or {}).get("light") or "none" for u in units]
+        for light in ("green", "yellow", "red", "none"):
+            cell = f"#light-counts tr[data-level='{level}'] td[data-light='{light}']"
+            assert await page.inner_text(cell) == str(shown.count(light)), (level, light)
+    assert await page.locator("#light-counts tr[data-level='city']").count() == 0
     assert await page.inner_text("#kpi-scored") == str(len(stations))
+    assert await page.inner_text("#kpi-incomplete") == str(sum(i.get("status") == "incomplete" for i in stations))
 
     # station page: score, weakest indicators, points lost, the trend chart (ECharts)
     await page.goto(f"{live_app}/#/station?unit=QY-QC-01&period={period}")
@@ -201,4 +218,57 @@ async def test_a_station_user_sees_only_its_own_unit(live_app: str, api: httpx.A
 def _before(period: str) -> str:
     y, m = map(int, period.split("-"))
     n = y * 12 + m - 2
+    return f"{n // 12}-{n % 12 + 1:02d}"
+
+
+async def test_a_county_reader_sees_its_county_as_the_headline_and_incomplete_stations_marked(
+        live_app: str, api: httpx.AsyncClient, page) -> None:
+    """Issue 10: the top unit of a county token is its county, with the county's own recovery rate from the
+    API (scoring's Σ roll-up), never one of its stations'; a station scoring marks incomplete is shown so
+    and not ranked. The incomplete part needs scoring's `status` (branch wt-scoring) and checks it is there."""
+    page, console = page
+    period = await bureau(api)
+    later = _after(period)  # the current month (the seed's is the previous one): QY-QC-02 sends no facts at all
+    await api.put(f"/api/v1/facts/{later}/counters", headers=ADMIN, json={"batch_id": f"c-{later}", "rows": [
+        {"unit": "QY-QC-01", "counters": GOOD}, {"unit": "QY-YD-01", "counters": GOOD}]})
+    await api.put(f"/api/v1/recovery/{later}/facts", headers=ADMIN, json={"rows": [
+        {"unit": "QY-QC-01", "receivable": "1000", "collected": "990"}]})
+    scored = await api.post(f"/api/v1/periods/{later}/score", params={"allow_incomplete": "true"}, headers=ADMIN)
+    assert scored.status_code == 201, scored.text
+
+    county = raw_token("viewer", units=("QY-QC",), subject="qc-viewer")
+    await _with_token(page, county)
+    await page.goto(f"{live_app}/#/overview?period={later}")
+    await ready(page, "overview")
+    assert await page.get_attribute("#kpi-top", "data-unit") == "QY-QC"
+    explained = (await api.get(f"/api/v1/scores/{later}/QY-QC", headers=headers(county))).json()
+    assert await page.inner_text("#kpi-top-score") == two(explained["score"])
+    assert await page.inner_text("#kpi-top-recovery") == pct((explained.get("recovery") or {}).get("recovery_rate"))
+    if not explained.get("recovery"):  # no roll-up from scoring: no rate, rather than QY-QC-01's 99.00 %
+        assert await page.inner_text("#kpi-top-recovery") == "—"
+    assert await page.locator("#light-counts tr[data-level='county']").count() == 0  # the county is the headline
+    # QY-QC-02 sent no recovery facts this month: whatever light scoring gives it (none: grey, never a colour)
+    lights = {x["unit"]: x["light"] for x in (await api.get(f"/api/v1/recovery/lights?period={later}",
+                                                            headers=ADMIN)).json()["items"]}
+    rows = {i["unit"]: i for i in (await api.get(f"/api/v1/scores?period={later}", headers=ADMIN)).json()["items"]}
+    shown = [lights.get(u) or rows[u]["light"] or "none" for u in ("QY-QC-01", "QY-QC-02")]
+    for light in ("green", "yellow", "red", "none"):
+        cell = f"#light-counts tr[data-level='station'] td[data-light='{light}']"
+        assert await page.inner_text(cell) == str(shown.count(light)), light
+    await shot(page, "county-user-overview")
+
+    row = rows["QY-QC-02"]
+    if "status" in row:  # scoring with completeness (wt-scoring merged)
+        assert row["status"] == "incomplete"
+        marked = page.locator("#station-ranking tr[data-unit='QY-QC-02']")
+        assert await marked.get_attribute("class") == "incomplete"
+        assert (await marked.locator(".rank").inner_text()).strip() == "—"
+        assert "数据不全" in await marked.inner_text()
+        assert await page.inner_text("#kpi-incomplete") == "1"
+    assert console.errors == []
+
+
+def _after(period: str) -> str:
+    y, m = map(int, period.split("-"))
+    n = y * 12 + m
     return f"{n // 12}-{n % 12 + 1:02d}"

@@ -14,7 +14,7 @@ from shared.events.intake import RecordPayment
 from shared.settings import Settings
 from shared.testing.plugin import token
 from tests.helpers import embedded_client, eventually
-from tests.integration.alerts.support import ADMIN, publish, rows
+from tests.integration.alerts.support import ADMIN, load_org, publish, rows
 
 AS_OF = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 PERIODS = [f"{y}-{m:02d}" for y, m in [(2025, 11), (2025, 12)] + [(2026, m) for m in range(1, 11)]]
@@ -24,6 +24,7 @@ CSV = {"Content-Type": "text/csv", **ADMIN}
 @asynccontextmanager
 async def _app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with embedded_client(settings, clock=ManualClock(AS_OF)) as client:
+        await load_org(client)
         yield client
 
 

@@ -17,7 +17,7 @@ from shared.embedded_pg import free_port
 from shared.settings import Settings
 from tests.helpers import eventually
 from tests.integration.alerts.receiver import Receiver
-from tests.integration.alerts.support import ADMIN, escalated, publish, rows
+from tests.integration.alerts.support import ADMIN, escalated, load_org, publish, rows
 
 SECRET = "s3cret-for-the-test-receiver"
 
@@ -41,6 +41,7 @@ async def _app(settings: Settings, clock=None) -> AsyncIterator[httpx.AsyncClien
     async with (app.router.lifespan_context(app),
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c") as client):
         client.app = app  # type: ignore[attr-defined]
+        await load_org(client)  # subscriptions name a unit subtree that exists
         yield client
 
 
@@ -161,6 +162,10 @@ async def test_webhook_urls_are_validated(settings: Settings, monkeypatch: pytes
                 "name": "x", "channel": {"type": "webhook", "url": url, "secret": SECRET}})
             assert r.status_code == 422, url
             assert r.json()["errors"][0]["field"] == "body.channel.url" and words in r.json()["errors"][0]["message"]
+        unknown = await client.post("/api/v1/subscriptions", headers=ADMIN, json={
+            "name": "bus", "match": {"unit_prefix": "QY-ZZ"}, "channel": {"type": "kafka"}})
+        assert unknown.status_code == 422 and unknown.json()["errors"] == [
+            {"field": "body.match.unit_prefix", "message": "unknown org unit QY-ZZ"}]
         kafka = await client.post("/api/v1/subscriptions", headers=ADMIN,
                                   json={"name": "bus", "channel": {"type": "kafka"}})
         assert kafka.status_code == 201 and kafka.json()["channel"] == {"type": "kafka", "url": None}

@@ -23,6 +23,13 @@ def _row(html: str, table: str, unit: str) -> str:
     return row.group(1)
 
 
+def _kpi(html: str, kpi_id: str) -> str:
+    """The inside of one headline box (up to the next box)."""
+    found = re.search(rf'<div class="kpi" id="{kpi_id}"[^>]*>(.*?)</div>\s*<div class="kpi"', html, re.S)
+    assert found, f"no {kpi_id}"
+    return found.group(1)
+
+
 async def _scores(client: httpx.AsyncClient, level: str) -> list[dict]:
     r = await client.get("/api/v1/scores", params={"period": PERIOD, "level": level}, headers=ADMIN)
     assert r.status_code == 200, r.text
@@ -47,7 +54,7 @@ async def test_html_shows_the_api_numbers(bureau: httpx.AsyncClient) -> None:
     # headline: the city's rate 999 950 / 1 000 000 = 99.995 % ≥ 99.99 %, cut (not rounded) to 99.99 %
     lights = (await bureau.get("/api/v1/recovery/lights", params={"period": PERIOD}, headers=ADMIN)).json()["items"]
     assert next(i for i in lights if i["unit"] == "QY")["recovery_rate"] == 0.99995
-    kpi = re.search(r'<div class="kpi" id="kpi-recovery">(.*?)</div>\s*<div class="kpi">', html, re.S).group(1)
+    kpi = _kpi(html, "kpi-recovery")
     assert "清远供电局" in kpi and "目标 99.99%" in kpi
     assert '<div class="v good">99.99%</div>' in kpi and "<div class=\"k\">达标</div>" in kpi
     assert "95.00%" in _row(html, "lights", "QY-QC-01") and "红灯" in _row(html, "lights", "QY-QC-01")

@@ -1,12 +1,17 @@
-// Overview for a month: headline figures, county and station rankings with month-over-month change,
-// and the traffic-light grid of fee recovery.
+// Overview for a month: the caller's top unit (the city for a bureau-wide token, the county for a county's)
+// with its own score and recovery rate as scoring gives them, light counts per level (no data counted apart,
+// grey), county and station rankings with month-over-month change (incomplete units marked, not ranked),
+// and the traffic-light grid of fee recovery. Every figure is the API's; the page only picks and formats.
 import { api, qs } from '../api.js';
 import { delta, empty, esc, lightDot, pct, score } from '../fmt.js';
 import { t } from '../i18n.js';
 import { periodSelect, scoredPeriods, shift } from '../periods.js';
 
-async function scores(period, level) {
-  return (await api(`/api/v1/scores${qs({ period, level })}`)).items;
+const LEVELS = ['city', 'county', 'station'];
+const LIGHTS = ['green', 'yellow', 'red', 'none'];
+
+async function scores(period) {
+  return (await api(`/api/v1/scores${qs({ period })}`)).items;
 }
 
 function change(item, previous) {
@@ -14,15 +19,30 @@ function change(item, previous) {
   return before == null || item.score == null ? null : item.score - before;
 }
 
+const incomplete = (item) => item.status === 'incomplete';
+
+// What an incomplete unit lacks: facts by their names, units (a county's incomplete stations) by theirs.
+function missingText(item, names) {
+  return (item.missing || []).map((m) => names.get(m) || (t(`fact.${m}`) === `fact.${m}` ? m : t(`fact.${m}`)))
+    .join('、');
+}
+
+function mark(item, names) {
+  if (!incomplete(item)) return '';
+  const missing = missingText(item, names);
+  return ` <span class="badge incomplete" title="${esc(missing)}">${esc(t('ov.incomplete'))}${
+    missing ? `：${esc(t('ov.missing'))} ${esc(missing)}` : ''}</span>`;
+}
+
 function ranking(id, items, previous, names, withCounty) {
   if (!items.length) return empty();
   return `<div class="scroll"><table id="${id}"><thead><tr><th class="num">${esc(t('rank'))}</th>
     <th>${esc(t('name'))}</th>${withCounty ? `<th>${esc(t('county'))}</th>` : ''}
     <th class="num">${esc(t('score'))}</th><th class="num">${esc(t('mom'))}</th><th>${esc(t('light'))}</th></tr></thead>
-    <tbody>${items.map((i) => `<tr data-unit="${esc(i.unit)}">
-      <td class="num rank">${i.rank ?? '—'}</td>
+    <tbody>${items.map((i) => `<tr data-unit="${esc(i.unit)}"${incomplete(i) ? ' class="incomplete"' : ''}>
+      <td class="num rank">${incomplete(i) ? '—' : i.rank ?? '—'}</td>
       <td>${withCounty ? `<a href="#/station?unit=${encodeURIComponent(i.unit)}">${esc(i.name)}</a>` : esc(i.name)}
-        <span class="muted">${esc(i.unit)}</span></td>
+        <span class="muted">${esc(i.unit)}</span>${mark(i, names)}</td>
       ${withCounty ? `<td>${esc(names.get(i.parent) || i.parent || '')}</td>` : ''}
       <td class="num score">${score(i.score)}</td><td class="num mom">${delta(change(i, previous))}</td>
       <td>${lightDot(i.light)}</td></tr>`).join('')}</tbody></table></div>`;
@@ -39,6 +59,54 @@ function tiles(lights, names) {
     </div>`;
 }
 
+// The units the caller may read whose parent it may not: the city for a bureau-wide token, else its own units.
+function topUnits(units) {
+  const seen = new Set(units.map((u) => u.code));
+  return units.filter((u) => !seen.has(u.parent))
+    .sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.code.localeCompare(b.code));
+}
+
+// A unit's own recovery figures: its score row (scoring's roll-up for counties and the city), else its
+// explanation, else its own light; never a child's. Asks only for units that have a row (no 404 noise).
+async function ownRecovery(period, unit, row, light) {
+  let recovery = row?.recovery || row?.detail?.recovery || null;
+  if (!recovery && row) recovery = (await api(`/api/v1/scores/${period}/${encodeURIComponent(unit)}`)).recovery;
+  return recovery || light || null;
+}
+
+function topCards(tops, names) {
+  if (!tops.length) return '';
+  return tops.map((u, n) => {
+    const sfx = n ? `-${n + 1}` : '';
+    const levelName = t(`level.${u.level}`);
+    return `<div class="kpi headline" id="kpi-top${sfx}" data-unit="${esc(u.code)}">
+        <div class="l">${esc(u.name)} · ${esc(levelName)}</div>
+        <div class="v" id="kpi-top-score${sfx}">${score(u.row?.score)}</div>
+        <div class="l">${esc(t('ov.topScore'))}${mark(u.row || {}, names)}</div></div>
+      <div class="kpi" data-unit="${esc(u.code)}"><div class="l">${esc(t('ov.topRecovery'))}</div>
+        <div class="v" id="kpi-top-recovery${sfx}">${pct(u.recovery?.recovery_rate)}</div>
+        <div class="l">${lightDot(u.light)}</div></div>`;
+  }).join('');
+}
+
+// Light counts per level below the top unit(s): a unit's light from the lights list, else its score row;
+// without either it has no facts and counts as "none", never as a colour.
+function lightCounts(units, skip, lightOf) {
+  const byLevel = new Map();
+  for (const u of units) {
+    if (skip.has(u.code)) continue;
+    if (!byLevel.has(u.level)) byLevel.set(u.level, Object.fromEntries(LIGHTS.map((l) => [l, 0])));
+    const light = lightOf(u.code);
+    byLevel.get(u.level)[LIGHTS.includes(light) ? light : 'none'] += 1;
+  }
+  const levels = LEVELS.filter((l) => byLevel.has(l));
+  if (!levels.length) return '';
+  return `<section class="card"><h2>${esc(t('ov.lightCounts'))}</h2><table id="light-counts"><thead><tr>
+    <th>${esc(t('ov.level'))}</th>${LIGHTS.map((l) => `<th class="num">${lightDot(l)}</th>`).join('')}</tr></thead>
+    <tbody>${levels.map((level) => `<tr data-level="${level}"><td>${esc(t(`level.${level}`))}</td>${LIGHTS.map((l) =>
+      `<td class="num" data-light="${l}">${byLevel.get(level)[l]}</td>`).join('')}</tr>`).join('')}</tbody></table></section>`;
+}
+
 export async function render(main, params, ctx) {
   const periods = await scoredPeriods();
   if (!periods.length) {
@@ -48,27 +116,35 @@ export async function render(main, params, ctx) {
   const period = periods.includes(params.period) ? params.period : periods[0];
   const prev = shift(period, -1);
   const hasPrev = periods.includes(prev);
-  const [counties, stations, lights, units, prevCounties, prevStations] = await Promise.all([
-    scores(period, 'county'), scores(period, 'station'),
+  const [rows, lights, units, prevRows] = await Promise.all([
+    scores(period),
     api(`/api/v1/recovery/lights${qs({ period })}`).then((r) => r.items),
-    api('/api/v1/org-units').then((r) => r.items),
-    hasPrev ? scores(prev, 'county') : [], hasPrev ? scores(prev, 'station') : [],
+    api('/api/v1/org-units').then((r) => r.items.filter((u) => ctx.user.maySee(u.code))),
+    hasPrev ? scores(prev) : [],
   ]);
+  const counties = rows.filter((r) => r.level === 'county');
+  const stations = rows.filter((r) => r.level === 'station');
   const names = new Map(units.map((u) => [u.code, u.name]));
-  const previous = new Map([...prevCounties, ...prevStations].map((i) => [i.unit, i.score]));
-  const scored = stations.filter((s) => s.score != null);
-  const mean = scored.length ? scored.reduce((a, s) => a + s.score, 0) / scored.length : null;
-  const count = (light) => lights.filter((l) => l.light === light).length;
+  const previous = new Map(prevRows.map((i) => [i.unit, i.score]));
+  const byUnit = new Map(rows.map((r) => [r.unit, r]));
+  const lightByUnit = new Map(lights.map((l) => [l.unit, l]));
+  const lightOf = (unit) => lightByUnit.get(unit)?.light ?? byUnit.get(unit)?.light ?? null;
+  const tops = await Promise.all(topUnits(units).map(async (u) => {
+    const row = byUnit.get(u.code);
+    return { ...u, row, light: lightOf(u.code), recovery: await ownRecovery(period, u.code, row, lightByUnit.get(u.code)) };
+  }));
+  const ranked = stations.filter((s) => s.score != null && !incomplete(s)).length;
+  const partial = stations.filter(incomplete).length;
   const showCounties = counties.length > 0 || ctx.user.seesAll;
   main.innerHTML = `
     <div class="bar"><h1>${esc(t('ov.title'))}</h1><label>${esc(t('period'))} ${periodSelect(periods, period)}</label></div>
     <div class="kpis">
-      <div class="kpi"><div class="l">${esc(t('ov.scored'))}</div><div class="v" id="kpi-scored">${scored.length}</div></div>
-      <div class="kpi"><div class="l">${esc(t('ov.avg'))}</div><div class="v" id="kpi-mean">${score(mean)}</div></div>
-      <div class="kpi"><div class="l">${esc(t('ov.red'))}</div><div class="v down" id="kpi-red">${count('red')}</div></div>
-      <div class="kpi"><div class="l">${esc(t('ov.yellow'))}</div><div class="v" id="kpi-yellow">${count('yellow')}</div></div>
-      <div class="kpi"><div class="l">${esc(t('ov.green'))}</div><div class="v up" id="kpi-green">${count('green')}</div></div>
+      ${topCards(tops, names)}
+      <div class="kpi"><div class="l">${esc(t('ov.scored'))}</div><div class="v" id="kpi-scored">${ranked}</div></div>
+      <div class="kpi"><div class="l">${esc(t('ov.incompleteStations'))}</div>
+        <div class="v${partial ? ' down' : ''}" id="kpi-incomplete">${partial}</div></div>
     </div>
+    ${lightCounts(units, new Set(tops.map((u) => u.code)), lightOf)}
     <div class="${showCounties ? 'grid2' : ''}">
       ${showCounties ? `<section class="card"><h2>${esc(t('ov.counties'))}</h2>
         ${ranking('county-ranking', counties, previous, names, false)}</section>` : ''}

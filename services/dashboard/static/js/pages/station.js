@@ -51,10 +51,15 @@ export async function render(main, params, ctx) {
       api(`/api/v1/scores/${period}/${encodeURIComponent(unit)}`),
       api(`/api/v1/scores/${encodeURIComponent(unit)}/trend${qs({ from: shift(period, -11), to: period })}`),
     ]);
+    // an incomplete station's score stands on missing facts: scoring does not rank it, nor does the page
+    const partial = detail.status === 'incomplete';
+    const missing = (detail.missing || []).map((m) => (t(`fact.${m}`) === `fact.${m}` ? m : t(`fact.${m}`))).join('、');
     main.innerHTML = `${head}
       <div class="kpis">
         <div class="kpi"><div class="l">${esc(t('score'))}</div><div class="v" id="st-score">${score(detail.score)}</div></div>
-        <div class="kpi"><div class="l">${esc(t('rank'))}</div><div class="v" id="st-rank">${detail.rank ?? '—'}</div></div>
+        <div class="kpi"><div class="l">${esc(t('rank'))}</div><div class="v" id="st-rank">${partial ? '—' : detail.rank ?? '—'}</div>
+          ${partial ? `<div class="l"><span class="badge incomplete" id="st-incomplete">${esc(t('st.unranked'))}${
+            missing ? `（${esc(t('ov.missing'))} ${esc(missing)}）` : ''}</span></div>` : ''}</div>
         <div class="kpi"><div class="l">${esc(t('light'))}</div><div class="v">${lightDot(detail.light)}</div></div>
         <div class="kpi"><div class="l">${esc(t('st.recovery'))}</div>
           <div class="v">${pct(detail.recovery?.recovery_rate)}</div></div>
