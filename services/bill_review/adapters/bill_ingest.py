@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bill_review.adapters.bill_stream import bad_row, csv_body, ndjson_as_csv
@@ -41,8 +42,13 @@ def _staging_ddl() -> str:
 
 
 async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
-    # Through SQLAlchemy first: that opens the session's transaction, which the driver calls then join.
-    return (await (await session.connection()).get_raw_connection()).driver_connection
+    """The session's asyncpg connection (COPY and array parameters), inside the session's transaction."""
+    conn = (await (await session.connection()).get_raw_connection()).driver_connection
+    if not conn.is_in_transaction():
+        # The driver begins its transaction on the first statement SQLAlchemy sends: send one, so that
+        # what follows directly on the connection is part of it (and ON COMMIT DROP tables live until commit).
+        await session.execute(text("SELECT 1"))
+    return conn
 
 
 def _copy_problem(exc: asyncpg.PostgresError, header_lines: int) -> InvalidInput:

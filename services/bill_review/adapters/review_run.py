@@ -62,7 +62,12 @@ async def unit_results(session: AsyncSession, period: str, units: list[str] | No
         " FROM review_units u LEFT JOIN h ON h.unit = u.unit LEFT JOIN hb ON hb.unit = u.unit"
         f" LEFT JOIN st ON st.unit = u.unit WHERE u.period = $1{scope} ORDER BY u.unit",
         period, *([units] if units is not None else []))
-    return [{**dict(r), "by_rule": json.loads(r["by_rule"])} for r in rows]
+    return [{**dict(r), "by_rule": _json(r["by_rule"])} for r in rows]
+
+
+def _json(value: Any) -> Any:
+    # The session's connection decodes json itself (SQLAlchemy installs a codec); a bare one would not.
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 async def drop_hits(session: AsyncSession) -> None:
@@ -85,4 +90,4 @@ async def add_run(session: AsyncSession, run_id: uuid.UUID, period: str, scope: 
 async def run_by_key(session: AsyncSession, key: str) -> dict[str, Any] | None:
     conn = await raw_connection(session)
     row = await conn.fetchrow("SELECT result FROM review_runs WHERE idempotency_key = $1", key)
-    return json.loads(row["result"]) if row else None
+    return _json(row["result"]) if row else None
