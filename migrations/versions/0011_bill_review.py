@@ -85,8 +85,6 @@ def upgrade() -> None:
         sa.Column("last_month_kwh", KWH),
         sa.PrimaryKeyConstraint("period", "bill_id", name="pk_review_bills"),
     )
-    op.create_index("ix_review_bills_period_unit", "review_bills", ["period", "unit"])
-    op.create_index("ix_review_bills_period_customer", "review_bills", ["period", "customer_no"])
     op.create_table(
         "review_units",
         sa.Column("period", sa.Text, nullable=False),

@@ -141,3 +141,5 @@ async def replace_bills(session: AsyncSession, period: str, header_lines: int, b
         " ON CONFLICT (period, unit) DO UPDATE SET bills = excluded.bills, imported_by = excluded.imported_by,"
         " imported_at = excluded.imported_at, reviewed_at = NULL, rule_set_version = NULL", period, by, now)
     await conn.execute(f"DROP TABLE {STAGE_UNITS}; DROP TABLE {STAGE}")
+    # Fresh statistics: the next run joins a whole month by customer, and plans by how many bills there are.
+    await conn.execute("ANALYZE review_bills")

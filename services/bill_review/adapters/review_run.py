@@ -23,6 +23,9 @@ async def lock_period(session: AsyncSession, period: str) -> None:
 async def screen(session: AsyncSession, period: str, previous: str, units: list[str] | None,
                  rules: dict[str, dict[str, Any]], version: int, now: datetime) -> None:
     conn = await raw_connection(session)
+    # The previous month's bills are hashed per customer once, in memory: not in batches spilled to disk,
+    # and not once more in every parallel worker (each would build the whole hash again).
+    await conn.execute("SET LOCAL work_mem = '256MB'; SET LOCAL max_parallel_workers_per_gather = 0")
     sql, thresholds = screen_sql(rules, scoped=units is not None)
     await conn.execute(sql, period, previous, *([units] if units is not None else []), *thresholds)
     scope = " AND unit = ANY($2::text[])" if units is not None else ""

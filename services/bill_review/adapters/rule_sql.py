@@ -76,7 +76,7 @@ def screen_sql(rules: dict[str, dict[str, Any]], scoped: bool) -> tuple[str, lis
         params.append(float(value))
         return f"${base + len(params)}::numeric"
 
-    selects = []
+    flags, severities, messages = [], [], []
     for code, (condition, message) in _RULES.items():
         cfg = rules.get(code)
         if cfg is None or not cfg.get("enabled", True):
@@ -87,22 +87,30 @@ def screen_sql(rules: dict[str, dict[str, Any]], scoped: bool) -> tuple[str, lis
             placeholder = bind(value)
             condition = condition.replace(f":{name}", placeholder)
             message = message.replace(f":{name}", placeholder)
-        severity = cfg["severity"].replace("'", "")
-        selects.append(f"SELECT b.bill_id, b.unit, b.customer_no, '{code}'::text AS rule,"
-                       f" '{severity}'::text AS severity, {message} AS message FROM b WHERE {condition}")
-    if not selects:
-        selects.append("SELECT b.bill_id, b.unit, b.customer_no, ''::text, ''::text, ''::text FROM b WHERE false")
+        flags.append(f"CASE WHEN {condition} THEN '{code}' END")
+        severities.append(f"WHEN '{code}' THEN '{cfg['severity'].replace(chr(39), '')}'")
+        messages.append(f"WHEN '{code}' THEN {message}")
+    if not flags:
+        flags, severities, messages = ["NULL"], ["WHEN '' THEN ''"], ["WHEN '' THEN ''"]
     scope = " AND bill.unit = ANY($3::text[])" if scoped else ""
+    # One pass over the bills tests every rule (cheap comparisons, an array of the rules that fire);
+    # only the flagged few are unnested and get their message formatted.
     sql = (
         f"CREATE TEMP TABLE {HITS} ON COMMIT DROP AS WITH"
         " tariff AS (SELECT DISTINCT ON (code) code, category, price FROM review_tariffs"
         "  WHERE effective_from <= $1 ORDER BY code, effective_from DESC),"
         " prev AS (SELECT customer_no, sum(kwh) AS kwh, max(multiplier) AS multiplier FROM review_bills"
         "  WHERE period = $2 GROUP BY customer_no),"
-        " b AS MATERIALIZED (SELECT bill.*, coalesce(bill.last_month_kwh, prev.kwh) AS last_kwh,"
+        " b AS (SELECT bill.bill_id, bill.unit, bill.customer_no, bill.category, bill.tariff_code,"
+        "  bill.multiplier, bill.prev_reading, bill.curr_reading, bill.kwh, bill.amount, bill.kwh_peak,"
+        "  bill.kwh_flat, bill.kwh_valley, bill.meter_changed, coalesce(bill.last_month_kwh, prev.kwh) AS last_kwh,"
         "  prev.multiplier AS prev_multiplier, tariff.category AS tariff_category, tariff.price"
         "  FROM review_bills bill LEFT JOIN prev ON prev.customer_no = bill.customer_no"
-        f"  LEFT JOIN tariff ON tariff.code = bill.tariff_code WHERE bill.period = $1{scope})"
-        " " + " UNION ALL ".join(selects)
+        f"  LEFT JOIN tariff ON tariff.code = bill.tariff_code WHERE bill.period = $1{scope}),"
+        " flagged AS (SELECT b.*, array_remove(ARRAY[" + ", ".join(flags) + "]::text[], NULL) AS rules FROM b),"
+        " hit AS (SELECT f.*, unnest(f.rules) AS rule FROM flagged f WHERE f.rules <> '{}')"
+        " SELECT b.bill_id, b.unit, b.customer_no, b.rule,"
+        " CASE b.rule " + " ".join(severities) + " END AS severity,"
+        " CASE b.rule " + " ".join(messages) + " END AS message FROM hit b"
     )
     return sql, params
