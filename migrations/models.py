@@ -8,6 +8,7 @@ from sqlalchemy import MetaData
 def target_metadata() -> MetaData:
     import services.alerts.adapters.tables  # noqa: F401  (each import registers its tables)
     import services.audit_link.adapters.tables  # noqa: F401
+    import services.bill_review.adapters.tables  # noqa: F401
     import services.scoring.adapters.tables  # noqa: F401
     import shared.identity.tables  # noqa: F401
     import shared.messaging.tables  # noqa: F401

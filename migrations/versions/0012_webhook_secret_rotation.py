@@ -1,7 +1,7 @@
 """alerts_subscriptions: the previous signing secret and until when it still signs (rotation).
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0011
 Create Date: 2026-11-29
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0007"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

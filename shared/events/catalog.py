@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from shared.events import alerts, audit, intake, scoring, topics
+from shared.events import alerts, audit, intake, review, scoring, topics
 from shared.events.envelope import EventPayload
 
 INTAKE_SOURCE = "external"  # intake commands come from enterprise systems, not from an m2c service
@@ -32,6 +32,8 @@ def event_types() -> tuple[EventType, ...]:
              audit.TicketEscalated, audit.TicketClosed, audit.CalendarYearMissing)
         + on(topics.ALERTS, "m2c/alerts", alerts.AlertRaised, alerts.AlertUpdated, alerts.AlertResolved,
              alerts.ArrearsRiskDetected, alerts.CreditGradeChanged)
+        + on(topics.REVIEW, "m2c/bill-review", review.BillReviewCompleted, review.ReviewSuspectConfirmed,
+             review.ReviewSuspectCleared)
     )
 
 

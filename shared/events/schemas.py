@@ -13,6 +13,7 @@ _TOPIC_TEXT = {
     topics.SCORING: "Scores and recovery warnings from scoring",
     topics.AUDIT: "Errors and audit tickets from audit_link",
     topics.ALERTS: "Alerts and credit events from alerts",
+    topics.REVIEW: "Bill review before release: per-unit review results, confirmed and cleared suspects",
     topics.DLQ: "Messages a consumer could not process, with the error",
 }
 

@@ -24,7 +24,7 @@ METRICS = HISTOGRAMS | {
 }
 KNOWN_SERIES = METRICS | {f"{h}_{s}" for h in HISTOGRAMS for s in ("bucket", "sum", "count")}
 CONSUMED_OUTCOMES = {"processed", "duplicate", "ignored", "dead_lettered"}
-HTTP_SERVICES = {"scoring", "audit-link", "alerts", "bulletin", "identity", "dashboard"}
+HTTP_SERVICES = {"scoring", "audit-link", "alerts", "bill-review", "bulletin", "identity", "dashboard"}
 M2C_COMMANDS = {("migrate",), ("relay",)} | {("serve", s) for s in HTTP_SERVICES}
 APP_PORT = 8000
 RELAY_METRICS_PORT = 9100
@@ -157,7 +157,7 @@ def test_compose_http_ports_and_relay_replicas(compose):
     ports = {name: services[name].get("ports") for name in HTTP_SERVICES}
     # bulletin, identity and dashboard are reached through the gateway only (tests/unit/deploy/test_gateway.py).
     assert ports == {"scoring": ["8001:8000"], "audit-link": ["8002:8000"], "alerts": ["8003:8000"],
-                     "bulletin": None, "identity": None, "dashboard": None}
+                     "bill-review": ["8004:8000"], "bulletin": None, "identity": None, "dashboard": None}
     relay = services["relay"]
     assert relay["command"] == ["m2c", "relay"]
     assert relay["deploy"]["replicas"] == 2

@@ -1,0 +1,207 @@
+"""Bill review before release against the PostgreSQL floor, on a real (embedded) PostgreSQL.
+
+    python bench/bill_review.py [--bills 1000000] [--stations 500]
+
+Generates two months of bills for `--bills` customers spread over `--stations` stations (20 per
+county): the previous month (history, as the rules use it: kWh and multiplier of the customer's last
+bill) and the month under review, with ~0.3 % anomalies spread over every rule. Then, in one run:
+
+service   what POST /api/v1/review/{period}/bills and …/run do: the history file imported (not timed),
+          then, timed, the month's file streamed in 1 MiB chunks into COPY on a typed staging table,
+          validated set-based (units, duplicates), replacing the units' bills in review_bills (one
+          transaction), and a review run: every rule in one statement over the period's bills joined
+          with the tariffs and the customers' previous bills, suspects upserted, one
+          BillReviewCompleted per unit into the outbox (one transaction).
+floor     plain PostgreSQL: COPY of the same month's file into an unlogged table of the same column
+          types, and one join with the previous month (loaded untimed the same way) counting the bills
+          whose kWh differs from the previous month's. Also shown: the same into a logged table with a
+          primary key (a "durable floor": the service must keep the bills, crash-safe, unique per period).
+
+Prints both times, the ratio service/floor (target ≤ 1.5) and this process's peak RSS (target
+≤ 500 MB: files are streamed, never held in memory). M2C_BENCH_DATABASE_URL reuses a server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import asyncpg
+from _servers import ScratchDatabases, dsn, postgres_server
+
+from services.bill_review.domain import bill_file
+from services.bill_review.handlers import review
+from services.scoring import handlers as scoring_handlers
+from services.scoring.domain.org_units import OrgUnit
+from shared.runtime import Runtime
+from shared.settings import Settings
+
+PERIOD, PREVIOUS = "2026-10", "2026-09"
+NOW = datetime(2026, 11, 5, tzinfo=UTC)
+ANOMALY_SHARE = 0.003
+PRICES = {"R1": ("resident", Decimal("0.5883")), "C1": ("commercial", Decimal("0.7027")),
+          "I1": ("industrial", Decimal("0.6612"))}
+COLUMNS = ("unit", "bill_id", "customer_no", "category", "tariff_code", "multiplier", "prev_reading", "curr_reading",
+           "kwh", "amount", "kwh_peak", "kwh_flat", "kwh_valley", "meter_changed")
+ANOMALIES = ("reading_reversed", "kwh_mismatch", "tou_sum", "zero_kwh", "surge", "drop", "tariff_category",
+             "amount_mismatch", "multiplier_changed")
+_CHUNK = 1 << 20
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def stations(n: int) -> list[str]:
+    return [f"GD-C{i // 20:03d}-{i % 20:02d}" for i in range(n)]
+
+
+def org_units(codes: list[str]) -> list[OrgUnit]:
+    counties = sorted({c.rsplit("-", 1)[0] for c in codes})
+    return ([OrgUnit("GD", "省公司", "city", None)] + [OrgUnit(c, f"县区局{c}", "county", "GD") for c in counties]
+            + [OrgUnit(s, f"供电所{s}", "station", s.rsplit("-", 1)[0]) for s in codes])
+
+
+def generate(path: Path, period: str, n: int, codes: list[str], seed: int, anomalies: bool) -> int:
+    """One month's bill file; returns how many bills were made anomalous."""
+    rnd = random.Random(seed)
+    made = 0
+    with path.open("w", buffering=1 << 20) as f:
+        f.write(",".join(COLUMNS) + "\n")
+        for i in range(n):
+            code = "R1" if i % 10 < 8 else "C1" if i % 10 == 8 else "I1"
+            category, price = PRICES[code]
+            kwh = Decimal(100 + (i * 7919) % 400 + seed)  # the same customer, a little more each month
+            prev = Decimal(10_000 + i % 5000)
+            curr, mult, meter_changed = prev + kwh, 1, "f"
+            peak = flat = valley = ""
+            if i % 3 == 0:
+                peak, flat, valley = kwh * Decimal("0.3"), kwh * Decimal("0.5"), kwh * Decimal("0.2")
+            amount = (kwh * price).quantize(Decimal("0.01"))
+            if anomalies and rnd.random() < ANOMALY_SHARE:
+                made += 1
+                rule = ANOMALIES[made % len(ANOMALIES)]
+                if rule == "reading_reversed":
+                    curr, kwh, amount = prev - 5, Decimal(0), Decimal(0)
+                elif rule == "kwh_mismatch":
+                    kwh += 10
+                    amount = (kwh * price).quantize(Decimal("0.01"))
+                elif rule == "tou_sum" and peak != "":
+                    valley += 5
+                elif rule == "zero_kwh":
+                    curr, kwh, amount, peak, flat, valley = prev, Decimal(0), Decimal(0), "", "", ""
+                elif rule == "surge":
+                    kwh *= 5
+                    curr, amount, peak, flat, valley = prev + kwh, (kwh * price).quantize(Decimal("0.01")), "", "", ""
+                elif rule == "drop":
+                    kwh = Decimal(10)
+                    curr, amount, peak, flat, valley = prev + kwh, (kwh * price).quantize(Decimal("0.01")), "", "", ""
+                elif rule == "tariff_category":
+                    category = "agricultural"
+                elif rule == "amount_mismatch":
+                    amount += 30
+                elif rule == "multiplier_changed":
+                    mult = 2
+                    curr = prev + kwh / 2
+            f.write(f"{codes[i % len(codes)]},{period}-{i},C{i:08d},{category},{code},{mult},{prev},{curr},{kwh},"
+                    f"{amount},{peak},{flat},{valley},{meter_changed}\n")
+    return made
+
+
+async def file_chunks(path: Path) -> AsyncIterator[bytes]:
+    with path.open("rb") as f:
+        while chunk := await asyncio.to_thread(f.read, _CHUNK):
+            yield chunk
+
+
+async def service(url: str, history: Path, month: Path, codes: list[str]) -> tuple[float, float, dict]:
+    settings = Settings(database_url=url, jwt_secret="bench-secret-0123456789-0123456789", _env_file=None)
+    runtime = await Runtime.open(settings)
+    try:
+        async with runtime.uow() as uow:
+            await scoring_handlers.upsert_org_units(org_units(codes), uow, NOW)
+        async with runtime.uow() as uow:
+            await review.import_bills(PREVIOUS, "csv", file_chunks(history), uow, NOW, "bench", lambda _: True)
+        started = time.perf_counter()
+        async with runtime.uow() as uow:
+            imported = await review.import_bills(PERIOD, "csv", file_chunks(month), uow, NOW, "bench",
+                                                 lambda _: True)
+        import_s = time.perf_counter() - started
+        print(f"  imported {imported['bills']:,d} bills of {len(imported['units'])} units in {import_s:.2f} s",
+              file=sys.stderr)
+        started = time.perf_counter()
+        async with runtime.uow() as uow:
+            result, _ = await review.run_review(PERIOD, uow, NOW, "bench", None, lambda _: True)
+        return import_s, time.perf_counter() - started, result
+    finally:
+        await runtime.close()
+
+
+async def floor(url: str, history: Path, month: Path, *, durable: bool = False) -> float:
+    """COPY + one join; `durable`: into a logged table with the bills' primary key, as the service must keep them."""
+    types = ", ".join(f"{c} {bill_file.BY_NAME[c].sql_type}" for c in COLUMNS)
+    kind = "" if durable else "UNLOGGED"
+    key = ", PRIMARY KEY (bill_id)" if durable else ""
+    conn = await asyncpg.connect(dsn(url))
+    try:
+        await conn.execute(f"CREATE {kind} TABLE floor_prev ({types}{key})")
+        await conn.copy_to_table("floor_prev", source=history, format="csv", header=True)
+        await conn.execute("ANALYZE floor_prev")
+        started = time.perf_counter()
+        await conn.execute(f"CREATE {kind} TABLE floor_bills ({types}{key})")
+        await conn.copy_to_table("floor_bills", source=month, format="csv", header=True)
+        await conn.fetchval("SELECT count(*) FROM floor_bills b JOIN floor_prev p ON p.customer_no = b.customer_no"
+                            " WHERE b.kwh <> p.kwh")
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
+async def main(args: argparse.Namespace, server_url: str) -> None:
+    codes = stations(args.stations)
+    with tempfile.TemporaryDirectory(prefix="m2c-bench-review-") as tmp:
+        t0 = time.perf_counter()
+        history, month = Path(tmp) / "history.csv", Path(tmp) / "month.csv"
+        generate(history, PREVIOUS, args.bills, codes, seed=1, anomalies=False)
+        made = generate(month, PERIOD, args.bills, codes, seed=2, anomalies=True)
+        print(f"generated 2 × {args.bills:,d} bills ({month.stat().st_size / 1e6:.0f} MB a month), {made:,d} anomalous,"
+              f" {args.stations} stations in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        dbs = ScratchDatabases(server_url)
+        await asyncio.to_thread(dbs.create_template)
+        try:
+            rss_before = rss_mb()
+            import_s, run_s, result = await service(await dbs.fresh(), history, month, codes)
+            rss_after = rss_mb()
+            floor_s = await floor(await dbs.fresh(), history, month)
+            durable_s = await floor(await dbs.fresh(), history, month, durable=True)
+        finally:
+            await dbs.drop_all()
+    total = import_s + run_s
+    print(f"{args.bills:,d} bills a month, {args.stations} stations; {made:,d} anomalies generated")
+    print(f"run: {result['suspects']:,d} suspects on {result['bills']:,d} bills; by rule {result['by_rule']}")
+    print(f"service import      {import_s:8.2f} s  ({args.bills / import_s:,.0f} bills/s)")
+    print(f"service run         {run_s:8.2f} s  ({args.bills / run_s:,.0f} bills/s)")
+    print(f"floor COPY+join     {floor_s:8.2f} s")
+    print(f"floor, durable      {durable_s:8.2f} s  (logged table with a primary key, as the bills are kept)")
+    print(f"ratio (import+run)/floor {total / floor_s:6.2f}   target ≤ 1.5;  /durable floor {total / durable_s:.2f}")
+    print(f"peak RSS            {rss_after:8.1f} MB (before import {rss_before:.1f} MB)   target ≤ 500 MB")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bills", type=int, default=1_000_000, help="bills a month (one per customer)")
+    parser.add_argument("--stations", type=int, default=500)
+    args = parser.parse_args()
+    reused = os.environ.get("M2C_BENCH_DATABASE_URL")
+    with postgres_server("review") as url:
+        asyncio.run(main(args, reused or url))

@@ -1,0 +1,42 @@
+"""The columns of a bill file (POST /api/v1/review/{period}/bills): name, PostgreSQL type, required."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.bill_review.domain.rules import CATEGORIES
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    required: bool
+    check: str | None = None  # a CHECK on the staged value, named after the column
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("unit", "text", True, "unit <> ''"),
+    Column("bill_id", "text", True, "bill_id <> ''"),
+    Column("customer_no", "text", True, "customer_no <> ''"),
+    Column("category", "text", True, "category IN (" + ", ".join(f"'{c}'" for c in CATEGORIES) + ")"),
+    Column("tariff_code", "text", True, "tariff_code <> ''"),
+    Column("multiplier", "numeric(12,2)", True, "multiplier > 0"),
+    Column("prev_reading", "numeric(16,2)", True, "prev_reading >= 0"),
+    Column("curr_reading", "numeric(16,2)", True, "curr_reading >= 0"),
+    Column("kwh", "numeric(14,2)", True),
+    Column("amount", "numeric(14,2)", True),
+    Column("kwh_peak", "numeric(14,2)", False),
+    Column("kwh_flat", "numeric(14,2)", False),
+    Column("kwh_valley", "numeric(14,2)", False),
+    Column("meter_changed", "boolean", False),
+    Column("last_month_kwh", "numeric(14,2)", False),
+)
+BY_NAME = {c.name: c for c in COLUMNS}
+REQUIRED = tuple(c.name for c in COLUMNS if c.required)
+OPTIONAL = tuple(c.name for c in COLUMNS if not c.required)
+CHECK_MESSAGES = {
+    "unit": "must not be empty", "bill_id": "must not be empty", "customer_no": "must not be empty",
+    "tariff_code": "must not be empty", "category": "one of " + ", ".join(CATEGORIES),
+    "multiplier": "must be > 0", "prev_reading": "must be ≥ 0", "curr_reading": "must be ≥ 0",
+}

@@ -1,0 +1,100 @@
+"""Bill files: streamed CSV (header in any order) or NDJSON, one transaction, row-and-column rejections."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.integration.bill_review.conftest import PERIOD, as_csv, bill, post_bills, rows
+
+
+async def _bills(client: httpx.AsyncClient) -> list[tuple]:
+    return await rows(client, "SELECT unit, bill_id, kwh::text, meter_changed, last_month_kwh::text FROM review_bills"
+                              " WHERE period = :p ORDER BY bill_id", p=PERIOD)
+
+
+async def test_csv_with_columns_in_any_order_is_stored(org: httpx.AsyncClient) -> None:
+    columns = ("amount", "kwh", "bill_id", "unit", "tariff_code", "category", "customer_no", "curr_reading",
+               "prev_reading", "multiplier", "last_month_kwh", "meter_changed")
+    body = as_csv([bill("b1", last_month_kwh="90"), bill("b2", "50", unit="QY-QC-02", meter_changed=True)], columns)
+    r = await post_bills(org, body)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"period": PERIOD, "bills": 2, "units": {"QY-QC-01": 1, "QY-QC-02": 1}}
+    assert await _bills(org) == [("QY-QC-01", "b1", "100.00", False, "90.00"),
+                                 ("QY-QC-02", "b2", "50.00", True, None)]
+
+
+async def test_ndjson_is_stored(org: httpx.AsyncClient) -> None:
+    r = await post_bills(org, [bill("n1"), bill("n2", kwh_peak="60", kwh_flat="40")], ndjson=True)
+    assert r.status_code == 200, r.text
+    assert [b[1] for b in await _bills(org)] == ["n1", "n2"]
+
+
+async def test_a_file_replaces_the_bills_of_its_own_units_only(org: httpx.AsyncClient) -> None:
+    await post_bills(org, [bill("a1"), bill("a2"), bill("b1", unit="QY-QC-02")])
+    r = await post_bills(org, [bill("a3")])
+    assert r.status_code == 200, r.text
+    assert [(b[0], b[1]) for b in await _bills(org)] == [("QY-QC-01", "a3"), ("QY-QC-02", "b1")]
+
+
+@pytest.mark.parametrize(("row", "column", "expected"), [
+    ({"kwh": "lots"}, "kwh", "invalid input syntax for type numeric"),
+    ({"kwh": ""}, "kwh", "kwh is required"),
+    ({"category": "martian"}, "category", "category one of resident"),
+    ({"multiplier": "0"}, "multiplier", "multiplier must be > 0"),
+    ({"meter_changed": "perhaps"}, "meter_changed", "invalid input syntax for type boolean"),
+])
+async def test_one_bad_row_is_422_naming_row_and_column_and_nothing_is_written(
+        org: httpx.AsyncClient, row: dict, column: str, expected: str) -> None:
+    assert (await post_bills(org, [bill("keep")])).status_code == 200
+    body = [bill("x1"), bill("x2"), {**bill("x3"), **row}, bill("x4")]
+    for ndjson in (False, True):
+        r = await post_bills(org, body, ndjson=ndjson)
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        (error,) = r.json()["errors"]
+        assert (error["row"], error["column"], error["field"]) == (3, column, f"rows[3].{column}")
+        assert error["line"] == (3 if ndjson else 4)
+        assert expected in error["message"]
+    assert [b[1] for b in await _bills(org)] == ["keep"]  # the earlier file's bill is still there
+
+
+async def test_duplicate_bill_id_names_both_rows(org: httpx.AsyncClient) -> None:
+    r = await post_bills(org, [bill("d0"), bill("d1"), bill("d2"), bill("d1", unit="QY-QC-02")])
+    assert r.status_code == 422, r.text
+    assert [(e["row"], e["field"]) for e in r.json()["errors"]] == [(2, "rows[2].bill_id"), (4, "rows[4].bill_id")]
+    assert "rows 2 and 4" in r.json()["errors"][0]["message"]
+    assert await _bills(org) == []
+
+
+async def test_bill_id_of_another_unit_is_refused(org: httpx.AsyncClient) -> None:
+    await post_bills(org, [bill("s1", unit="QY-QC-02")])
+    r = await post_bills(org, [bill("s0"), bill("s1")])
+    assert r.status_code == 422
+    (error,) = r.json()["errors"]
+    assert error["row"] == 2 and "QY-QC-02" in error["message"]
+    assert [b[1] for b in await _bills(org)] == ["s1"]
+
+
+async def test_unknown_unit_is_refused_with_its_first_row(org: httpx.AsyncClient) -> None:
+    r = await post_bills(org, [bill("u1"), bill("u2", unit="QY-XX-09"), bill("u3", unit="QY-XX-09")])
+    assert r.status_code == 422
+    (error,) = r.json()["errors"]
+    assert (error["row"], error["column"]) == (2, "unit") and "QY-XX-09" in error["message"]
+    r = await post_bills(org, [bill("u4", unit="QY-QC")])  # a county: bills belong to stations
+    assert r.status_code == 422
+    assert await _bills(org) == []
+
+
+async def test_future_period_and_bad_header_are_refused(org: httpx.AsyncClient) -> None:
+    r = await post_bills(org, [bill("f1")], period="2099-01")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "period"
+    r = await post_bills(org, "unit,bill_id,kwh\nQY-QC-01,h1,3\n")
+    assert r.status_code == 422
+    (error,) = r.json()["errors"]
+    assert error["field"] == "header" and "missing customer_no" in error["message"]
+    r = await post_bills(org, as_csv([bill("h2")]).replace("amount", "amount,colour", 1))
+    assert r.status_code == 422 and "unknown colour" in r.json()["errors"][0]["message"]
+    r = await post_bills(org, as_csv([]))
+    assert r.status_code == 422 and "no bills" in r.json()["errors"][0]["message"]
+    assert await rows(org, "SELECT count(*) FROM review_units") == [(0,)]
