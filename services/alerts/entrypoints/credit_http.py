@@ -21,6 +21,7 @@ from shared.auth import Principal
 from shared.events import topics
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
+from shared.http.uploads import decoded_body, upload_decoder
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 from shared.validation import UnitCode
@@ -34,13 +35,14 @@ WRITE_ROLES = ("admin", "marketing", "system")
 async def import_file(kind: Literal["customers", "bills", "payments"], request: Request,
                       caller: Principal = Depends(require_roles(*WRITE_ROLES)),
                       uow: UnitOfWork = Depends(get_uow)) -> ImportOut:
-    """A CSV file (UTF-8, header row), streamed; all rows or none (422 names the first bad row)."""
+    """A CSV file (UTF-8 or GB18030/GBK, header row), streamed; all rows or none (422 names the first bad row)."""
+    decoder = upload_decoder(request)
     try:
-        rows = await credit.import_file(uow, kind, request.stream())
+        rows = await credit.import_file(uow, kind, decoded_body(request, decoder))
     except InvalidRow as exc:
         raise _invalid(exc) from exc
     await uow.commit()
-    return ImportOut(kind=kind, rows=rows)
+    return ImportOut(kind=kind, rows=rows, encoding=decoder.encoding)
 
 
 def _invalid(exc: InvalidRow) -> Problem:
