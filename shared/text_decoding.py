@@ -47,7 +47,8 @@ def _codec_of(charset: str | None) -> str | None:
         return None
     codec = _DECLARED.get(charset)
     if codec is None:
-        raise TextRejected(f"charset {charset} is not read: send UTF-8 or GB18030/GBK", status=415,
+        raise TextRejected(f"不支持字符集 {charset}, 请用 UTF-8 或 GB18030/GBK (charset {charset} is not read: "
+                           "send UTF-8 or GB18030/GBK)", status=415,
                            title="Unsupported charset")
     return codec
 
@@ -65,13 +66,15 @@ class LineGuard:
         self._start, self._length, self._quoted = 1, 0, False
 
     def _too_long(self, line: int) -> TextRejected:
-        return TextRejected(f"line {line} is longer than {self.max_bytes} bytes", line=line)
+        limit = self.max_bytes
+        return TextRejected(f"第 {line} 行超过 {limit} 字节 (line {line} is longer than {limit} bytes)", line=line)
 
     def feed(self, data: bytes) -> None:
         nul = data.find(b"\x00")
         if nul >= 0:
             line = self.line + data.count(b"\n", 0, nul)
-            raise TextRejected(f"line {line} contains a NUL byte (is the file UTF-16? save it as UTF-8)", line=line)
+            raise TextRejected(f"第 {line} 行含 NUL 字节, 文件是 UTF-16 吗? 请另存为 UTF-8 (line {line} contains a "
+                               "NUL byte: is the file UTF-16? save it as UTF-8)", line=line)
         parts = data.split(b"\n")
         if not self._quoted and not (self.csv_quotes and b'"' in data):
             self._fast(parts)
@@ -142,8 +145,9 @@ class TextDecoder:
                 self.encoding, self._decoder = GB18030, codecs.getincrementaldecoder(GB18030)()
                 return self._pass(data, final)
             line = self._guard.line + data.count(b"\n", 0, max(exc.start, 0))
-            hint = "" if self.declared else " (save the file as UTF-8, or send charset=gbk)"
-            raise TextRejected(f"line {line} is not {self.encoding}: {exc.reason}{hint}", line=line) from exc
+            hint = "" if self.declared else "; save the file as UTF-8, or send charset=gbk"
+            raise TextRejected(f"第 {line} 行不是 {self.encoding} 编码 (line {line} is not {self.encoding}: "
+                               f"{exc.reason}{hint})", line=line) from exc
         self._all_ascii = self._all_ascii and data.isascii()
         out = data if self.encoding in (UTF8, UTF8_BOM) else text.encode("utf-8")
         self._guard.feed(out)

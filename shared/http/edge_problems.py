@@ -53,6 +53,7 @@ def install_edge_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(405)
     async def _method(request: Request, exc: Exception) -> JSONResponse:
-        allow = ", ".join(allowed_methods(request.scope))
+        allow, method = ", ".join(allowed_methods(request.scope)), request.method
         return problem_response(request, 405, "Method not allowed",
-                                f"{request.method} is not allowed here; allowed: {allow}", headers={"Allow": allow})
+                                f"此处不支持 {method}, 可用 {allow} ({method} is not allowed here; allowed: {allow})",
+                                headers={"Allow": allow})

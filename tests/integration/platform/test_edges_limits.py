@@ -100,7 +100,8 @@ async def test_a_csv_without_a_newline_is_refused_at_the_line_limit(app: httpx.A
     r = await app.post("/api/v1/facts/2026-10/records/readings", content=body,
                        headers={**ADMIN, "Content-Type": "text/csv"})
     assert r.status_code == 422, r.text
-    assert r.json()["errors"][0] == {"field": "line 1", "line": 1, "message": "line 1 is longer than 65536 bytes"}
+    assert r.json()["errors"][0] == {"field": "line 1", "line": 1,
+                                     "message": "第 1 行超过 65536 字节 (line 1 is longer than 65536 bytes)"}
     assert body.sent <= 2 * MiB and time.perf_counter() - started < 5
 
 
