@@ -8,6 +8,9 @@ import json
 import re
 
 import httpx
+import jsonschema
+import referencing
+import referencing.jsonschema
 from openapi_spec_validator import validate
 
 from shared.testing.plugin import token
@@ -31,6 +34,23 @@ async def test_the_openapi_document_validates(embedded: httpx.AsyncClient) -> No
     assert refs <= set(doc["components"]["schemas"])
     body = doc["paths"]["/api/v1/org-units"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body["properties"]["units"]["items"] == {"$ref": "#/components/schemas/OrgUnitIn"}
+
+
+async def test_every_schema_is_valid_json_schema_and_the_policy_matches_its_own(embedded: httpx.AsyncClient) -> None:
+    doc = await _openapi(embedded)
+    for name, schema in doc["components"]["schemas"].items():
+        try:
+            jsonschema.Draft202012Validator.check_schema(schema)
+        except jsonschema.SchemaError as exc:  # the failure names the schema
+            raise AssertionError(f"{name}: {exc.message}") from exc
+    registry = referencing.Registry().with_resource(
+        "urn:m2c", referencing.Resource.from_contents(doc, default_specification=referencing.jsonschema.DRAFT202012))
+    policy = (await embedded.get("/api/v1/accountability-policy", headers=ADMIN)).json()
+    get = doc["paths"]["/api/v1/accountability-policy"]["get"]["responses"]["200"]["content"]["application/json"]
+    validator = jsonschema.Draft202012Validator({"$ref": "urn:m2c#" + get["schema"]["$ref"][1:]}, registry=registry)
+    assert [e.message for e in validator.iter_errors(policy)] == []
+    r = await embedded.put("/api/v1/accountability-policy", json=policy, headers=ADMIN)
+    assert r.status_code == 200 and r.json() == policy
 
 
 async def test_every_operation_documents_its_problems(embedded: httpx.AsyncClient) -> None:
