@@ -2,7 +2,8 @@
 it can give. One mapping (`PROBLEM_RESPONSES`) is given to every service router when it is included;
 the finished document then drops what an operation cannot answer (401/403 without a security
 requirement, 409/413/415 without a request body, 415 without a CSV/NDJSON body), adds the Problem
-schema, and moves the `$defs` of hand-written body schemas into components (valid `$ref`s).
+schema, moves the `$defs` of hand-written body schemas into components (valid `$ref`s), and bounds
+every integer to int64, as the edge does (shared/http/input_guard.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+
+from shared.validation import INT64_MAX, INT64_MIN
 
 PROBLEM_REF = "#/components/schemas/Problem"
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}}
@@ -57,6 +60,22 @@ def _hoist_defs(node: Any, schemas: dict[str, Any]) -> Any:
     return node
 
 
+def _bound_integers(node: Any) -> None:
+    """Every integer schema says int64 (the edge refuses anything wider with a 422)."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            node.setdefault("format", "int64")
+            if "maximum" not in node and "exclusiveMaximum" not in node:
+                node["maximum"] = INT64_MAX
+            if "minimum" not in node and "exclusiveMinimum" not in node:
+                node["minimum"] = INT64_MIN
+        for value in node.values():
+            _bound_integers(value)
+    elif isinstance(node, list):
+        for value in node:
+            _bound_integers(value)
+
+
 def _trim(operation: dict[str, Any]) -> None:
     responses = operation.get("responses", {})
     if not operation.get("security"):
@@ -77,6 +96,7 @@ def truthful_openapi(app: FastAPI) -> dict[str, Any]:
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         schemas["Problem"] = PROBLEM_SCHEMA
         _hoist_defs(doc, schemas)
+        _bound_integers(doc)
         for path in doc.get("paths", {}).values():
             for method, operation in path.items():
                 if method in _HTTP_METHODS:

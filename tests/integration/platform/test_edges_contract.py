@@ -34,6 +34,8 @@ async def test_the_openapi_document_validates(embedded: httpx.AsyncClient) -> No
     assert refs <= set(doc["components"]["schemas"])
     body = doc["paths"]["/api/v1/org-units"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body["properties"]["units"]["items"] == {"$ref": "#/components/schemas/OrgUnitIn"}
+    cursor = next(p for p in doc["paths"]["/api/v1/errors"]["get"]["parameters"] if p["name"] == "cursor")
+    assert {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1} in cursor["schema"]["anyOf"]
 
 
 async def test_every_schema_is_valid_json_schema_and_the_policy_matches_its_own(embedded: httpx.AsyncClient) -> None:
