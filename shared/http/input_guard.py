@@ -130,7 +130,8 @@ class InputGuard:
             await send_problem(scope, receive, send, _unfit("parameters", errors))
             return
         content_type = dict(scope["headers"]).get(b"content-type", b"").lower()
-        if b"json" not in content_type or b"ndjson" in content_type:
+        # FastAPI reads a body without a Content-Type as JSON too
+        if content_type and (b"json" not in content_type or b"ndjson" in content_type):
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []

@@ -4,6 +4,7 @@ written; a 5xx that does happen is counted in the latency metric."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -65,6 +66,10 @@ async def test_nul_in_a_json_text_field(app: httpx.AsyncClient, method: str, pat
 async def test_nothing_is_written_and_an_escaped_backslash_is_not_nul(app: httpx.AsyncClient) -> None:
     assert _fields(await app.post("/api/v1/errors", json={**ERROR_BODY, "description": NUL}, headers=ADMIN))
     assert (await app.get("/api/v1/errors", headers=ADMIN)).json()["items"] == []
+    no_type = httpx.Request("POST", "http://m2c/api/v1/errors", headers=ADMIN,
+                            content=json.dumps({**ERROR_BODY, "description": NUL}).encode())
+    assert "content-type" not in no_type.headers  # FastAPI parses a body without a Content-Type as JSON
+    assert _fields(await app.send(no_type)) == ["body.description"]
     r = await app.post("/api/v1/errors", json={**ERROR_BODY, "description": "路径 C:\\u0000 不是 NUL"}, headers=ADMIN)
     assert r.status_code == 201, r.text
     assert r.json()["description"] == "路径 C:\\u0000 不是 NUL"
