@@ -26,6 +26,7 @@ class TextRejected(ValueError):
         super().__init__(message)
         self.message, self.line, self.status, self.title = message, line, status, title
 
+    @property
     def errors(self) -> list[dict[str, object]]:
         if self.line is None:
             return [{"field": "body", "message": self.message}]

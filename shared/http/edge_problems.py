@@ -49,7 +49,7 @@ def install_edge_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TextRejected)
     async def _text(request: Request, exc: TextRejected) -> JSONResponse:
-        return problem_response(request, exc.status, exc.title, exc.message, exc.errors())
+        return problem_response(request, exc.status, exc.title, exc.message, exc.errors)
 
     @app.exception_handler(405)
     async def _method(request: Request, exc: Exception) -> JSONResponse:

@@ -4,6 +4,8 @@ the line), and imports in UTF-8, UTF-8 with BOM and GB18030/GBK (declared or det
 
 from __future__ import annotations
 
+import asyncio
+import json
 import resource
 import time
 from collections.abc import AsyncIterator
@@ -178,3 +180,24 @@ async def test_utf8_that_breaks_after_non_ascii_text_names_the_line(app: httpx.A
     r = await app.post("/api/v1/credit/import/customers", content=body,
                        headers={**ADMIN, "Content-Type": "text/csv; charset=utf-8"})
     assert r.status_code == 422 and r.json()["errors"][0]["line"] == 3, r.text
+
+
+async def test_the_cli_import_reads_gbk_too(app: httpx.AsyncClient, settings: Settings, tmp_path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from services.scoring.entrypoints.cli import app as scoring_cli
+
+    monkeypatch.setenv("M2C_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("M2C_JWT_SECRET", settings.jwt_secret)
+    good = tmp_path / "readings.csv"
+    good.write_bytes((READINGS_HEADER + "QY-QC-01,抄表一,2026-10-05,,,,\n").encode("gbk"))
+    result = await asyncio.to_thread(CliRunner().invoke, scoring_cli,
+                                     ["import", "readings", str(good), "--period", "2026-10"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["encoding"] == "gb18030" and json.loads(result.stdout)["rows"] == 1
+    bad = tmp_path / "long.csv"
+    bad.write_bytes(READINGS_HEADER.encode() + b"x" * 70000 + b"\n")
+    result = await asyncio.to_thread(CliRunner().invoke, scoring_cli,
+                                     ["import", "readings", str(bad), "--period", "2026-10"])
+    assert result.exit_code == 2 and '"line": 2' in result.output
