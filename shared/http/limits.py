@@ -37,7 +37,7 @@ def is_import_route(route: BaseRoute) -> bool:
     return any(p.get("type") == "array" and p.get("maxItems", 0) >= BATCH_ROWS for p in properties.values())
 
 
-def _too_large(limit: int, what: str) -> EdgeProblem:
+def too_large(limit: int, what: str) -> EdgeProblem:
     return EdgeProblem(413, "Payload too large",
                        f"请求体超过 {limit} 字节上限 (the {what} is limited to {limit} bytes)",
                        errors=[{"field": "body", "message": f"at most {limit} bytes"}])
@@ -75,7 +75,7 @@ class BodyLimits:
         limit, what = self.limit_for(scope)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await send_problem(scope, receive, send, _too_large(limit, what))
+            await send_problem(scope, receive, send, too_large(limit, what))
             return
         received, started = 0, False
 
@@ -85,7 +85,7 @@ class BodyLimits:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _too_large(limit, what)
+                    raise too_large(limit, what)
             return message
 
         async def watched(message: Message) -> None:

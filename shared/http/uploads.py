@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import Request
 
+from shared.http.limits import too_large
 from shared.text_decoding import TextDecoder, declared_charset, decode_text, decoded
 
 
@@ -25,3 +26,14 @@ def decode_small_body(request: Request, raw: bytes) -> tuple[str, str]:
     """A body already read whole (a small file): its text and its encoding."""
     return decode_text(raw, declared_charset(request.headers.get("content-type")),
                        max_line_bytes=request.app.state.runtime.settings.import_max_line_bytes)
+
+
+async def read_bounded(request: Request, limit: int, what: str) -> bytes:
+    """The whole body of a small upload, refused with 413 as soon as it passes `limit` (not after)."""
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit, what)
+        parts.append(chunk)
+    return b"".join(parts)

@@ -25,7 +25,7 @@ from services.scoring.entrypoints.schemas import (
 from shared.auth import Principal
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
-from shared.http.uploads import decode_small_body, decoded_body, upload_decoder
+from shared.http.uploads import decode_small_body, decoded_body, read_bounded, upload_decoder
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 
@@ -42,9 +42,7 @@ async def _org_units_from(request: Request) -> tuple[OrgUnitsIn, str | None]:
             return OrgUnitsIn.model_validate_json(await request.body()), None
         except ValidationError as exc:
             raise _invalid(exc, "") from exc
-    raw = await request.body()
-    if len(raw) > _MAX_CSV_UNITS:
-        raise Problem(413, "Too large", "org-unit CSV is limited to 2 MiB")
+    raw = await read_bounded(request, _MAX_CSV_UNITS, "org-unit CSV")
     text, encoding = decode_small_body(request, raw)
     units = []
     for i, row in enumerate(csv.DictReader(io.StringIO(text))):

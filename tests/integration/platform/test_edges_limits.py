@@ -201,3 +201,11 @@ async def test_the_cli_import_reads_gbk_too(app: httpx.AsyncClient, settings: Se
     result = await asyncio.to_thread(CliRunner().invoke, scoring_cli,
                                      ["import", "readings", str(bad), "--period", "2026-10"])
     assert result.exit_code == 2 and '"line": 2' in result.output
+
+
+async def test_the_org_unit_csv_is_bounded_while_read(app: httpx.AsyncClient) -> None:
+    body = Body(100 * MiB, b"QY-QC-01,x,station,QY-QC,\n" * 40000, head=b"code,name,level,parent,area_type\n")
+    r = await app.post("/api/v1/org-units", content=body, headers={**ADMIN, "Content-Type": "text/csv"})
+    assert r.status_code == 413, r.text
+    assert r.json()["errors"] == [{"field": "body", "message": f"at most {2 * MiB} bytes"}]
+    assert body.sent <= 4 * MiB
