@@ -8,6 +8,8 @@ from typing import Any
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
+_CACHE = "m2c.edge_route"
+
 
 def _leaves(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
     """The app's routes with included routers opened (newer FastAPI keeps them as one route each;
@@ -27,14 +29,18 @@ def _routes(scope: Scope) -> Iterator[BaseRoute]:
 def route_of(scope: Scope) -> tuple[BaseRoute | None, dict[str, Any]]:
     """The route the router would pick for this request and its path parameters (None: no route;
     a route matched by path only, as for a 405, counts)."""
-    partial: tuple[BaseRoute | None, dict[str, Any]] = (None, {})
+    if _CACHE in scope:  # the edge middlewares share one lookup per request
+        return scope[_CACHE]
+    found: tuple[BaseRoute | None, dict[str, Any]] = (None, {})
     for route in _routes(scope):
         match, child = route.matches(scope)
         if match == Match.FULL:
-            return route, child.get("path_params", {})
-        if match == Match.PARTIAL and partial[0] is None:
-            partial = (route, child.get("path_params", {}))
-    return partial
+            found = (route, child.get("path_params", {}))
+            break
+        if match == Match.PARTIAL and found[0] is None:
+            found = (route, child.get("path_params", {}))
+    scope[_CACHE] = found
+    return found
 
 
 def allowed_methods(scope: Scope) -> list[str]:
