@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     outbox_retention_h: float = Field(168.0, description="Hours a published outbox row is kept.")
     consumer_max_attempts: int = Field(3, description="Handler attempts before a message goes to the DLQ.")
     metrics_port: int = Field(9100, description="Port of /metrics for `m2c relay` (no HTTP API of its own).")
+    http_max_body_bytes: int = Field(1024 * 1024, gt=0, description="Largest JSON request body (413 beyond).")
+    http_max_import_bytes: int = Field(
+        256 * 1024 * 1024, gt=0,
+        description="Largest body of an import (a CSV/NDJSON file, or a JSON batch of thousands of rows).")
+    http_max_header_bytes: int = Field(16 * 1024, gt=0, description="Largest total size of request headers (431).")
+    import_max_line_bytes: int = Field(
+        64 * 1024, gt=0, description="Longest line (a CSV record, quoted line breaks included) of an imported file.")
 
     @property
     def kafka_mode(self) -> bool:

@@ -8,10 +8,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi_offline import FastAPIOffline
 
 from shared.clock import Clock
 from shared.http import ops
 from shared.http.audit_trail import AuditTrailMiddleware
+from shared.http.contract import PROBLEM_RESPONSES, install_contract
+from shared.http.edge_problems import install_edge_handlers
+from shared.http.input_guard import InputGuard
+from shared.http.limits import BodyLimits
 from shared.http.problems import install_problem_handlers
 from shared.observability import set_correlation_id
 from shared.runtime import ConsumerSpec, Runtime
@@ -51,25 +56,40 @@ def create_app(
         finally:
             await runtime.close()
 
-    app = FastAPI(title=title, version="1", lifespan=lifespan,
-                  description="m2c — meter-to-cash quality control. Errors are RFC 9457 problem+json.")
+    # Swagger UI and ReDoc from the package's own copies of their assets (no CDN: /docs works offline).
+    app = FastAPIOffline(title=title, version="1", lifespan=lifespan,
+                         description="m2c — meter-to-cash quality control. Errors are RFC 9457 problem+json.")
     install_problem_handlers(app)
+    install_edge_handlers(app)
+    install_contract(app)
     app.include_router(ops.router)
     for service in services:
         for router in service.routers:
-            app.include_router(router)
+            app.include_router(router, responses=PROBLEM_RESPONSES)
+    # Innermost first: NUL/int64 checks, then (outside them) the size limits, before auth and parsing.
+    app.add_middleware(InputGuard)
+    app.add_middleware(BodyLimits, max_body_bytes=settings.http_max_body_bytes,
+                       max_import_bytes=settings.http_max_import_bytes,
+                       max_header_bytes=settings.http_max_header_bytes)
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         correlation_id = set_correlation_id(request.headers.get(CORRELATION_HEADER))
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
         runtime: Runtime | None = getattr(request.app.state, "runtime", None)
-        if runtime is not None:
-            runtime.metrics.http_duration.labels(
-                request.method, getattr(route, "path", "unmatched"), str(response.status_code),
-            ).observe(time.perf_counter() - started)
+
+        def observe_status(status: int) -> None:
+            if runtime is not None:
+                runtime.metrics.http_duration.labels(
+                    request.method, getattr(request.scope.get("route"), "path", "unmatched"), str(status),
+                ).observe(time.perf_counter() - started)
+
+        try:
+            response = await call_next(request)
+        except Exception:
+            observe_status(500)  # the error handler answers 500 outside this middleware: count it here
+            raise
+        observe_status(response.status_code)
         response.headers[CORRELATION_HEADER] = correlation_id
         return response
 

@@ -21,6 +21,7 @@ from shared.auth import Principal
 from shared.events import topics
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
+from shared.http.uploads import decoded_body, upload_decoder
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 from shared.validation import UnitCode
@@ -34,14 +35,15 @@ WRITE_ROLES = ("admin", "marketing", "system")
 async def import_file(kind: Literal["customers", "bills", "payments"], request: Request,
                       caller: Principal = Depends(require_roles(*WRITE_ROLES)),
                       uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> ImportOut:
-    """A CSV file (UTF-8, header row), streamed; all rows or none (422 names the first bad row, e.g. an
-    unknown org unit or a period after the current month)."""
+    """A CSV file (UTF-8 or GB18030/GBK, header row), streamed; all rows or none (422 names the first bad row,
+    e.g. an unknown org unit or a period after the current month)."""
+    decoder = upload_decoder(request)
     try:
-        rows = await credit.import_file(uow, kind, request.stream(), runtime.clock.now())
+        rows = await credit.import_file(uow, kind, decoded_body(request, decoder), runtime.clock.now())
     except InvalidRow as exc:
         raise _invalid(exc) from exc
     await uow.commit()
-    return ImportOut(kind=kind, rows=rows)
+    return ImportOut(kind=kind, rows=rows, encoding=decoder.encoding)
 
 
 def _invalid(exc: InvalidRow) -> Problem:

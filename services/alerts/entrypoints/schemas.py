@@ -201,6 +201,7 @@ class RecomputeOut(BaseModel):
 class ImportOut(BaseModel):
     kind: str
     rows: int
+    encoding: str | None = Field(None, description="How the file was read: utf-8, utf-8-sig (BOM) or gb18030")
 
 
 class ChannelsIn(BaseModel):

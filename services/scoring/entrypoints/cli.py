@@ -75,20 +75,23 @@ def import_records(
     """Stream a raw file into the period's counters (atomic: one bad row rejects the file)."""
     from services.scoring import handlers
     from services.scoring.domain.errors import InvalidInput
+    from shared.settings import Settings
+    from shared.text_decoding import TextDecoder, TextRejected, decoded
 
     fmt = format or ("ndjson" if file.suffix in (".ndjson", ".jsonl") else "csv")
 
     async def work(runtime):
         async with runtime.uow() as uow:
-            return await handlers.import_records(kind, _check_period(period), fmt, file_chunks(file), uow,
-                                                 runtime.clock.now())
+            return await handlers.import_records(kind, _check_period(period), fmt, decoded(file_chunks(file), decoder),
+                                                 uow, runtime.clock.now())
 
     try:
+        decoder = TextDecoder(None, max_line_bytes=Settings().import_max_line_bytes, csv_quotes=fmt == "csv")
         result = asyncio.run(_run(work))
-    except InvalidInput as exc:
+    except (InvalidInput, TextRejected) as exc:
         _fail(exc)
     typer.echo(json.dumps({"kind": kind, "period": period, "rows": result.rows, "units": result.units,
-                           "counters": result.totals}))
+                           "counters": result.totals, "encoding": decoder.encoding}))
 
 
 @app.command()

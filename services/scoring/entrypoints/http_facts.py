@@ -25,6 +25,7 @@ from services.scoring.entrypoints.schemas import (
 from shared.auth import Principal
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
+from shared.http.uploads import decode_small_body, decoded_body, read_bounded, upload_decoder
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 
@@ -35,23 +36,22 @@ READERS = require_roles()
 _MAX_CSV_UNITS = 2 * 1024 * 1024
 
 
-async def _org_units_from(request: Request) -> OrgUnitsIn:
+async def _org_units_from(request: Request) -> tuple[OrgUnitsIn, str | None]:
     if "json" in request.headers.get("content-type", "application/json"):
         try:
-            return OrgUnitsIn.model_validate_json(await request.body())
+            return OrgUnitsIn.model_validate_json(await request.body()), None
         except ValidationError as exc:
             raise _invalid(exc, "") from exc
-    raw = await request.body()
-    if len(raw) > _MAX_CSV_UNITS:
-        raise Problem(413, "Too large", "org-unit CSV is limited to 2 MiB")
+    raw = await read_bounded(request, _MAX_CSV_UNITS, "org-unit CSV")
+    text, encoding = decode_small_body(request, raw)
     units = []
-    for i, row in enumerate(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))):
+    for i, row in enumerate(csv.DictReader(io.StringIO(text))):
         try:
             units.append(OrgUnitIn.model_validate({k: (v or None) for k, v in row.items() if k}))
         except ValidationError as exc:
             raise _invalid(exc, f"units[{i}].") from exc
     try:
-        return OrgUnitsIn(units=units)
+        return OrgUnitsIn(units=units), encoding
     except ValidationError as exc:
         raise _invalid(exc, "") from exc
 
@@ -67,12 +67,12 @@ def _invalid(exc: ValidationError, prefix: str) -> Problem:
     "text/csv": {"schema": {"type": "string", "description": "code,name,level,parent,area_type"}}}}})
 async def upsert_org_units(request: Request, caller: Principal = Depends(ADMINS),
                            uow: UnitOfWork = Depends(get_uow),
-                           runtime: Runtime = Depends(get_runtime)) -> dict[str, int]:
-    body = await _org_units_from(request)
+                           runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
+    body, encoding = await _org_units_from(request)
     units = [OrgUnit(u.code, u.name, u.level, u.parent, u.area_type) for u in body.units]
     with as_problems():
         count = await handlers.upsert_org_units(units, uow, runtime.clock.now())
-    return {"upserted": count}
+    return {"upserted": count} | ({"encoding": encoding} if encoding else {})
 
 
 @router.get("/org-units", tags=["org units"], response_model=dict[str, list[OrgUnitOut]])
@@ -138,9 +138,12 @@ async def import_records(period: PeriodPath, kind: str, request: Request,
     if not caller.sees_all_units:
         raise Problem(403, "Forbidden", "raw files may span any unit: needs an unrestricted token")
     fmt = format or ("ndjson" if "ndjson" in request.headers.get("content-type", "") else "csv")
+    decoder = upload_decoder(request, csv=fmt == "csv")
     with as_problems():
-        result = await handlers.import_records(kind, period, fmt, request.stream(), uow, runtime.clock.now())
-    return {"kind": kind, "period": period, "rows": result.rows, "units": result.units, "counters": result.totals}
+        result = await handlers.import_records(kind, period, fmt, decoded_body(request, decoder), uow,
+                                               runtime.clock.now())
+    return {"kind": kind, "period": period, "rows": result.rows, "units": result.units, "counters": result.totals,
+            "encoding": decoder.encoding}
 
 
 @router.put("/recovery/{period}/facts", tags=["recovery"])

@@ -49,7 +49,7 @@ async def test_grades_events_and_incremental_payment(settings: Settings) -> None
         for kind, body in _files().items():
             r = await client.post(f"/api/v1/credit/import/{kind}", content=body.encode(), headers=CSV)
             assert r.status_code == 201, r.text
-        assert r.json() == {"kind": "payments", "rows": 32}
+        assert r.json() == {"kind": "payments", "rows": 32, "encoding": "utf-8"}
 
         r = await client.post("/api/v1/credit/recompute", headers=ADMIN)
         assert r.status_code == 200, r.text
@@ -172,7 +172,7 @@ async def test_every_bad_value_is_a_row_numbered_422_and_nothing_is_written(sett
         for table in ("alerts_credit_bills", "alerts_credit_customers", "alerts_credit_payments"):
             assert await rows(runtime, f"SELECT * FROM {table}") == []
         r = await client.post("/api/v1/credit/import/bills", content=b"\xff\xfe", headers=CSV)
-        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "line 1"  # undecodable: the line is named
         r = await client.post("/api/v1/credit/import/bills", content=b"", headers=CSV)
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "row 1.header"
 
@@ -188,7 +188,7 @@ async def test_file_details_same_results(settings: Settings) -> None:
         body = ("\ufeffcustomer_no,unit,period,amount_due,due_date\r\n"
                 ' C1 ,QY-QC-01,2026-01,"100.5",2026-01-25\r\n\r\nC1,QY-QC-01,2026-02,1e2,2026-02-25\r\n')
         r = await client.post("/api/v1/credit/import/bills", content=body.encode(), headers=CSV)
-        assert r.status_code == 201 and r.json() == {"kind": "bills", "rows": 2}, r.text
+        assert r.status_code == 201 and r.json() == {"kind": "bills", "rows": 2, "encoding": "utf-8-sig"}, r.text
         pays = ("payment_id,customer_no,unit,period,amount,paid_at,channel\n"
                 "P1,C1,QY-QC-01,2026-01,60,2026-01-20T23:00:00Z,\n"
                 "P1,C1,QY-QC-01,2026-01,999,2026-01-20T10:00:00+08:00,bank\n"

@@ -21,7 +21,7 @@ async def test_org_units_upsert_read_and_scope(org: httpx.AsyncClient) -> None:
                "QY-QC-03,新所,station,QY-QC,\n"
     r = await org.post("/api/v1/org-units", content=csv_body.encode(),
                        headers={**ADMIN, "Content-Type": "text/csv"})
-    assert r.status_code == 200 and r.json() == {"upserted": 2}
+    assert r.status_code == 200 and r.json() == {"upserted": 2, "encoding": "utf-8"}
     items = {u["code"]: u for u in (await org.get("/api/v1/org-units", headers=ADMIN)).json()["items"]}
     assert items["QY-QC-01"]["name"] == "石角所（更名）" and items["QY-QC-03"]["parent"] == "QY-QC"
 
