@@ -11,7 +11,6 @@ from shared.events.scoring import RecoveryWarningIssued, ScoresPublished
 from shared.messaging.dispatch import ReceivedEvent
 from shared.uow import UnitOfWork
 
-
 SYSTEM_UNIT = "M2C"  # alerts about m2c itself, not about an org unit
 
 
