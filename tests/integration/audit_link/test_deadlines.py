@@ -220,3 +220,23 @@ async def test_pending_deadline_of_a_transition_is_computed_by_the_cli_load(app_
     transitioned = await outbox_events(app_client, "TicketTransitioned")
     assert (transitioned[-1]["action"], transitioned[-1]["from_state"], transitioned[-1]["to_state"],
             transitioned[-1]["due_at"]) == ("receive", "received", "received", "2027-01-04T23:59:59+08:00")
+
+
+async def test_the_daily_duty_computes_deadlines_a_year_loaded_elsewhere_covers(app_client: httpx.AsyncClient,
+                                                                                clock) -> None:
+    """A year that arrives by a migration (or another replica's load) settles pending deadlines on
+    the scanner worker's next daily duty (and at start)."""
+    from services.audit_link.adapters import calendar_repo
+
+    clock.set(at("2026-12-31T10:00:00+08:00"))
+    t = await _raise(app_client, period="2026-11")
+    assert t["due_at"] is None
+    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
+    async with runtime.uow() as uow:  # as a migration would: the data only, nothing else
+        await calendar_repo.replace_year(uow.session, 2027, [], [], source="migration", by="migration",
+                                         at=clock.now())
+        await uow.commit()
+    assert (await app_client.get(f"/api/v1/tickets/{t['id']}", headers=CS)).json()["due_at"] is None
+    await workers.calendar_duties(runtime)
+    detail = (await app_client.get(f"/api/v1/tickets/{t['id']}", headers=CS)).json()
+    assert detail["due_at"] == "2027-01-01T23:59:59+08:00" and detail["history"][-1]["actor"] == "m2c/audit-link"
