@@ -11,7 +11,7 @@ from tests.integration.platform.test_migrations import _sql
 
 async def test_0009_gives_waiting_tickets_a_pending_deadline_and_back(empty_database_url: str) -> None:
     url = empty_database_url
-    await asyncio.to_thread(upgrade, url, "0007")
+    await asyncio.to_thread(upgrade, url, "0008")
     await _sql(url, """
         INSERT INTO audit_tickets (id, unit, reason, detail, state, raised_by, raised_at, due_at, version,
                                    deadline_seq, updated_at)
@@ -37,7 +37,7 @@ async def test_0009_gives_waiting_tickets_a_pending_deadline_and_back(empty_data
     assert await _sql(url, "SELECT level, repeat FROM audit_escalations") == [(1, 0)]
     assert await _sql(url, "SELECT bills_affected FROM audit_errors") == [(1,)]
 
-    await asyncio.to_thread(downgrade, url, "0007")
+    await asyncio.to_thread(downgrade, url, "0008")
     assert await _sql(url, "SELECT unit, due_at FROM audit_tickets ORDER BY unit") == [
         ("QY-A", None), ("QY-B", None), ("QY-C", None)]
     assert await _sql(url, "SELECT count(*) FROM audit_escalations") == [(1,)]
