@@ -34,6 +34,30 @@ ERROR_BODY = {
     "unit": "QY-QC-01", "period": "2026-10", "category": "tariff", "nature": "clerical",
     "amount": "-1234.50", "description": "电价套用错误 tariff applied wrongly", "customer_no": "0301000123",
 }
+async def seed_org_units(database_url: str, units: list[dict[str, str]]) -> None:
+    """Reference data for apps that run without the scoring service (whose API owns org units):
+    writes of errors, tickets and facts are refused for units that do not exist."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.executemany(
+            "INSERT INTO scoring_org_units (code, name, level, parent, area_type, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (code) DO NOTHING",
+            [(u["code"], u["name"], u["level"], u.get("parent"), u.get("area_type", "urban")) for u in units])
+    finally:
+        await conn.close()
+
+
+def org_of(*stations: str) -> list[dict[str, str]]:
+    """A city, its counties and the given stations (codes CITY-COUNTY-NN)."""
+    counties = sorted({s.rsplit("-", 1)[0] for s in stations})
+    city = counties[0].split("-")[0]
+    return ([{"code": city, "name": city, "level": "city"}]
+            + [{"code": c, "name": c, "level": "county", "parent": city} for c in counties]
+            + [{"code": s, "name": s, "level": "station", "parent": s.rsplit("-", 1)[0]} for s in stations])
+
+
 # A small bureau: a city, two counties, three stations (one rural), and two months' worth of counters.
 SMALL_BUREAU_ORG = [
     {"code": "QY", "name": "清远供电局", "level": "city"},

@@ -3,6 +3,7 @@ separate OS processes over the real Kafka broker and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -17,7 +18,7 @@ import pytest
 from shared.embedded_pg import free_port
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import GRAVE_ERROR_BODY, eventually
+from tests.helpers import GRAVE_ERROR_BODY, SMALL_BUREAU_ORG, eventually, seed_org_units
 
 pytestmark = pytest.mark.kafka
 M2C = shutil.which("m2c", path=str(Path(sys.executable).parent)) or "m2c"
@@ -25,6 +26,7 @@ M2C = shutil.which("m2c", path=str(Path(sys.executable).parent)) or "m2c"
 
 @pytest.fixture
 def processes(kafka_settings: Settings, tmp_path: Path) -> Iterator[dict[str, str]]:
+    asyncio.run(seed_org_units(kafka_settings.database_url, SMALL_BUREAU_ORG))  # no scoring process here
     env = {
         **os.environ, "M2C_DATABASE_URL": kafka_settings.database_url, "M2C_KAFKA_BOOTSTRAP":
         kafka_settings.kafka_bootstrap, "M2C_TOPIC_PREFIX": kafka_settings.topic_prefix,

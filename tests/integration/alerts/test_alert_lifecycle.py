@@ -16,7 +16,8 @@ from tests.integration.alerts.support import ADMIN, NOW, escalated, publish, row
 async def _alerts(client: httpx.AsyncClient, **params) -> list[dict]:
     r = await client.get("/api/v1/alerts", params=params, headers=ADMIN)
     assert r.status_code == 200, r.text
-    return r.json()["items"]
+    # An app started from 1 Nov without next year's calendar also raises the ops alert CalendarYearMissing.
+    return [a for a in r.json()["items"] if a["type"] != "CalendarYearMissing"]
 
 
 def _light(unit: str, light: str) -> RecoveryWarningIssued:

@@ -116,7 +116,8 @@ async def test_silence_suppresses_delivery_but_keeps_the_record(settings: Settin
             await eventually(_true(lambda: len(receiver.received) >= 1))
             await asyncio.sleep(0.5)
             assert [b["alert"]["unit"] for b in receiver.received] == ["QY-QC-03"]
-            alerts = (await client.get("/api/v1/alerts", headers=ADMIN)).json()["items"]
+            alerts = [a for a in (await client.get("/api/v1/alerts", headers=ADMIN)).json()["items"]
+                      if a["type"] != "CalendarYearMissing"]  # the ops alert of an app started after 1 Nov
             assert {a["unit"] for a in alerts} == {"QY-QC-01", "QY-QC-03"}  # both recorded
             hist = await rows(runtime, "SELECT a.unit, h.silenced FROM alerts_history h "
                                        "JOIN alerts_alerts a ON a.id = h.alert_id ORDER BY a.unit")

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from services.registry import SERVICES
+from shared.clock import ManualClock
 from shared.http.app import create_app
 from shared.settings import Settings
+from tests.helpers import org_of, seed_org_units
 
 pytestmark = pytest.mark.kafka
 
@@ -32,8 +35,12 @@ async def _client(stack: AsyncExitStack, app) -> httpx.AsyncClient:
 
 
 async def start_services(stack: AsyncExitStack, settings: Settings, *, relay: bool) -> Services:
-    audit = await _client(stack, create_app(settings, [SERVICES["audit-link"]()], run_relay=relay))
-    alerts = await _client(stack, create_app(settings, [SERVICES["alerts"]()]))
+    await seed_org_units(settings.database_url, org_of("QY-QC-01", "QY-LS-02", "QY-YD-03"))
+    # Mid-October: the events these tests count are theirs alone (from 1 Nov audit_link's scanner would
+    # also announce CalendarYearMissing while next year's calendar is not loaded).
+    clock = ManualClock(datetime(2026, 10, 15, 2, tzinfo=UTC))
+    audit = await _client(stack, create_app(settings, [SERVICES["audit-link"]()], run_relay=relay, clock=clock))
+    alerts = await _client(stack, create_app(settings, [SERVICES["alerts"]()], clock=clock))
     return Services(audit, alerts, settings)
 
 

@@ -13,7 +13,7 @@ from services.registry import SERVICES
 from shared.events import topics
 from shared.http.app import create_app
 from shared.settings import Settings
-from tests.helpers import ERROR_BODY, eventually
+from tests.helpers import ERROR_BODY, SMALL_BUREAU_ORG, eventually
 from tests.integration.scoring.conftest import ADMIN
 
 pytestmark = pytest.mark.kafka
@@ -41,6 +41,8 @@ async def test_error_reported_raises_bills_erroneous_exactly_once(kafka_settings
     async with AsyncExitStack() as stack:
         audit = await _client(stack, create_app(kafka_settings, [SERVICES["audit-link"]()], run_relay=True))
         scoring = await _client(stack, create_app(kafka_settings, [SERVICES["scoring"]()]))
+        assert (await scoring.post("/api/v1/org-units", json={"units": SMALL_BUREAU_ORG},
+                                   headers=ADMIN)).status_code == 200
 
         async def erroneous() -> int | None:
             items = (await scoring.get("/api/v1/facts/2026-10/counters", headers=ADMIN)).json()["items"]
