@@ -2,6 +2,9 @@
 
 Used by `make run` (data under .data/pg), `make up` and the tests. Production never uses it: it
 sets M2C_DATABASE_URL.
+
+The port is kept in the data directory (`port`), so a server restarted over the same data comes
+back where it was and running services simply reconnect.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -50,10 +54,28 @@ def _run_as() -> dict:
     return {"user": _OS_USER}
 
 
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 @dataclass
 class EmbeddedPostgres:
     data_dir: Path
     port: int
+
+    @classmethod
+    def at(cls, data_dir: Path) -> EmbeddedPostgres:
+        """The server of this data directory, on the port it had (a free one the first time)."""
+        try:
+            port = int((data_dir / "port").read_text())
+        except (FileNotFoundError, ValueError):
+            port = free_port()
+        return cls(data_dir, port)
 
     @property
     def pgdata(self) -> Path:
@@ -90,6 +112,11 @@ class EmbeddedPostgres:
 
     def start(self, *, tuned_for_tests: bool = False) -> str:
         as_user = self._prepare()
+        if not port_free(self.port):
+            # Someone else took the port while we were down: better another port than no database.
+            taken, self.port = self.port, free_port()
+            print(f"embedded PostgreSQL: port {taken} is taken, using {self.port}", file=sys.stderr)
+        (self.data_dir / "port").write_text(str(self.port))
         options = f"-h 127.0.0.1 -p {self.port} -k ''"
         if tuned_for_tests:
             # Throw-away test databases: durability buys nothing, speed does.

@@ -38,6 +38,11 @@ class ConsumerSpec:
     handlers: Mapping[str, Handler]
 
 
+def dead_letter_log(settings: Settings, transport: Transport) -> dead_letters.DeadLetterLog:
+    """The DLQ from the replay cursor of this environment (open with `async with`)."""
+    return transport.dead_letters(settings.topic(topics.DLQ), settings.topic(dead_letters.CURSOR_GROUP))
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -79,9 +84,7 @@ class Runtime:
                             backoff=Backoff(s.consumer_retry_base_s, s.consumer_retry_max_s), health=health)
 
     def dead_letters(self) -> dead_letters.DeadLetterLog:
-        """The DLQ from the replay cursor of this environment (open with `async with`)."""
-        s = self.settings
-        return self.transport.dead_letters(s.topic(topics.DLQ), s.topic(dead_letters.CURSOR_GROUP))
+        return dead_letter_log(self.settings, self.transport)
 
     async def replay_dead_letters(self, which: dead_letters.ReplayFilter) -> dead_letters.ReplayReport:
         async with self.dead_letters() as letters:

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from shared.clock import Clock
-from shared.http import ops
+from shared.http import dead_letters, ops
+from shared.http.availability import install_availability
 from shared.http.problems import install_problem_handlers
 from shared.observability import set_correlation_id
 from shared.runtime import ConsumerSpec, Runtime
@@ -53,7 +54,10 @@ def create_app(
     app = FastAPI(title=title, version="1", lifespan=lifespan,
                   description="m2c — meter-to-cash quality control. Errors are RFC 9457 problem+json.")
     install_problem_handlers(app)
+    install_availability(app, max_in_flight=settings.http_max_in_flight, timeout_s=settings.http_request_timeout_s,
+                         retry_after_s=settings.http_retry_after_s)
     app.include_router(ops.router)
+    app.include_router(dead_letters.router)
     for service in services:
         for router in service.routers:
             app.include_router(router)

@@ -90,8 +90,9 @@ class ReplayFilter:
         if self.group and self.group not in (letter.group, f"{prefix}{letter.group}"):
             return False
         if self.since:
+            since = self.since if self.since.tzinfo else self.since.replace(tzinfo=UTC)
             failed_at = letter.failed_at
-            if failed_at is None or failed_at < self.since:
+            if failed_at is None or failed_at < since:
                 return False
         return self.include_poison or not letter.poison
 
