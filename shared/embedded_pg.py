@@ -55,7 +55,9 @@ def _run_as() -> dict:
 
 
 def port_free(port: int) -> bool:
+    """Whether PostgreSQL could listen there (it sets SO_REUSEADDR: closed connections in TIME_WAIT don't count)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -122,11 +124,14 @@ class EmbeddedPostgres:
             # Throw-away test databases: durability buys nothing, speed does.
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         options += " -c max_connections=200"
-        subprocess.run(
-            [_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-o", options,
-             "-l", str(self.data_dir / "postgres.log"), "start"],
-            check=True, capture_output=True, **as_user,
+        log_file = self.data_dir / "postgres.log"
+        started = subprocess.run(
+            [_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-o", options, "-l", str(log_file), "start"],
+            capture_output=True, text=True, **as_user,
         )
+        if started.returncode:
+            tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
+            raise RuntimeError(f"pg_ctl start failed ({started.returncode}): {started.stderr.strip()}\n{tail}")
         deadline = time.monotonic() + 30
         while not self.running():
             if time.monotonic() > deadline:
