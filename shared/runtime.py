@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.clock import Clock, SystemClock
 from shared.db import make_engine, make_session_factory
 from shared.events import topics
+from shared.log_throttle import ThrottledLog
 from shared.messaging import dead_letters
 from shared.messaging.backoff import Backoff
 from shared.messaging.consumer import ConsumerHealth, ConsumerLoop
@@ -103,12 +104,15 @@ class Runtime:
     def spawn(self, name: str, work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         """Run a background worker until close(); a crash is logged and the worker restarted."""
 
+        crashes = ThrottledLog(log)  # a worker that cannot start while the broker is away: not a line a second
+
         async def supervised() -> None:
             while not self._stop.is_set():
                 try:
                     await work(self._stop)
-                except Exception:
-                    log.exception("worker %s crashed; restarting in 1 s", name)
+                except Exception as exc:
+                    crashes.log(logging.ERROR, (name, type(exc)), "worker %s crashed; restarting in 1 s", name,
+                                exc_info=True)
                     await asyncio.sleep(1)
 
         self._tasks.append(asyncio.create_task(supervised(), name=name))

@@ -111,7 +111,7 @@ class ConsumerLoop:
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
-        await self._until_done(self._source.start)
+        await self._source.start()  # failing (the broker away), the supervisor retries with a fresh source
         try:
             delays = self._backoff.delays()
             while not stop.is_set():

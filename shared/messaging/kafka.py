@@ -116,10 +116,9 @@ class KafkaDeadLetterLog:
     async def __aenter__(self) -> KafkaDeadLetterLog:
         await self._consumer.start()
         try:
-            partitions = self._consumer.partitions_for_topic(self.topic)
-            if partitions is None:
-                await self._consumer.topics()  # refreshes the metadata
-                partitions = self._consumer.partitions_for_topic(self.topic) or set()
+            # Not subscribed, the consumer holds no metadata of the topic: ask the cluster.
+            cluster = await self._consumer._client.fetch_all_metadata()
+            partitions = cluster.partitions_for_topic(self.topic) or set()
             self._tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
             self._consumer.assign(self._tps)
         except BaseException:
