@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from services.alerts.bootstrap import build as build_alerts
 from services.registry import SERVICES
+from shared.db import make_engine
 from shared.http.app import create_app
 from shared.http.ops import _check_consumers
 from shared.messaging.message import OutboundMessage
@@ -114,3 +115,20 @@ async def test_writes_answer_503_during_the_outage_and_succeed_after_it(
 
 async def _is_ready(client: httpx.AsyncClient) -> bool:
     return (await client.get("/readyz")).status_code == 200
+
+
+async def test_pooled_connections_closed_by_a_restart_are_replaced_at_checkout(
+    faulty_pg: FaultyPostgres, faulty_database_url: str,
+) -> None:
+    engine = make_engine(faulty_database_url, pool_size=4)
+    try:
+        conns = [await engine.connect() for _ in range(4)]  # a warm pool of four
+        for c in conns:
+            await c.execute(text("SELECT 1"))
+            await c.close()
+        await faulty_pg.outage(0.2)
+        for _ in range(4):  # without a pre-ping round trip, every checkout still works first time
+            async with engine.connect() as c:
+                assert (await c.execute(text("SELECT 1"))).scalar_one() == 1
+    finally:
+        await engine.dispose()
