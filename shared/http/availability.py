@@ -97,6 +97,9 @@ class LoadShedding:
         waiter = asyncio.ensure_future(started.wait())
         try:
             await asyncio.wait({task, waiter}, timeout=self.timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:  # we were cancelled (the client went away): so is the request
+            task.cancel()
+            raise
         finally:
             waiter.cancel()
         if task.done() or started.is_set():

@@ -94,7 +94,7 @@ class OutboxRelay:
             return
         self._dlq_measured_at = time.monotonic()
         try:
-            async with self._dead_letter_log() as letters:
+            async with asyncio.timeout(max(10.0, self._dlq_measure_s)), self._dead_letter_log() as letters:
                 await dead_letters.measure(letters, self._metrics)
         except Exception as exc:
             self._throttled.log(logging.WARNING, "dlq", "could not measure the DLQ: %s", describe(exc))
@@ -103,30 +103,38 @@ class OutboxRelay:
         rounds = 0
         delays = self._backoff.delays()
         failing_since: float | None = None
-        while not stop.is_set():
-            pause = self._idle_s
-            try:
-                sent = await self.relay_once()
-                rounds += 1
-                if rounds % 50 == 1 or not sent:
-                    await self.measure_lag()
-                if rounds % 5000 == 1:
-                    await self.purge_published()
-                if time.monotonic() - self._dlq_measured_at >= self._dlq_measure_s:
-                    await self.measure_dead_letters()
-                if failing_since is not None:
-                    log.info("outbox relay resumed after %.1f s of failures", time.monotonic() - failing_since)
-                    failing_since = None
-                    delays = self._backoff.delays()
-            except Exception as exc:
-                # The database or the broker is away: back off, and say so once in a while, not every round.
-                transient = is_transient(exc)
-                self._throttled.log(logging.WARNING if transient else logging.ERROR, ("round", type(exc)),
-                                    "outbox relay round failed; retrying: %s", describe(exc),
-                                    exc_info=not transient)
-                sent = 0
-                pause = max(pause, next(delays))
-                failing_since = failing_since or time.monotonic()
-            if not sent:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), pause)
+        # Measured beside the relaying, never in its way (a broker slow to answer offset requests).
+        measuring: asyncio.Task[None] | None = None
+        try:
+            while not stop.is_set():
+                pause = self._idle_s
+                try:
+                    sent = await self.relay_once()
+                    rounds += 1
+                    if rounds % 50 == 1 or not sent:
+                        await self.measure_lag()
+                    if rounds % 5000 == 1:
+                        await self.purge_published()
+                    if failing_since is not None:
+                        log.info("outbox relay resumed after %.1f s of failures", time.monotonic() - failing_since)
+                        failing_since = None
+                        delays = self._backoff.delays()
+                except Exception as exc:
+                    # The database or the broker is away: back off, and say so once in a while, not every round.
+                    transient = is_transient(exc)
+                    self._throttled.log(logging.WARNING if transient else logging.ERROR, ("round", type(exc)),
+                                        "outbox relay round failed; retrying: %s", describe(exc),
+                                        exc_info=not transient)
+                    sent = 0
+                    pause = max(pause, next(delays))
+                    failing_since = failing_since or time.monotonic()
+                due = time.monotonic() - self._dlq_measured_at >= self._dlq_measure_s
+                if self._dead_letter_log is not None and due and (measuring is None or measuring.done()):
+                    measuring = asyncio.create_task(self.measure_dead_letters())
+                if not sent:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), pause)
+        finally:
+            if measuring is not None:
+                measuring.cancel()
+                await asyncio.gather(measuring, return_exceptions=True)

@@ -53,6 +53,9 @@ async def test_a_dead_letter_replayed_after_the_fix_is_applied_exactly_once(sett
         async with runtime.dead_letters() as dlq:
             count, oldest = await dlq.stats()
         assert count == 2 and oldest is not None
+        await runtime.relay().measure_dead_letters()  # the relay exports the DLQ gauges
+        assert runtime.metrics.dlq_pending._value.get() == 2
+        assert 0 <= runtime.metrics.dlq_oldest_age._value.get() < 60
 
         broken = False
         report = await runtime.replay_dead_letters(ReplayFilter(group="m2c-alerts"))
