@@ -14,6 +14,7 @@ DBAPIError → the adapted DBAPI error → asyncpg's error → the server's mess
 from __future__ import annotations
 
 import errno
+import socket
 from collections.abc import Iterator
 
 import asyncpg
@@ -38,7 +39,7 @@ CONNECTION_ERRNOS = frozenset({
     errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTDOWN, errno.ENOTCONN,
 })
 # asyncpg raises plain InterfaceError for a few connection states that carry no SQLSTATE.
-_CONNECTION_MESSAGES = ("connection is closed", "connection was closed", "cannot perform operation: another operation")
+_CONNECTION_MESSAGES = ("connection is closed", "connection was closed")
 _KAFKA_TRANSIENT = (kafka_errors.KafkaConnectionError, kafka_errors.KafkaTimeoutError,
                     kafka_errors.NodeNotReadyError, kafka_errors.RequestTimedOutError)
 
@@ -71,6 +72,8 @@ def sqlstate(exc: BaseException) -> str | None:
 
 def _is_connection_failure(e: BaseException) -> bool:
     if isinstance(e, ConnectionError | TimeoutError | asyncpg.PostgresConnectionError):
+        return True
+    if isinstance(e, socket.gaierror):  # the database's host name did not resolve (a DNS blip, a pod moving)
         return True
     if isinstance(e, OSError):
         # asyncio reports a refused connect to several addresses as OSError("Multiple exceptions: …").

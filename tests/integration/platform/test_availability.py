@@ -32,6 +32,10 @@ def _slow_service(release: asyncio.Event, entered: list[str]) -> ServiceParts:
         await release.wait()
         return {"name": name}
 
+    @router.get("/bug")
+    async def bug() -> dict:
+        raise FileNotFoundError(2, "no such file")  # an OSError, but no connection failure: a bug
+
     @router.get("/sleep")
     async def sleep() -> dict:
         await asyncio.sleep(30)
@@ -43,9 +47,10 @@ def _slow_service(release: asyncio.Event, entered: list[str]) -> ServiceParts:
 @asynccontextmanager
 async def _client(settings: Settings, services: list[ServiceParts]) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, services)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c", timeout=10) as client,
+        httpx.AsyncClient(transport=transport, base_url="http://m2c", timeout=10) as client,
     ):
         yield client
 
@@ -97,3 +102,10 @@ async def test_database_unreachable_answers_503_with_retry_after(settings: Setti
         assert int(r.headers["retry-after"]) == nowhere.http_retry_after_s
         ready = await client.get("/readyz")
         assert ready.status_code == 503 and ready.json()["checks"]["database"].startswith("failed")
+
+
+async def test_a_bug_is_still_a_500_not_a_503(settings: Settings) -> None:
+    async with _client(settings, [_slow_service(asyncio.Event(), [])]) as client:
+        r = await client.get("/bug")
+        assert r.status_code == 500 and "retry-after" not in r.headers
+        assert r.json()["title"] == "Internal error"

@@ -95,6 +95,11 @@ def test_a_closed_connection_without_sqlstate_is_transient() -> None:
     assert is_transient(OSError("Multiple exceptions: [Errno 111] Connect call failed ('127.0.0.1', 5432)"))
 
 
+async def test_an_unresolvable_database_host_is_transient() -> None:
+    exc = await _raised(asyncpg.connect(host="m2c-no-such-host.invalid", port=5432, user="postgres", timeout=5))
+    assert isinstance(exc, OSError) and is_transient(exc) and is_unavailable(exc)
+
+
 def test_bugs_and_bad_data_are_deterministic() -> None:
     try:
         pydantic.TypeAdapter(int).validate_python("not a number")
