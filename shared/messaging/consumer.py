@@ -126,7 +126,8 @@ class ConsumerLoop:
                     self._throttled.log(logging.WARNING, ("batch", self.group, type(exc)),
                                         "consumer %s: batch failed, retrying: %s", self.group, describe(exc),
                                         exc_info=not is_transient(exc))
-                    await self._pause(next(delays))
+                    with contextlib.suppress(Stopping):
+                        await self._pause(next(delays))
         finally:
             with contextlib.suppress(Exception):
                 await self._source.stop()
