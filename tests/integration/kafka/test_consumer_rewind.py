@@ -9,7 +9,7 @@ import pytest
 from shared.messaging.kafka import KafkaPublisher, KafkaSource, ensure_topics
 from shared.messaging.message import OutboundMessage
 from shared.observability import Metrics
-from tests.fault.support import wait_until
+from tests.helpers import eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -33,7 +33,7 @@ async def test_rewind_refetches_the_unapplied_rest_of_a_batch(kafka_bootstrap: s
             batch.extend(await source.fetch(0.5))
             return len(batch) == 6
 
-        await wait_until(fetched_all, timeout_s=30)
+        await eventually(fetched_all, timeout_s=30)
         await source.commit(batch[:2])  # two applied, then a failure
         source.rewind(batch[2:])
         again = await source.fetch(5)
@@ -50,7 +50,7 @@ async def test_rewind_refetches_the_unapplied_rest_of_a_batch(kafka_bootstrap: s
             got.extend(await fresh.fetch(0.5))
             return len(got) >= 4
 
-        await wait_until(resumed, timeout_s=30)
+        await eventually(resumed, timeout_s=30)
         assert [m.offset for m in got] == [2, 3, 4, 5]
     finally:
         await fresh.stop()
