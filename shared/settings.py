@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     http_max_in_flight: int = Field(
         64, description="HTTP requests one process works on at once; more are answered 503 (0: no limit).")
     http_request_timeout_s: float = Field(
-        30.0, description="Requests without a response after this long are answered 503 (0: no timeout).")
+        30.0, description="Requests without a response this long after their body arrived: 503 (0: no timeout).")
     http_retry_after_s: int = Field(5, description="Retry-After of 503 answers while the database is away.")
     metrics_port: int = Field(9100, description="Port of /metrics for `m2c relay` (no HTTP API of its own).")
 

@@ -4,8 +4,9 @@
   problem+json with Retry-After, not a 500 — nothing was written, the request can be sent again.
 - At most `http_max_in_flight` requests worked on at once per process; beyond that an immediate
   503 with Retry-After, so an overloaded process sheds load instead of queueing for minutes.
-- A request without a response after `http_request_timeout_s` is cancelled (its transaction rolls
-  back) and answered 503. Once a response has started (a streamed download) it is left to finish.
+- A request without a response `http_request_timeout_s` after its body was received is cancelled
+  (its transaction rolls back) and answered 503. Receiving a large upload does not count, and once a
+  response has started (a streamed download) it is left to finish.
 Probes and metrics (/healthz, /readyz, /metrics) are never limited: an overloaded process is alive.
 """
 
@@ -57,6 +58,24 @@ def _problem_bytes(path: str, status: int, title: str, detail: str) -> bytes:
                        "detail": detail}, ensure_ascii=False).encode()
 
 
+def _has_body(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
+
+
+async def _first(task: asyncio.Future[None], *events: asyncio.Event, within: float | None) -> bool:
+    """Wait until the task is done or any event is set (or the timeout passes); True when the task is done."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait({task, *waiters}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+    return task.done()
+
+
 class LoadShedding:
     """The in-flight limit and the request timeout, as one pure ASGI middleware."""
 
@@ -86,22 +105,29 @@ class LoadShedding:
         if not self.timeout_s:
             await self.app(scope, receive, send)
             return
-        started = asyncio.Event()
+        started = asyncio.Event()  # the response has begun
+        body_read = asyncio.Event()  # the clock runs from here: a long upload is not a slow answer
+        if not _has_body(scope):
+            body_read.set()
+
+        async def tracking_receive() -> Message:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_read.set()
+            return message
 
         async def tracking_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 started.set()
             await send(message)
 
-        task = asyncio.ensure_future(self.app(scope, receive, tracking_send))
-        waiter = asyncio.ensure_future(started.wait())
+        task = asyncio.ensure_future(self.app(scope, tracking_receive, tracking_send))
         try:
-            await asyncio.wait({task, waiter}, timeout=self.timeout_s, return_when=asyncio.FIRST_COMPLETED)
+            if not await _first(task, started, body_read, within=None) and body_read.is_set():
+                await _first(task, started, within=self.timeout_s)
         except BaseException:  # we were cancelled (the client went away): so is the request
             task.cancel()
             raise
-        finally:
-            waiter.cancel()
         if task.done() or started.is_set():
             await task  # finished, or streaming its response: no timeout applies any more
             return

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from services.registry import SERVICES
 from shared.embedded_pg import free_port
@@ -35,6 +35,12 @@ def _slow_service(release: asyncio.Event, entered: list[str]) -> ServiceParts:
     @router.get("/bug")
     async def bug() -> dict:
         raise FileNotFoundError(2, "no such file")  # an OSError, but no connection failure: a bug
+
+    @router.post("/upload")
+    async def upload(request: Request, then_sleep: float = 0) -> dict:
+        size = len(await request.body())
+        await asyncio.sleep(then_sleep)
+        return {"size": size}
 
     @router.get("/sleep")
     async def sleep() -> dict:
@@ -90,6 +96,16 @@ async def test_a_request_without_an_answer_in_time_gets_503(settings: Settings) 
         assert asyncio.get_running_loop().time() - started < 2
         _is_push_back(r)
         assert r.json()["title"] == "Request timed out"
+
+        async def slow_upload():  # 0.8 s of upload: the clock starts once it is in
+            for _ in range(8):
+                await asyncio.sleep(0.1)
+                yield b"x" * 1000
+
+        r = await client.post("/upload", content=slow_upload())
+        assert r.status_code == 200 and r.json() == {"size": 8000}
+        r = await client.post("/upload?then_sleep=5", content=b"x" * 10)
+        _is_push_back(r)
 
 
 async def test_database_unreachable_answers_503_with_retry_after(settings: Settings) -> None:
