@@ -189,31 +189,86 @@ def events_export(directory: Path) -> None:
     typer.echo(f"wrote {len(all_event_schemas())} schemas and asyncapi.json to {directory}")
 
 
-@pg_app.command("start")
-def pg_start() -> None:
-    """Start the embedded server under M2C_DATA_DIR/pg; prints its URL alone on stdout."""
-    from shared.embedded_pg import EmbeddedPostgres, free_port
+@events_app.command("replay-dlq")
+def events_replay_dlq(
+    group: Annotated[str | None, typer.Option(help="Only letters this consumer group dead-lettered (e.g. m2c-alerts)")]
+    = None,
+    since: Annotated[str | None, typer.Option(help="Only letters dead-lettered since: ISO time or 30m, 6h, 2d")] = None,
+    include_poison: Annotated[bool, typer.Option(help="Also messages that never parsed as events")] = False,
+    url: Annotated[str | None, typer.Option(help="Embedded mode: the running server (default M2C_HOST:M2C_PORT)")]
+    = None,
+) -> None:
+    """Put dead letters back onto their original topics (consumers' inboxes make a replay safe).
+
+    Kafka mode reads m2c.dlq.v1 directly; the embedded mode asks the running server, whose
+    in-process event log holds its dead letters.
+    """
+    from shared.messaging.dead_letters import ReplayFilter, parse_since
 
     settings = _settings()
-    url_file = settings.data_dir / "pg" / "url"
-    if url_file.exists():
-        port = int(url_file.read_text().rsplit(":", 1)[1].split("/")[0])
-        if EmbeddedPostgres(settings.data_dir.resolve() / "pg", port).running():
-            typer.echo(url_file.read_text().strip())
-            return
-    pg = EmbeddedPostgres(settings.data_dir.resolve() / "pg", free_port())
-    url = pg.start()
-    url_file.write_text(url)
+    try:
+        which = ReplayFilter(group, parse_since(since) if since else None, include_poison)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--since") from exc
+    if settings.kafka_mode:
+        typer.echo(json.dumps(asyncio.run(_replay_on_kafka(settings, which)).as_dict(), ensure_ascii=False))
+        return
+    import httpx
+
+    from shared.auth import create_token
+
+    token = create_token(settings.resolved_jwt_secret(), ["admin"], subject="m2c-cli", ttl_s=300)
+    params = {k: v for k, v in {"group": group, "since": which.since and which.since.isoformat(),
+                                "include_poison": str(include_poison).lower()}.items() if v}
+    base = url or f"http://{settings.host}:{settings.port}"
+    try:
+        r = httpx.post(f"{base}/ops/dead-letters/replay", params=params, timeout=60,
+                       headers={"Authorization": f"Bearer {token}"})
+    except httpx.HTTPError as exc:
+        typer.echo(f"没有运行中的 m2c (no running server at {base}): {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if r.status_code != 200:
+        typer.echo(r.text, err=True)
+        raise typer.Exit(1)
+    typer.echo(json.dumps(r.json(), ensure_ascii=False))
+
+
+async def _replay_on_kafka(settings, which):
+    from shared.messaging import dead_letters
+    from shared.observability import Metrics
+    from shared.runtime import dead_letter_log
+    from shared.transport import KafkaTransport
+
+    transport = KafkaTransport(settings, Metrics())
+    await transport.start()
+    try:
+        async with dead_letter_log(settings, transport) as letters:
+            report = await dead_letters.replay(letters, transport.publisher, which, prefix=settings.topic_prefix)
+    finally:
+        await transport.stop()
+    typer.echo(dead_letters.describe_report(report), err=True)
+    return report
+
+
+@pg_app.command("start")
+def pg_start() -> None:
+    """Start the embedded server under M2C_DATA_DIR/pg, on the port it had before; prints its URL alone on stdout."""
+    from shared.embedded_pg import EmbeddedPostgres
+
+    settings = _settings()
+    pg = EmbeddedPostgres.at(settings.data_dir.resolve() / "pg")
+    url = pg.url() if pg.running() and (pg.pgdata / "postmaster.pid").exists() else pg.start()
+    (pg.data_dir / "url").write_text(url)
     typer.echo(url)
 
 
 @pg_app.command("stop")
 def pg_stop() -> None:
+    """Stop the embedded server; `m2c pg start` brings it back on the same port."""
     from shared.embedded_pg import EmbeddedPostgres
 
     settings = _settings()
-    EmbeddedPostgres(settings.data_dir.resolve() / "pg", 0).stop()
-    (settings.data_dir / "pg" / "url").unlink(missing_ok=True)
+    EmbeddedPostgres.at(settings.data_dir.resolve() / "pg").stop()
 
 
 def main() -> None:

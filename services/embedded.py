@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from services.registry import all_services
 from shared.clock import Clock
-from shared.embedded_pg import EmbeddedPostgres, free_port
+from shared.embedded_pg import EmbeddedPostgres
 from shared.http.app import create_app
 from shared.settings import Settings
 
@@ -26,7 +26,7 @@ def database(settings: Settings) -> Iterator[Settings]:
     if settings.database_url:
         yield settings
         return
-    pg = EmbeddedPostgres(settings.data_dir.resolve() / "pg", free_port())
+    pg = EmbeddedPostgres.at(settings.data_dir.resolve() / "pg")  # the port it had last time
     url = pg.start()
     try:
         yield settings.model_copy(update={"database_url": url})

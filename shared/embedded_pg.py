@@ -2,6 +2,9 @@
 
 Used by `make run` (data under .data/pg), `make up` and the tests. Production never uses it: it
 sets M2C_DATABASE_URL.
+
+The port is kept in the data directory (`port`), so a server restarted over the same data comes
+back where it was and running services simply reconnect.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -50,10 +54,30 @@ def _run_as() -> dict:
     return {"user": _OS_USER}
 
 
+def port_free(port: int) -> bool:
+    """Whether PostgreSQL could listen there (it sets SO_REUSEADDR: closed connections in TIME_WAIT don't count)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 @dataclass
 class EmbeddedPostgres:
     data_dir: Path
     port: int
+
+    @classmethod
+    def at(cls, data_dir: Path) -> EmbeddedPostgres:
+        """The server of this data directory, on the port it had (a free one the first time)."""
+        try:
+            port = int((data_dir / "port").read_text())
+        except (FileNotFoundError, ValueError):
+            port = free_port()
+        return cls(data_dir, port)
 
     @property
     def pgdata(self) -> Path:
@@ -90,16 +114,24 @@ class EmbeddedPostgres:
 
     def start(self, *, tuned_for_tests: bool = False) -> str:
         as_user = self._prepare()
+        if not port_free(self.port):
+            # Someone else took the port while we were down: better another port than no database.
+            taken, self.port = self.port, free_port()
+            print(f"embedded PostgreSQL: port {taken} is taken, using {self.port}", file=sys.stderr)
+        (self.data_dir / "port").write_text(str(self.port))
         options = f"-h 127.0.0.1 -p {self.port} -k ''"
         if tuned_for_tests:
             # Throw-away test databases: durability buys nothing, speed does.
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         options += " -c max_connections=200"
-        subprocess.run(
-            [_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-o", options,
-             "-l", str(self.data_dir / "postgres.log"), "start"],
-            check=True, capture_output=True, **as_user,
+        log_file = self.data_dir / "postgres.log"
+        started = subprocess.run(
+            [_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-o", options, "-l", str(log_file), "start"],
+            capture_output=True, text=True, **as_user,
         )
+        if started.returncode:
+            tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
+            raise RuntimeError(f"pg_ctl start failed ({started.returncode}): {started.stderr.strip()}\n{tail}")
         deadline = time.monotonic() + 30
         while not self.running():
             if time.monotonic() > deadline:

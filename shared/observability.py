@@ -10,6 +10,8 @@ from contextvars import ContextVar
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from pythonjsonlogger.json import JsonFormatter
 
+from shared.log_throttle import RepeatFilter
+
 _correlation_id: ContextVar[str | None] = ContextVar("m2c_correlation_id", default=None)
 
 
@@ -37,6 +39,8 @@ def configure_logging(level: str = "INFO") -> None:
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
     ))
     handler.addFilter(_CorrelationFilter())
+    # A broker outage makes aiokafka log the same connection error many times a second.
+    handler.addFilter(RepeatFilter(("aiokafka", "kafka")))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -68,5 +72,11 @@ class Metrics:
         self.consumer_lag = Gauge(
             "m2c_consumer_lag", "Messages behind the end of the partition",
             ["group", "topic", "partition"], registry=r,
+        )
+        self.dlq_pending = Gauge(
+            "m2c_dlq_pending", "Dead letters not yet replayed (after the replay cursor)", registry=r,
+        )
+        self.dlq_oldest_age = Gauge(
+            "m2c_dlq_oldest_age_seconds", "Age of the oldest dead letter not yet replayed", registry=r,
         )
         self.sla_breaches = Counter("m2c_sla_breaches_total", "Ticket SLA deadlines passed", registry=r)

@@ -16,7 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.clock import Clock, SystemClock
 from shared.db import make_engine, make_session_factory
 from shared.events import topics
-from shared.messaging.consumer import ConsumerLoop
+from shared.log_throttle import ThrottledLog
+from shared.messaging import dead_letters
+from shared.messaging.backoff import Backoff
+from shared.messaging.consumer import ConsumerHealth, ConsumerLoop
 from shared.messaging.dispatch import EventDispatcher, Handler
 from shared.messaging.relay import OutboxRelay
 from shared.observability import Metrics
@@ -36,6 +39,11 @@ class ConsumerSpec:
     handlers: Mapping[str, Handler]
 
 
+def dead_letter_log(settings: Settings, transport: Transport) -> dead_letters.DeadLetterLog:
+    """The DLQ from the replay cursor of this environment (open with `async with`)."""
+    return transport.dead_letters(settings.topic(topics.DLQ), settings.topic(dead_letters.CURSOR_GROUP))
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -45,6 +53,8 @@ class Runtime:
     metrics: Metrics
     jwt_secret: str
     clock: Clock = field(default_factory=SystemClock)
+    # Per consumer group, kept across restarts of its worker: /readyz lists the groups waiting out a failure.
+    consumer_health: dict[str, ConsumerHealth] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -69,24 +79,40 @@ class Runtime:
         dispatcher = EventDispatcher(spec.group, spec.handlers, self.uow)
         # The prefix that isolates environments on one cluster applies to consumer groups too.
         source = self.transport.source(s.topic(spec.group), [s.topic(t) for t in spec.topics])
+        health = self.consumer_health.setdefault(spec.group, ConsumerHealth())
         return ConsumerLoop(spec.group, source, dispatcher, self.transport.publisher, self.metrics,
-                            dlq_topic=s.topic(topics.DLQ), max_attempts=s.consumer_max_attempts)
+                            dlq_topic=s.topic(topics.DLQ), max_attempts=s.consumer_max_attempts,
+                            backoff=Backoff(s.consumer_retry_base_s, s.consumer_retry_max_s), health=health)
+
+    def dead_letters(self) -> dead_letters.DeadLetterLog:
+        return dead_letter_log(self.settings, self.transport)
+
+    async def replay_dead_letters(self, which: dead_letters.ReplayFilter) -> dead_letters.ReplayReport:
+        async with self.dead_letters() as letters:
+            report = await dead_letters.replay(letters, self.transport.publisher, which,
+                                               prefix=self.settings.topic_prefix)
+            await dead_letters.measure(letters, self.metrics)
+        return report
 
     def relay(self) -> OutboxRelay:
         s = self.settings
         return OutboxRelay(self.session_factory, self.transport.publisher, self.metrics,
                            batch_size=s.relay_batch_size, idle_s=s.relay_idle_s,
-                           retention_h=s.outbox_retention_h)
+                           retention_h=s.outbox_retention_h, dead_letter_log=self.dead_letters,
+                           dlq_measure_s=s.dlq_measure_s)
 
     def spawn(self, name: str, work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         """Run a background worker until close(); a crash is logged and the worker restarted."""
+
+        crashes = ThrottledLog(log)  # a worker that cannot start while the broker is away: not a line a second
 
         async def supervised() -> None:
             while not self._stop.is_set():
                 try:
                     await work(self._stop)
-                except Exception:
-                    log.exception("worker %s crashed; restarting in 1 s", name)
+                except Exception as exc:
+                    crashes.log(logging.ERROR, (name, type(exc)), "worker %s crashed; restarting in 1 s", name,
+                                exc_info=True)
                     await asyncio.sleep(1)
 
         self._tasks.append(asyncio.create_task(supervised(), name=name))

@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     relay_idle_s: float = Field(0.2, description="Relay pause when the outbox is empty.")
     outbox_retention_h: float = Field(168.0, description="Hours a published outbox row is kept.")
     consumer_max_attempts: int = Field(3, description="Handler attempts before a message goes to the DLQ.")
+    consumer_retry_base_s: float = Field(
+        0.2, description="First pause of a consumer waiting out a transient failure (database or broker away).")
+    consumer_retry_max_s: float = Field(30.0, description="Longest such pause (the pauses double up to it).")
+    dlq_measure_s: float = Field(30.0, description="How often the relay measures the DLQ for its gauges.")
+    http_max_in_flight: int = Field(
+        64, description="HTTP requests one process works on at once; more are answered 503 (0: no limit).")
+    http_request_timeout_s: float = Field(
+        30.0, description="Requests without a response this long after their body arrived: 503 (0: no timeout).")
+    http_retry_after_s: int = Field(5, description="Retry-After of 503 answers while the database is away.")
     metrics_port: int = Field(9100, description="Port of /metrics for `m2c relay` (no HTTP API of its own).")
     http_max_body_bytes: int = Field(1024 * 1024, gt=0, description="Largest JSON request body (413 beyond).")
     http_max_import_bytes: int = Field(

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from shared.events import topics
+from shared.messaging.dead_letters import DeadLetterLog
 from shared.messaging.inprocess import InProcessBroker
-from shared.messaging.kafka import KafkaPublisher, KafkaSource, ensure_topics
+from shared.messaging.kafka import KafkaDeadLetterLog, KafkaPublisher, KafkaSource, ensure_topics
 from shared.messaging.ports import MessageSource, Publisher
 from shared.observability import Metrics
 from shared.settings import Settings
@@ -21,6 +22,8 @@ class Transport(Protocol):
     @property
     def publisher(self) -> Publisher: ...
     def source(self, group: str, topic_names: Sequence[str]) -> MessageSource: ...
+    def dead_letters(self, topic: str, cursor_group: str) -> DeadLetterLog:
+        """The DLQ topic read from a replay cursor (open it with `async with`)."""
     async def ping(self) -> None: ...
 
 
@@ -42,6 +45,9 @@ class InProcessTransport:
 
     def source(self, group: str, topic_names: Sequence[str]) -> MessageSource:
         return self.broker.source(group, topic_names)
+
+    def dead_letters(self, topic: str, cursor_group: str) -> DeadLetterLog:
+        return self.broker.dead_letters(topic, cursor_group)
 
     async def ping(self) -> None:
         return None
@@ -71,6 +77,9 @@ class KafkaTransport:
 
     def source(self, group: str, topic_names: Sequence[str]) -> MessageSource:
         return KafkaSource(self._bootstrap, group, topic_names, self._metrics)
+
+    def dead_letters(self, topic: str, cursor_group: str) -> DeadLetterLog:
+        return KafkaDeadLetterLog(self._bootstrap, topic, cursor_group)
 
     async def ping(self) -> None:
         await self._publisher.ping()

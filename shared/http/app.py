@@ -11,12 +11,13 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi_offline import FastAPIOffline
 
 from shared.clock import Clock
-from shared.http import ops
+from shared.http import dead_letters, ops
 from shared.http.audit_trail import AuditTrailMiddleware
 from shared.http.contract import PROBLEM_RESPONSES, install_contract
 from shared.http.edge_problems import install_edge_handlers
 from shared.http.input_guard import InputGuard
 from shared.http.limits import BodyLimits
+from shared.http.availability import install_availability
 from shared.http.problems import install_problem_handlers
 from shared.observability import set_correlation_id
 from shared.runtime import ConsumerSpec, Runtime
@@ -62,7 +63,10 @@ def create_app(
     install_problem_handlers(app)
     install_edge_handlers(app)
     install_contract(app)
+    install_availability(app, max_in_flight=settings.http_max_in_flight, timeout_s=settings.http_request_timeout_s,
+                         retry_after_s=settings.http_retry_after_s)
     app.include_router(ops.router)
+    app.include_router(dead_letters.router)
     for service in services:
         for router in service.routers:
             app.include_router(router, responses=PROBLEM_RESPONSES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
@@ -38,11 +39,21 @@ async def _check_transport(runtime: Runtime) -> str:
     return f"ok ({runtime.transport.name})"
 
 
+async def _check_consumers(runtime: Runtime) -> str:
+    waiting = {group: h for group, h in runtime.consumer_health.items() if not h.ready}
+    if waiting:
+        now = time.monotonic()
+        raise RuntimeError("; ".join(f"{group} waiting {now - (h.waiting_since or now):.1f} s: {h.reason}"
+                                     for group, h in sorted(waiting.items())))
+    return f"ok ({len(runtime.consumer_health)} groups)"
+
+
 @router.get("/readyz")
 async def readyz(runtime: Runtime = Depends(get_runtime)) -> JSONResponse:
     checks: dict[str, str] = {}
     ready = True
-    for name, check in (("database", _check_database), ("events", _check_transport)):
+    for name, check in (("database", _check_database), ("events", _check_transport),
+                        ("consumers", _check_consumers)):
         try:
             checks[name] = await asyncio.wait_for(check(runtime), _CHECK_TIMEOUT_S)
         except Exception as exc:

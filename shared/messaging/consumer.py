@@ -1,28 +1,48 @@
 """The consumer loop: fetch, apply each message in its own transaction, then commit offsets.
 
-Offsets are committed only after the database commit of every message in the batch, so a
-crash replays messages (the inbox makes that harmless) and never skips one. A message that is
-not a valid event, or whose handler keeps failing, goes to the dead-letter topic with the error.
+Offsets are committed only after the database commit of every message before them, so a crash
+replays messages (the inbox makes that harmless) and never skips one.
+
+Failures follow one policy (shared/messaging/failures.py):
+- transient (database or broker unreachable, serialization failure, deadlock, timeout): wait with
+  jittered back-off and try again, without limit; nothing is committed past the message meanwhile
+  and the consumer reports itself not ready;
+- deterministic: a message that is not a valid event goes to the dead-letter topic at once; one
+  whose handler keeps failing goes there after `max_attempts` attempts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from shared.events.envelope import PoisonMessage, parse_envelope
+from shared.log_throttle import ThrottledLog
+from shared.messaging.backoff import Backoff
 from shared.messaging.dispatch import EventDispatcher
+from shared.messaging.failures import describe, is_transient
 from shared.messaging.message import InboundMessage, OutboundMessage
 from shared.messaging.ports import MessageSource, Publisher
 from shared.observability import Metrics, set_correlation_id
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Why a message was dead-lettered: `poison` never parses (a replay changes nothing unless the
+# consumer changed), `failed` passed parsing but its handler kept failing (replay after the fix).
+POISON, FAILED = "poison", "failed"
 
 
-def dead_letter(msg: InboundMessage, group: str, error: str, dlq_topic: str) -> OutboundMessage:
+def dead_letter(msg: InboundMessage, group: str, error: str, dlq_topic: str, *, reason: str = FAILED,
+                ) -> OutboundMessage:
     try:
         original: object = json.loads(msg.value) if msg.value is not None else None
         encoding = "json"
@@ -31,7 +51,7 @@ def dead_letter(msg: InboundMessage, group: str, error: str, dlq_topic: str) -> 
         encoding = "base64"
     body = {
         "topic": msg.topic, "partition": msg.partition, "offset": msg.offset, "key": msg.key,
-        "consumer_group": group, "error": error, "failed_at": datetime.now(UTC).isoformat(),
+        "consumer_group": group, "error": error, "reason": reason, "failed_at": datetime.now(UTC).isoformat(),
         "value_encoding": encoding, "value": original,
     }
     return OutboundMessage(
@@ -40,10 +60,41 @@ def dead_letter(msg: InboundMessage, group: str, error: str, dlq_topic: str) -> 
     )
 
 
+@dataclass
+class ConsumerHealth:
+    """Whether a consumer group is making progress; /readyz reports the ones that are waiting."""
+
+    waiting_since: float | None = None  # time.monotonic() of the first failure of the current wait
+    reason: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.waiting_since is None
+
+    def waiting(self, reason: str) -> None:
+        if self.waiting_since is None:
+            self.waiting_since = time.monotonic()
+        self.reason = reason
+
+    def recovered(self) -> float | None:
+        """Clear the wait; returns how long it lasted (None when there was none)."""
+        if self.waiting_since is None:
+            return None
+        lasted = time.monotonic() - self.waiting_since
+        self.waiting_since = self.reason = None
+        return lasted
+
+
+class Stopping(Exception):
+    """The loop was asked to stop while waiting for a transient failure to pass."""
+
+
 class ConsumerLoop:
     def __init__(
         self, group: str, source: MessageSource, dispatcher: EventDispatcher, dlq: Publisher, metrics: Metrics,
         *, dlq_topic: str, max_attempts: int = 3, retry_pause_s: float = 0.2,
+        backoff: Backoff | None = None, health: ConsumerHealth | None = None,
+        throttled: ThrottledLog | None = None,
     ):
         self.group = group
         self._source = source
@@ -53,24 +104,48 @@ class ConsumerLoop:
         self._dlq_topic = dlq_topic
         self._max_attempts = max_attempts
         self._retry_pause_s = retry_pause_s
+        self._backoff = backoff or Backoff()
+        self.health = health or ConsumerHealth()
+        self._throttled = throttled or ThrottledLog(log)
+        self._stop: asyncio.Event | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self._source.start()
+        self._stop = stop
+        await self._source.start()  # failing (the broker away), the supervisor retries with a fresh source
         try:
+            delays = self._backoff.delays()
             while not stop.is_set():
                 try:
                     await self.poll_once(timeout_s=0.5)
-                except Exception:
-                    # Nothing was committed for this batch: it is fetched again after a pause.
-                    log.exception("consumer %s batch failed; retrying", self.group)
-                    await asyncio.sleep(1)
+                    delays = self._backoff.delays()
+                except Stopping:
+                    break
+                except Exception as exc:
+                    # Fetching or committing failed (the broker is away, the group rebalanced): the
+                    # messages not committed are fetched again.
+                    self._throttled.log(logging.WARNING, ("batch", self.group, type(exc)),
+                                        "consumer %s: batch failed, retrying: %s", self.group, describe(exc),
+                                        exc_info=not is_transient(exc))
+                    with contextlib.suppress(Stopping):
+                        await self._pause(next(delays))
         finally:
-            await self._source.stop()
+            with contextlib.suppress(Exception):
+                await self._source.stop()
 
     async def poll_once(self, timeout_s: float) -> int:
         batch = await self._source.fetch(timeout_s)
-        for msg in batch:
-            await self._handle(msg)
+        done = 0
+        try:
+            for msg in batch:
+                await self._handle(msg)
+                done += 1
+        except Exception:
+            # Keep what was applied; everything after it is fetched again.
+            if done:
+                with contextlib.suppress(Exception):
+                    await self._source.commit(batch[:done])
+            self._source.rewind(batch[done:])
+            raise
         if batch:
             await self._source.commit(batch)
         return len(batch)
@@ -83,25 +158,59 @@ class ConsumerLoop:
             event_type = envelope.type
             event = self._dispatcher.decode(envelope)
         except PoisonMessage as exc:
-            await self._dead_letter(msg, event_type, str(exc))
+            await self._dead_letter(msg, event_type, str(exc), POISON)
             return
         if event is None:
             self._metrics.events_consumed.labels(self.group, event_type, "ignored").inc()
             return
+        error = ""
         for attempt in range(1, self._max_attempts + 1):
             try:
-                outcome = await self._dispatcher.dispatch(event)
+                outcome = await self._until_done(lambda: self._dispatcher.dispatch(event))
                 self._metrics.events_consumed.labels(self.group, event_type, outcome).inc()
                 return
-            except Exception as exc:  # a handler bug or a transient DB error: retry, then give up
+            except Stopping:
+                raise
+            except Exception as exc:  # deterministic: a handler bug or data it cannot take
                 log.warning("consumer %s: %s %s failed (attempt %d/%d): %r",
                             self.group, event_type, envelope.id, attempt, self._max_attempts, exc)
-                error = f"{type(exc).__name__}: {exc}"
+                error = describe(exc)
                 if attempt < self._max_attempts:
-                    await asyncio.sleep(self._retry_pause_s * attempt)
-        await self._dead_letter(msg, event_type, error)
+                    await self._pause(self._retry_pause_s * attempt)
+        await self._dead_letter(msg, event_type, error, FAILED)
 
-    async def _dead_letter(self, msg: InboundMessage, event_type: str, error: str) -> None:
+    async def _until_done(self, operation: Callable[[], Awaitable[T]]) -> T:
+        """Run the operation, waiting out transient failures however long they last."""
+        delays = self._backoff.delays()
+        while True:
+            try:
+                result = await operation()
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                self.health.waiting(describe(exc))
+                self._throttled.log(logging.WARNING, ("transient", self.group),
+                                    "consumer %s: waiting for a transient failure to pass: %s",
+                                    self.group, describe(exc))
+                await self._pause(next(delays))
+                continue
+            lasted = self.health.recovered()
+            if lasted is not None:
+                self._throttled.forget(("transient", self.group))
+                log.info("consumer %s: resumed after %.1f s of transient failures", self.group, lasted)
+            return result
+
+    async def _pause(self, seconds: float) -> None:
+        if self._stop is None:
+            await asyncio.sleep(seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        if self._stop.is_set():
+            raise Stopping
+
+    async def _dead_letter(self, msg: InboundMessage, event_type: str, error: str, reason: str) -> None:
         log.error("consumer %s: dead-lettering %s@%s/%s: %s", self.group, msg.topic, msg.partition, msg.offset, error)
-        await self._dlq.publish([dead_letter(msg, self.group, error, self._dlq_topic)])
+        letter = dead_letter(msg, self.group, error, self._dlq_topic, reason=reason)
+        await self._until_done(lambda: self._dlq.publish([letter]))
         self._metrics.events_consumed.labels(self.group, event_type, "dead_lettered").inc()

@@ -8,8 +8,10 @@ unpublished rows stay in the outbox, and the embedded app replays nothing it has
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 
 from shared.messaging.message import InboundMessage, OutboundMessage
 
@@ -29,6 +31,9 @@ class InProcessBroker:
 
     def messages(self, topic: str) -> list[InboundMessage]:
         return list(self._logs[topic])
+
+    def dead_letters(self, topic: str, cursor_group: str) -> InProcessDeadLetterLog:
+        return InProcessDeadLetterLog(self, topic, cursor_group)
 
     def source(self, group: str, topics: Sequence[str]) -> InProcessSource:
         return InProcessSource(self, group, tuple(topics))
@@ -75,3 +80,34 @@ class InProcessSource:
 
     async def commit(self, messages: Sequence[InboundMessage]) -> None:
         self._broker._commit(self.group, messages)
+
+    def rewind(self, messages: Sequence[InboundMessage]) -> None:
+        return None  # every fetch starts at the committed offsets
+
+
+class InProcessDeadLetterLog:
+    """The dead-letter topic from a replay cursor, as shared/messaging/kafka.py reads it on Kafka."""
+
+    def __init__(self, broker: InProcessBroker, topic: str, cursor_group: str):
+        self._broker = broker
+        self.topic = topic
+        self._key = (cursor_group, topic)
+
+    async def __aenter__(self) -> InProcessDeadLetterLog:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    async def pending(self) -> list[InboundMessage]:
+        return self._broker._logs[self.topic][self._broker._committed[self._key]:]
+
+    async def stats(self) -> tuple[int, datetime | None]:
+        pending = await self.pending()
+        if not pending:
+            return 0, None
+        return len(pending), datetime.fromisoformat(json.loads(pending[0].value or b"{}")["failed_at"])
+
+    async def advance(self, offsets: dict[int, int]) -> None:
+        if 0 in offsets:
+            self._broker._committed[self._key] = max(self._broker._committed[self._key], offsets[0])

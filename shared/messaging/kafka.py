@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import IllegalStateError, TopicAlreadyExistsError
 
 from shared.messaging.message import InboundMessage, OutboundMessage
 from shared.observability import Metrics
@@ -83,6 +85,105 @@ class KafkaSource:
             tp = TopicPartition(m.topic, m.partition)
             offsets[tp] = max(offsets.get(tp, 0), m.offset + 1)
         await self._consumer.commit(offsets)
+
+    def rewind(self, messages: Sequence[InboundMessage]) -> None:
+        # getmany() moved the position past the batch; go back to the first message not applied,
+        # or the next commit would cover (and so skip) the ones in between.
+        first: dict[TopicPartition, int] = {}
+        for m in messages:
+            tp = TopicPartition(m.topic, m.partition)
+            first[tp] = min(first.get(tp, m.offset), m.offset)
+        for tp, offset in first.items():
+            with contextlib.suppress(IllegalStateError):  # revoked meanwhile: its next owner starts at the commit
+                self._consumer.seek(tp, offset)
+
+
+class KafkaDeadLetterLog:
+    """The dead-letter topic read from a replay cursor (the committed offsets of `cursor_group`).
+
+    Letters before the cursor were replayed (or set aside); the ones after it are pending. The
+    cursor group never joins as a member: partitions are assigned by hand, offsets committed by hand.
+    """
+
+    def __init__(self, bootstrap: str, topic: str, cursor_group: str):
+        self.topic = topic
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=cursor_group, enable_auto_commit=False,
+            auto_offset_reset="earliest", client_id=f"m2c-{cursor_group}",
+        )
+        self._tps: list[TopicPartition] = []
+
+    async def __aenter__(self) -> KafkaDeadLetterLog:
+        await self._consumer.start()
+        try:
+            # Not subscribed, the consumer holds no metadata of the topic: ask the cluster.
+            cluster = await self._consumer._client.fetch_all_metadata()
+            partitions = cluster.partitions_for_topic(self.topic) or set()
+            self._tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+            self._consumer.assign(self._tps)
+        except BaseException:
+            await self._consumer.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._consumer.stop()
+
+    async def _ranges(self) -> dict[TopicPartition, tuple[int, int]]:
+        """Per partition: (cursor, end) — the pending letters are the offsets in between."""
+        if not self._tps:
+            return {}
+        ends = await self._consumer.end_offsets(self._tps)
+        begins = await self._consumer.beginning_offsets(self._tps)
+        out = {}
+        for tp in self._tps:
+            committed = await self._consumer.committed(tp)
+            out[tp] = (max(committed or 0, begins[tp]), ends[tp])  # retention may have removed some
+        return out
+
+    async def _read(self, ranges: dict[TopicPartition, tuple[int, int]], *, first_only: bool,
+                    timeout_s: float = 30.0) -> list:
+        todo = {tp: r for tp, r in ranges.items() if r[0] < r[1]}
+        for tp, (start, _) in todo.items():
+            self._consumer.seek(tp, start)
+        records: list = []
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while todo:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"reading {self.topic} took longer than {timeout_s} s")
+            batch = await self._consumer.getmany(*todo, timeout_ms=500)
+            for tp, recs in batch.items():
+                if tp not in todo:
+                    continue
+                end = todo[tp][1]
+                wanted = [r for r in recs if r.offset < end][: 1 if first_only else None]
+                records += wanted
+                if (first_only and wanted) or (recs and recs[-1].offset + 1 >= end):
+                    del todo[tp]
+        return records
+
+    async def pending(self) -> list[InboundMessage]:
+        records = await self._read(await self._ranges(), first_only=False)
+        return [
+            InboundMessage(r.topic, r.partition, r.offset, r.key.decode() if r.key else None, r.value,
+                           {k: v.decode(errors="replace") for k, v in r.headers or ()})
+            for r in sorted(records, key=lambda r: (r.partition, r.offset))
+        ]
+
+    async def stats(self) -> tuple[int, datetime | None]:
+        """How many letters are pending, and when the oldest of them was dead-lettered."""
+        ranges = await self._ranges()
+        count = sum(end - start for start, end in ranges.values())
+        if not count:
+            return 0, None
+        firsts = await self._read(ranges, first_only=True)
+        oldest = min((r.timestamp for r in firsts), default=None)
+        return count, datetime.fromtimestamp(oldest / 1000, UTC) if oldest is not None else None
+
+    async def advance(self, offsets: dict[int, int]) -> None:
+        """Move the cursor: partition -> the offset of the first letter still pending."""
+        if offsets:
+            await self._consumer.commit({TopicPartition(self.topic, p): o for p, o in offsets.items()})
 
 
 async def ensure_topics(bootstrap: str, names: Sequence[str], partitions: int) -> None:

@@ -23,3 +23,6 @@ class MessageSource(Protocol):
 
     async def commit(self, messages: Sequence[InboundMessage]) -> None:
         """Mark these messages done for the group, so they are not fetched again."""
+
+    def rewind(self, messages: Sequence[InboundMessage]) -> None:
+        """These fetched messages were not applied: fetch them again (nothing was committed for them)."""

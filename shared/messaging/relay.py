@@ -11,10 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.log_throttle import ThrottledLog
+from shared.messaging import dead_letters
+from shared.messaging.backoff import Backoff
+from shared.messaging.failures import describe, is_transient
 from shared.messaging.message import OutboundMessage
 from shared.messaging.ports import Publisher
 from shared.observability import Metrics
@@ -37,6 +43,8 @@ class OutboxRelay:
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], publisher: Publisher, metrics: Metrics,
         *, batch_size: int = 500, idle_s: float = 0.2, retention_h: float = 168.0,
+        dead_letter_log: Callable[[], dead_letters.DeadLetterLog] | None = None, dlq_measure_s: float = 30.0,
+        backoff: Backoff | None = None,
     ):
         self._session_factory = session_factory
         self._publisher = publisher
@@ -44,6 +52,12 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._idle_s = idle_s
         self._retention_h = retention_h
+        # The relay runs wherever the backbone is watched from, so it also exports the DLQ gauges.
+        self._dead_letter_log = dead_letter_log
+        self._dlq_measure_s = dlq_measure_s
+        self._dlq_measured_at = float("-inf")
+        self._backoff = backoff or Backoff(cap_s=5.0)  # one cheap query per round: come back soon
+        self._throttled = ThrottledLog(log)
 
     async def relay_once(self) -> int:
         """Publish one batch; returns how many rows were sent."""
@@ -75,19 +89,52 @@ class OutboxRelay:
         async with self._session_factory() as session, session.begin():
             return (await session.execute(_PURGE, {"hours": self._retention_h})).rowcount
 
+    async def measure_dead_letters(self) -> None:
+        if self._dead_letter_log is None:
+            return
+        self._dlq_measured_at = time.monotonic()
+        try:
+            async with asyncio.timeout(max(10.0, self._dlq_measure_s)), self._dead_letter_log() as letters:
+                await dead_letters.measure(letters, self._metrics)
+        except Exception as exc:
+            self._throttled.log(logging.WARNING, "dlq", "could not measure the DLQ: %s", describe(exc))
+
     async def run(self, stop: asyncio.Event) -> None:
         rounds = 0
-        while not stop.is_set():
-            try:
-                sent = await self.relay_once()
-                rounds += 1
-                if rounds % 50 == 1 or not sent:
-                    await self.measure_lag()
-                if rounds % 5000 == 1:
-                    await self.purge_published()
-            except Exception:
-                log.exception("outbox relay round failed; retrying")
-                sent = 0
-            if not sent:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self._idle_s)
+        delays = self._backoff.delays()
+        failing_since: float | None = None
+        # Measured beside the relaying, never in its way (a broker slow to answer offset requests).
+        measuring: asyncio.Task[None] | None = None
+        try:
+            while not stop.is_set():
+                pause = self._idle_s
+                try:
+                    sent = await self.relay_once()
+                    rounds += 1
+                    if rounds % 50 == 1 or not sent:
+                        await self.measure_lag()
+                    if rounds % 5000 == 1:
+                        await self.purge_published()
+                    if failing_since is not None:
+                        log.info("outbox relay resumed after %.1f s of failures", time.monotonic() - failing_since)
+                        failing_since = None
+                        delays = self._backoff.delays()
+                except Exception as exc:
+                    # The database or the broker is away: back off, and say so once in a while, not every round.
+                    transient = is_transient(exc)
+                    self._throttled.log(logging.WARNING if transient else logging.ERROR, ("round", type(exc)),
+                                        "outbox relay round failed; retrying: %s", describe(exc),
+                                        exc_info=not transient)
+                    sent = 0
+                    pause = max(pause, next(delays))
+                    failing_since = failing_since or time.monotonic()
+                due = time.monotonic() - self._dlq_measured_at >= self._dlq_measure_s
+                if self._dead_letter_log is not None and due and (measuring is None or measuring.done()):
+                    measuring = asyncio.create_task(self.measure_dead_letters())
+                if not sent:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), pause)
+        finally:
+            if measuring is not None:
+                measuring.cancel()
+                await asyncio.gather(measuring, return_exceptions=True)

@@ -22,7 +22,9 @@ METRICS = HISTOGRAMS | {
     "m2c_events_produced_total", "m2c_events_consumed_total", "m2c_outbox_lag",
     "m2c_outbox_oldest_age_seconds", "m2c_consumer_lag", "m2c_sla_breaches_total",
 }
-KNOWN_SERIES = METRICS | {f"{h}_{s}" for h in HISTOGRAMS for s in ("bucket", "sum", "count")}
+# Exported but not (yet) on the Grafana dashboard: alert rules may use them.
+DLQ_METRICS = {"m2c_dlq_pending", "m2c_dlq_oldest_age_seconds"}
+KNOWN_SERIES = METRICS | DLQ_METRICS | {f"{h}_{s}" for h in HISTOGRAMS for s in ("bucket", "sum", "count")}
 CONSUMED_OUTCOMES = {"processed", "duplicate", "ignored", "dead_lettered"}
 HTTP_SERVICES = {"scoring", "audit-link", "alerts", "bill-review", "bulletin", "identity", "dashboard"}
 M2C_COMMANDS = {("migrate",), ("relay",)} | {("serve", s) for s in HTTP_SERVICES}
