@@ -13,11 +13,11 @@ from fastapi_offline import FastAPIOffline
 from shared.clock import Clock
 from shared.http import dead_letters, ops
 from shared.http.audit_trail import AuditTrailMiddleware
+from shared.http.availability import install_availability
 from shared.http.contract import PROBLEM_RESPONSES, install_contract
 from shared.http.edge_problems import install_edge_handlers
 from shared.http.input_guard import InputGuard
 from shared.http.limits import BodyLimits
-from shared.http.availability import install_availability
 from shared.http.problems import install_problem_handlers
 from shared.observability import set_correlation_id
 from shared.runtime import ConsumerSpec, Runtime
