@@ -15,6 +15,7 @@ class StationScore:
     level: str
     score: float | None
     red_indicators: frozenset[str]
+    complete: bool = True  # an incomplete station's partial score is no verdict on its work
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def next_period(period: str) -> str:
 def low_score(period: str, scores: Iterable[StationScore], threshold: float) -> list[Proposal]:
     return [
         Proposal(s.unit, period, "low_score", f"{period} 得分 {s.score:.2f} 低于 {threshold:g} 分")
-        for s in scores if s.level == "station" and s.score is not None and s.score < threshold
+        for s in scores if s.level == "station" and s.complete and s.score is not None and s.score < threshold
     ]
 
 

@@ -25,8 +25,8 @@ async def on_scores_published(event: ReceivedEvent, uow: UnitOfWork) -> None:
         {"unit": u.unit, "level": u.level, "score": u.score, "red_indicators": sorted(set(u.red_indicators))}
         for u in e.units
     ], now)
-    stations = [autoraise.StationScore(u.unit, u.level, u.score, frozenset(u.red_indicators))
-                for u in e.units if u.level == "station"]
+    stations = [autoraise.StationScore(u.unit, u.level, u.score, frozenset(u.red_indicators),
+                                       u.status == "complete") for u in e.units if u.level == "station"]
     current = {s.unit: s.red_indicators for s in stations}
     proposals = autoraise.low_score(e.period, stations, e.ticket_threshold)
     previous = autoraise.previous_period(e.period)

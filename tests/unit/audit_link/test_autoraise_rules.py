@@ -38,3 +38,10 @@ def test_overdue_unrectified_anomalies_grouped_per_unit() -> None:
                  OpenAnomaly("a3", "A-2", date(2026, 11, 30))]
     [p] = unrectified("2026-10", anomalies, date(2026, 11, 5))
     assert p.unit == "A-1" and "a1" in p.detail and "a2" in p.detail
+
+
+def test_an_incomplete_station_gets_no_low_score_ticket() -> None:
+    # Scored from half its facts, a station's figure says nothing about its work: no ticket on it.
+    scores = [StationScore("A-1", "station", 40.0, frozenset(), complete=False),
+              StationScore("A-2", "station", 40.0, frozenset(), complete=True)]
+    assert [p.unit for p in low_score("2026-10", scores, 80.0)] == ["A-2"]
