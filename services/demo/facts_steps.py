@@ -31,8 +31,16 @@ async def counters(api: Api, period: str, values: Mapping[str, Mapping[str, int]
                    json={"batch_id": f"demo-{seed}-{period}", "rows": rows})
 
 
+async def counters_so_far(api: Api, period: str, values: Mapping[str, Mapping[str, int]], *, seed: int) -> None:
+    """The month under way: only the stations that have sent something, with what they sent."""
+    rows = [{"unit": u, "counters": dict(c)} for u, c in sorted(values.items())]
+    await api.call("PUT", f"/api/v1/facts/{period}/counters", role="system",
+                   json={"batch_id": f"demo-{seed}-{period}-so-far", "rows": rows})
+
+
 async def wait_for_error_counts(api: Api, period: str, expected: int, timeout_s: float = 60.0) -> None:
-    """ErrorReported events add to bills_erroneous asynchronously: score only once they are in."""
+    """ErrorReported events add their bills_affected to bills_erroneous asynchronously: score only
+    once they are in."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:

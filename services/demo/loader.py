@@ -16,6 +16,7 @@ from services.demo import workflow_steps as flow
 from services.demo.api import Api
 from services.demo.clock import ShiftableClock
 from services.demo.org import CITY
+from services.demo.periods import add_months
 from services.demo.plan import DemoPlan, make_plan
 from services.demo.timeline import after_month
 
@@ -25,7 +26,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class DemoSummary:
     seed: int
-    periods: list[str]
+    periods: list[str]  # the twelve complete months, scored
+    current: str = ""  # the month under way: partly loaded, not scored
     counties: int = 0
     stations: int = 0
     customers: int = 0
@@ -78,7 +80,8 @@ async def load_demo(client: httpx.AsyncClient, *, seed: int = 2026, customers: i
     summary = DemoSummary(seed, [], customers=customers)
     watch = _Stopwatch(summary, say)
     plan = make_plan(seed, customers=customers, size=size, today=today or date.today())
-    summary.periods, summary.counties, summary.stations = plan.periods, len(plan.tree.counties), len(plan.tree.stations)
+    summary.periods, summary.current = plan.periods, plan.current
+    summary.counties, summary.stations = len(plan.tree.counties), len(plan.tree.stations)
     watch.lap("plan")
 
     await facts.org_units(api, plan.tree)
@@ -92,8 +95,12 @@ async def load_demo(client: httpx.AsyncClient, *, seed: int = 2026, customers: i
         watch.lap(f"facts ({raw_months} months raw), errors and scoring of {len(plan.periods)} months")
         await _late_facts(api, plan, raw_months, clock)
         watch.lap("late facts and re-scores")
+        reported += await _current_month(api, plan, clock)
+        summary.errors = len(reported)
+        watch.lap(f"{plan.current} so far: facts of {len(plan.current_counters)} stations, not scored")
         for error, fate in reported:
             await flow.settle_error(api, error, fate, plan.walk_rng, clock)
+        _set(clock, None)
         watch.lap("errors root-caused, rectified, closed")
         summary.tickets, summary.escalated = await _tickets(api, plan, clock, say)
         watch.lap("tickets raised and walked, escalations")
@@ -107,8 +114,8 @@ async def load_demo(client: httpx.AsyncClient, *, seed: int = 2026, customers: i
     summary.acknowledged = await flow.acknowledge_some(api)
     watch.lap("alerts acknowledged")
     say(f"demo: loaded in {summary.total_seconds:.1f} s — {summary.stations} stations, {len(plan.periods)} months "
-        f"({plan.periods[0]}…{plan.periods[-1]}), {summary.errors} errors, {summary.tickets} tickets, "
-        f"{customers} customers")
+        f"({plan.periods[0]}…{plan.periods[-1]}; {plan.current} under way), {summary.errors} errors, "
+        f"{summary.tickets} tickets, {customers} customers")
     return summary
 
 
@@ -133,10 +140,11 @@ async def _months(api: Api, plan: DemoPlan, raw_months: int, clock: ShiftableClo
         await facts.recovery_facts(api, period, plan.recovery_facts[period])
         mine = [e for e in plan.errors if e.period == period]
         for k, planned in enumerate(mine):
-            error = await flow.report_error(api, planned, f"demo-{plan.seed}-error-{period}-{k}", clock, k)
+            # found early the next month, before it is scored
+            error = await flow.report_error(api, planned, f"demo-{plan.seed}-error-{period}-{k}", clock,
+                                            after_month(period, 1 + k % 4, 9 + k % 8))
             reported.append((error, planned.fate))
-        expected = sum(c["bills_erroneous"] for c in plan.monthly[m].values()) + len(mine)
-        await facts.wait_for_error_counts(api, period, expected)
+        await facts.wait_for_error_counts(api, period, sum(e.bills_affected for e in mine))
         _set(clock, after_month(period, 5, 15))
         await facts.score(api, period)
     return reported
@@ -170,6 +178,21 @@ async def _tickets(api: Api, plan: DemoPlan, clock: ShiftableClock | None,
     by_hand = await flow.manual_tickets(api, plan.tickets, plan.seed, clock, say)
     escalated = await flow.wait_for_escalations(api) if clock is not None else 0
     return len(auto) + by_hand, escalated
+
+
+async def _current_month(api: Api, plan: DemoPlan, clock: ShiftableClock | None) -> list[tuple[dict, str]]:
+    """The month under way: the counters sent so far and the errors found in it; not scored."""
+    previous = add_months(plan.current, -1)
+    _set(clock, after_month(previous, plan.today.day, 8))
+    await facts.counters_so_far(api, plan.current, plan.current_counters, seed=plan.seed)
+    reported = []
+    for k, planned in enumerate(e for e in plan.errors if e.period == plan.current):
+        # found in review once the station's bills are out, by today
+        error = await flow.report_error(api, planned, f"demo-{plan.seed}-error-{plan.current}-{k}", clock,
+                                        after_month(previous, plan.today.day, 9 + k % 8))
+        reported.append((error, planned.fate))
+    _set(clock, None)
+    return reported
 
 
 def _set(clock: ShiftableClock | None, at) -> None:

@@ -16,7 +16,7 @@ from services.demo.api import Api, DemoLoadError
 from services.demo.clock import ShiftableClock
 from services.demo.org import Station
 from services.demo.periods import add_months
-from services.demo.timeline import after_month, not_future
+from services.demo.timeline import not_future
 
 ERROR_STEPS = {"reported": (), "root_caused": ("root_cause",), "rectified": ("root_cause", "rectify"),
                "closed": ("root_cause", "rectify", "close")}
@@ -28,14 +28,14 @@ def _at(clock: ShiftableClock | None, when: datetime | None) -> None:
 
 
 async def report_error(api: Api, planned: error_plan.PlannedError, key: str, clock: ShiftableClock | None,
-                       k: int) -> dict:
-    _at(clock, after_month(planned.period, 1 + k % 9, 9 + k % 8))
+                       when: datetime) -> dict:
+    _at(clock, when)
     return await api.call("POST", "/api/v1/errors", role="audit_center", json=planned.body,
                           headers={"Idempotency-Key": key})
 
 
 async def settle_error(api: Api, error: dict, fate: str, rng: random.Random, clock: ShiftableClock | None) -> None:
-    facts = error_plan.closing_facts(rng)
+    facts = error_plan.closing_facts(rng, error["nature"])
     reported = datetime.fromisoformat(error["reported_at"])
     for n, action in enumerate(ERROR_STEPS[fate], start=1):
         _at(clock, reported + timedelta(days=2 * n))
