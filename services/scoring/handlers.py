@@ -20,11 +20,16 @@ from services.scoring.domain import org_units, periods, publication, recovery
 from services.scoring.domain.counters import KNOWN
 from services.scoring.domain.errors import InvalidInput
 from services.scoring.domain.raw_records import KINDS
+from services.scoring.domain.rollup import unit_lights
 from services.scoring.domain.scheme import Scheme, parse_scheme
+from services.scoring.domain.scoring import missing_facts
 from shared.events.audit import ErrorReported
-from shared.events.scoring import PublishedUnitScore, RecoveryWarningIssued, ScoresPublished
+from shared.events.scoring import LightCause, PublishedUnitScore, RecoveryWarningIssued, ScoresPublished
 from shared.messaging.dispatch import ReceivedEvent
+from shared.reference import current_period, future_period_problems, unknown_unit_problems
 from shared.uow import UnitOfWork
+
+STATION = frozenset({"station"})
 
 
 class NotFound(Exception):
@@ -33,6 +38,29 @@ class NotFound(Exception):
 
 class Conflict(Exception):
     pass
+
+
+class IncompletePeriod(Exception):
+    """Scoring would publish stations that lack required facts, and nobody chose to allow it."""
+
+    def __init__(self, period: str, incomplete: list[dict[str, Any]]):
+        super().__init__(f"{period}: {len(incomplete)} station(s) lack required facts: "
+                         + ", ".join(i["unit"] for i in incomplete))
+        self.period = period
+        self.incomplete = incomplete
+
+
+def check_period(period: str, now: datetime, field: str = "period") -> None:
+    """A fact or a score for a month that has not begun (Asia/Shanghai, the runtime's clock) is refused."""
+    problems = future_period_problems([(field, period)], now)
+    if problems:
+        raise InvalidInput("Period in the future", problems)
+
+
+async def check_units(uow: UnitOfWork, pairs: Sequence[tuple[str, str]], levels: frozenset[str] | None) -> None:
+    problems = await unknown_unit_problems(uow.session, pairs, levels)
+    if problems:
+        raise InvalidInput("Unknown units", problems)
 
 
 async def upsert_org_units(units: Sequence[org_units.OrgUnit], uow: UnitOfWork, now: datetime) -> int:
@@ -61,14 +89,6 @@ async def scheme_in_force(uow: UnitOfWork, period: str) -> Scheme:
     return parse_scheme(doc)
 
 
-async def _check_stations(uow: UnitOfWork, units: Sequence[str], field: str) -> None:
-    known = await org_repository.all_units(uow.session)
-    errors = [{"field": f"{field}[{i}].unit", "message": f"unknown station {u}"}
-              for i, u in enumerate(units) if u not in known or known[u].level != "station"]
-    if errors:
-        raise InvalidInput("Unknown units", errors)
-
-
 async def put_counters(period: str, batch_id: str, rows: Sequence[tuple[str, Mapping[str, int]]],
                        uow: UnitOfWork, now: datetime) -> bool:
     """Apply a batch of reported counters; False (and no change) when the batch was applied before."""
@@ -76,7 +96,8 @@ async def put_counters(period: str, batch_id: str, rows: Sequence[tuple[str, Map
               for i, (_, cs) in enumerate(rows) for c in cs if c not in KNOWN]
     if errors:
         raise InvalidInput("Unknown counters", errors)
-    await _check_stations(uow, [u for u, _ in rows], "rows")
+    check_period(period, now)
+    await check_units(uow, [(f"rows[{i}].unit", u) for i, (u, _) in enumerate(rows)], STATION)
     if not await counter_repository.claim_batch(uow.session, batch_id, period, len(rows), now):
         return False
     merged: dict[str, dict[str, int]] = {}
@@ -94,6 +115,7 @@ async def import_records(kind: str, period: str, fmt: str, chunks: AsyncIterator
         raise InvalidInput("Unknown record kind", [{"field": "kind", "message": f"one of {', '.join(KINDS)}"}])
     if fmt not in ("csv", "ndjson"):
         raise InvalidInput("Unknown format", [{"field": "format", "message": "csv or ndjson"}])
+    check_period(period, now)
     first, last = periods.bounds(period)
     result = await raw_ingest.ingest(uow.session, KINDS[kind], period, fmt, chunks, first, last, now)
     await uow.commit()
@@ -101,21 +123,29 @@ async def import_records(kind: str, period: str, fmt: str, chunks: AsyncIterator
 
 
 async def on_error_reported(event: ReceivedEvent, uow: UnitOfWork) -> None:
-    """An error counts once into bills_erroneous of its unit and period (the inbox dedups); a period
-    already scored is queued to be scored again (DESIGN §3: the error re-scores its period)."""
+    """An error adds the bills it touched (`bills_affected`) once into bills_erroneous of its unit and
+    period (the inbox dedups); a period already scored is queued to be scored again (DESIGN §3)."""
     e: ErrorReported = event.payload
-    await counter_repository.increment(uow.session, e.period, e.unit, "bills_erroneous", 1,
+    await counter_repository.increment(uow.session, e.period, e.unit, "bills_erroneous", e.bills_affected,
                                        counter_repository.EVENTS, event.envelope.time)
     if await score_repository.latest_revision(uow.session, e.period) is not None:
         await rescore_repository.request(uow.session, e.period, event.envelope.time)
 
 
 async def put_recovery_facts(period: str, rows: Sequence[dict[str, Any]], uow: UnitOfWork, now: datetime) -> None:
+    """Facts of any level: a county's or the city's own facts take the place of its stations' sum."""
+    check_period(period, now)
+    await check_units(uow, [(f"rows[{i}].unit", r["unit"]) for i, r in enumerate(rows)], None)
     await recovery_repository.put_facts(uow.session, period, rows, now)
     await uow.commit()
 
 
-async def put_recovery_tasks(year: int, rows: Sequence[dict[str, Any]], uow: UnitOfWork) -> None:
+async def put_recovery_tasks(year: int, rows: Sequence[dict[str, Any]], uow: UnitOfWork, now: datetime) -> None:
+    current_year = int(current_period(now)[:4])
+    if year > current_year:
+        raise InvalidInput("Year in the future", [
+            {"field": "year", "message": f"year {year} lies after the current year {current_year}"}])
+    await check_units(uow, [(f"rows[{i}].unit", r["unit"]) for i, r in enumerate(rows)], None)
     stored = []
     for i, r in enumerate(rows):
         profile = recovery.check_profile(r.get("profile") or recovery.EVEN_PROFILE, f"rows[{i}].profile")
@@ -124,15 +154,33 @@ async def put_recovery_tasks(year: int, rows: Sequence[dict[str, Any]], uow: Uni
     await uow.commit()
 
 
-async def lights(uow: UnitOfWork, period: str, scheme: Scheme) -> dict[str, recovery.LightResult]:
+async def lights(uow: UnitOfWork, period: str, scheme: Scheme,
+                 units: dict[str, org_units.OrgUnit] | None = None) -> dict[str, recovery.LightResult]:
+    """Every unit's light for the period, from facts only, rolled up the org tree."""
+    units = units if units is not None else await org_repository.all_units(uow.session)
     facts = await recovery_repository.facts_of_year(uow.session, period)
     tasks = await recovery_repository.tasks_of_year(uow.session, int(period[:4]))
-    out = {}
-    for unit in sorted(set(facts) | set(tasks)):
-        result = recovery.light_for(unit, period, facts.get(unit, []), tasks.get(unit), scheme.lights)
-        if result is not None:
-            out[unit] = result
-    return out
+    return unit_lights(units, facts, tasks, period, scheme.lights)
+
+
+@dataclass(frozen=True)
+class Completeness:
+    period: str
+    scheme: Scheme
+    units: dict[str, org_units.OrgUnit]
+    missing: dict[str, tuple[str, ...]]  # station → required facts it never reported
+    reported: dict[str, list[str]]  # station → counters it reported
+    lit: set[str]  # units that will have a recovery light (facts for the month, own or rolled up)
+
+
+async def completeness(period: str, uow: UnitOfWork) -> Completeness:
+    scheme = await scheme_in_force(uow, period)
+    units = await org_repository.all_units(uow.session)
+    counters = await counter_repository.effective(uow.session, period)
+    stations = [u for u in units.values() if u.level == "station"]
+    lit = set(await lights(uow, period, scheme, units))
+    return Completeness(period, scheme, units, {s.code: missing_facts(scheme, counters.get(s.code)) for s in stations},
+                        {s.code: sorted(counters.get(s.code, {})) for s in stations}, lit)
 
 
 @dataclass(frozen=True)
@@ -143,41 +191,59 @@ class ScoreRun:
     rows: list[dict[str, Any]]
     warnings: int
     created: bool = True
+    allow_incomplete: bool = False
+
+
+def _warning(unit: org_units.OrgUnit | None, code: str, light: recovery.LightResult, scheme: Scheme,
+             now: datetime) -> RecoveryWarningIssued:
+    return RecoveryWarningIssued(
+        unit=code, period=light.period, light=light.light, recovery_rate=light.recovery_rate,
+        current_year_rate=light.current_year_rate, previous_years_rate=light.previous_years_rate,
+        arrears_progress=light.arrears_progress, thresholds={k: dict(v) for k, v in scheme.lights.items()},
+        issued_at=now, level=light.level, causes=[LightCause(**c) for c in light.causes],
+        message=recovery.warning_message(unit.name if unit else code, light))
 
 
 async def score_period(period: str, by: str, uow: UnitOfWork, now: datetime,
-                       idempotency_key: str | None = None) -> ScoreRun:
-    """Score every station and county as a new revision; emit ScoresPublished and the lights.
-    A repeated idempotency key returns the run it made the first time, with no new revision."""
+                       idempotency_key: str | None = None, allow_incomplete: bool | None = None) -> ScoreRun:
+    """Score every station, county and the city as a new revision; emit ScoresPublished and the lights.
+    Stations lacking required facts need `allow_incomplete` (None: the choice of the latest run, as the
+    re-scorer does); otherwise IncompletePeriod. A repeated idempotency key returns the run it made the
+    first time, with no new revision."""
+    check_period(period, now)
     scheme = await scheme_in_force(uow, period)
     revision = await score_repository.next_revision(uow.session, period)
     if idempotency_key is not None:
         earlier = await score_repository.run_by_key(uow.session, idempotency_key)
         if earlier is not None:
             rows = await score_repository.list_scores(uow.session, earlier["period"], earlier["revision"], None)
-            return ScoreRun(earlier["period"], earlier["revision"], earlier["scheme"], rows, 0, created=False)
+            return ScoreRun(earlier["period"], earlier["revision"], earlier["scheme"], rows, 0, created=False,
+                            allow_incomplete=earlier["allow_incomplete"])
+    if allow_incomplete is None:
+        allow_incomplete = await score_repository.latest_allow_incomplete(uow.session, period)
     await rescore_repository.clear(uow.session, period)  # before the counters are read
     units = await org_repository.all_units(uow.session)
     counters = await counter_repository.effective(uow.session, period)
-    unit_lights = await lights(uow, period, scheme)
-    rows = publication.score_units(scheme, units, counters, unit_lights)
-    await score_repository.add_run(uow.session, period, revision, scheme.code, by, now, rows, idempotency_key)
+    incomplete = [{"unit": u.code, "missing": list(m)} for u in units.values() if u.level == "station"
+                  and (m := missing_facts(scheme, counters.get(u.code)))]
+    if incomplete and not allow_incomplete:
+        raise IncompletePeriod(period, incomplete)
+    unit_lights_ = await lights(uow, period, scheme, units)
+    rows = publication.score_units(scheme, units, counters, unit_lights_)
+    await score_repository.add_run(uow.session, period, revision, scheme.code, by, now, rows, idempotency_key,
+                                   allow_incomplete)
     uow.emit(ScoresPublished(
         period=period, revision=revision, scheme=scheme.code, ticket_threshold=scheme.ticket_threshold,
         published_at=now, units=[PublishedUnitScore(**u) for u in publication.published_units(rows)],
     ), subject=period, key=period)
     issued = await recovery_repository.issued_lights(uow.session, period)
     warnings = 0
-    for unit, light in unit_lights.items():
+    for code, light in unit_lights_.items():
         metrics = publication.light_metrics(light)
-        if issued.get(unit) == (light.light, metrics):
+        if issued.get(code) == (light.light, metrics):
             continue  # one warning per unit and month, unless its light or metrics changed
-        uow.emit(RecoveryWarningIssued(
-            unit=unit, period=period, light=light.light, recovery_rate=light.recovery_rate,
-            current_year_rate=light.current_year_rate, previous_years_rate=light.previous_years_rate,
-            arrears_progress=light.arrears_progress, thresholds={k: dict(v) for k, v in scheme.lights.items()},
-            issued_at=now), subject=unit)
-        await recovery_repository.save_light(uow.session, unit, period, light.light, metrics, now)
+        uow.emit(_warning(units.get(code), code, light, scheme, now), subject=code)
+        await recovery_repository.save_light(uow.session, code, period, light.light, metrics, now)
         warnings += 1
     await uow.commit()
-    return ScoreRun(period, revision, scheme.code, rows, warnings)
+    return ScoreRun(period, revision, scheme.code, rows, warnings, allow_incomplete=allow_incomplete)

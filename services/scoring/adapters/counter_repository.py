@@ -1,4 +1,7 @@
-"""Counters per (period, unit, counter, source); the effective value is the sum over sources."""
+"""Counters per (period, unit, counter, source). The effective value: the imported sources
+(`reported`, `raw:<kind>`) add up; the error register's events (`events`, only bills_erroneous) and
+the imported value are two views of the same erroneous bills, so the larger of the two counts
+(docs/scoring.md: never their sum). A counter with no row was never reported."""
 
 from __future__ import annotations
 
@@ -45,19 +48,14 @@ async def increment(session: AsyncSession, period: str, unit: str, counter: str,
 
 
 async def effective(session: AsyncSession, period: str) -> dict[str, dict[str, int]]:
-    """unit → counter → value summed over sources, for the period."""
+    """unit → counter → effective value for the period: max(Σ imported sources, events); counters
+    never reported are absent (not 0)."""
+    imported = func.coalesce(func.sum(counters.c.value).filter(counters.c.source != EVENTS), 0)
+    registered = func.coalesce(func.sum(counters.c.value).filter(counters.c.source == EVENTS), 0)
     rows = (await session.execute(
-        select(counters.c.unit, counters.c.counter, func.sum(counters.c.value).label("value"))
+        select(counters.c.unit, counters.c.counter, func.greatest(imported, registered).label("value"))
         .where(counters.c.period == period).group_by(counters.c.unit, counters.c.counter))).all()
     out: dict[str, dict[str, int]] = defaultdict(dict)
     for r in rows:
         out[r.unit][r.counter] = int(r.value)
-    return dict(out)
-
-
-async def by_source(session: AsyncSession, period: str, unit: str) -> dict[str, dict[str, int]]:
-    rows = (await session.execute(select(counters).where(counters.c.period == period, counters.c.unit == unit))).all()
-    out: dict[str, dict[str, int]] = defaultdict(dict)
-    for r in rows:
-        out[r.source][r.counter] = int(r.value)
     return dict(out)

@@ -28,6 +28,7 @@ STAGE = "scoring_stage"
 AGG = "scoring_stage_agg"
 _CHUNK = 256 * 1024
 _LINE = re.compile(r"line (\d+)(?:, column (\w+))?")
+_NOT_BLANK = "_not_blank"
 
 _COUNTER_SQL: dict[str, dict[str, str]] = {
     "readings": {
@@ -64,10 +65,13 @@ def _bad_row(row: int, field: str | None, message: str, header_lines: int) -> In
 
 
 def _staging_ddl(kind: RecordKind) -> str:
+    """Required cells are NOT NULL (an empty CSV cell is NULL) and, for text, not blank either; the
+    checks run inside COPY, which then names the line and column of the first bad cell."""
     cols = ", ".join(f"{c.name} {c.sql_type}" + (" NOT NULL" if c.required else "") for c in kind.columns)
-    checks = ""
+    checks = "".join(f", CONSTRAINT {c.name}{_NOT_BLANK} CHECK (btrim({c.name}) <> '')"
+                     for c in kind.columns if c.required and c.sql_type == "text")
     if kind.name == "ledger":
-        checks = ", CHECK (op_type IN (" + ", ".join(f"'{t}'" for t in LEDGER_OP_TYPES) + "))"
+        checks += ", CHECK (op_type IN (" + ", ".join(f"'{t}'" for t in LEDGER_OP_TYPES) + "))"
     return f"CREATE TEMP TABLE {STAGE} (rn bigint GENERATED ALWAYS AS IDENTITY, {cols}{checks}) ON COMMIT DROP"
 
 
@@ -141,6 +145,20 @@ async def _ndjson_as_csv(kind: RecordKind, chunks: AsyncIterator[bytes]) -> Asyn
         yield out.getvalue().encode()
 
 
+async def _refuse_duplicates(conn: asyncpg.Connection, kind: RecordKind, header_lines: int) -> None:
+    """A record listed twice in one file (same id) would count twice: 422 naming both rows."""
+    key = kind.id_column
+    dup = await conn.fetchrow(f"SELECT {key} AS id FROM {STAGE} GROUP BY {key} HAVING count(*) > 1"
+                              " ORDER BY min(rn) LIMIT 1")
+    if dup is None:
+        return
+    first, second = [r["rn"] for r in await conn.fetch(
+        f"SELECT rn FROM {STAGE} WHERE {key} = $1 ORDER BY rn LIMIT 2", dup["id"])]
+    error = _bad_row(int(second), key, f"{key} {dup['id']} appears twice: rows {first} and {second}", header_lines)
+    error.errors[0]["rows"] = [int(first), int(second)]  # type: ignore[assignment]
+    raise error
+
+
 async def ingest(session: AsyncSession, kind: RecordKind, period: str, fmt: str,
                  chunks: AsyncIterator[bytes], first_day: date, last_day: date, now: datetime) -> IngestResult:
     """Stages, validates and aggregates one file into the `raw:<kind>` counters of its units."""
@@ -161,7 +179,13 @@ async def ingest(session: AsyncSession, kind: RecordKind, period: str, fmt: str,
             raise InvalidInput("Invalid raw records", [{"field": "body", "message": str(exc)}]) from exc
         row = int(match.group(1))
         field = (match.group(2) if match else None) or getattr(exc, "column_name", None)
-        raise _bad_row(row, field, str(getattr(exc, "message", exc)), header_lines) from exc
+        message = str(getattr(exc, "message", exc))
+        constraint = getattr(exc, "constraint_name", None) or ""
+        if isinstance(exc, asyncpg.NotNullViolationError) or constraint.endswith(_NOT_BLANK):
+            field = field or constraint.removesuffix(_NOT_BLANK)
+            message = f"required cell {field} is empty"
+        raise _bad_row(row, field, message, header_lines) from exc
+    await _refuse_duplicates(conn, kind, header_lines)
     counters = _COUNTER_SQL[kind.name]
     pcol = kind.period_column
     pday = f"{pcol}::date" if kind.column(pcol).sql_type == "timestamptz" else pcol  # type: ignore[union-attr]

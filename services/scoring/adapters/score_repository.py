@@ -21,10 +21,12 @@ async def next_revision(session: AsyncSession, period: str) -> int:
 
 
 async def add_run(session: AsyncSession, period: str, revision: int, scheme: str, created_by: str,
-                  now: datetime, rows: Sequence[dict[str, Any]], idempotency_key: str | None = None) -> None:
+                  now: datetime, rows: Sequence[dict[str, Any]], idempotency_key: str | None = None,
+                  allow_incomplete: bool = False) -> None:
     await session.execute(insert(score_runs).values(period=period, revision=revision, scheme=scheme,
                                                     created_by=created_by, created_at=now,
-                                                    idempotency_key=idempotency_key))
+                                                    idempotency_key=idempotency_key,
+                                                    allow_incomplete=allow_incomplete))
     if rows:
         await session.execute(insert(scores), [{**r, "period": period, "revision": revision} for r in rows])
 
@@ -38,6 +40,13 @@ async def runs(session: AsyncSession, period: str) -> list[dict[str, Any]]:
     rows = (await session.execute(select(score_runs).where(score_runs.c.period == period)
                                   .order_by(score_runs.c.revision))).all()
     return [dict(r._mapping) for r in rows]
+
+
+async def latest_allow_incomplete(session: AsyncSession, period: str) -> bool:
+    """The choice stored with the period's latest run (False when never scored)."""
+    return bool((await session.execute(
+        select(score_runs.c.allow_incomplete).where(score_runs.c.period == period)
+        .order_by(score_runs.c.revision.desc()).limit(1))).scalar())
 
 
 async def latest_revision(session: AsyncSession, period: str) -> int | None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Float, Identity, Index, Integer, Numeric, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Float, Identity, Index, Integer, Numeric, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.expression import false
 
 from shared.db import metadata
 
@@ -58,6 +59,8 @@ score_runs = Table(
     Column("created_by", Text, nullable=False),
     Column("created_at", TS, nullable=False),
     Column("idempotency_key", Text, unique=True),
+    # Whether this run was allowed to publish incomplete stations; the re-scorer reuses the latest choice.
+    Column("allow_incomplete", Boolean, nullable=False, server_default=false()),
 )
 
 scores = Table(

@@ -13,8 +13,10 @@ def _ratio(num: str, den: str) -> dict[str, Any]:
     return {"type": "ratio", "numerator": num, "denominator": den}
 
 
-def _count(counter: str) -> dict[str, Any]:
-    return {"type": "count", "counter": counter}
+def _count(counter: str, *base: str) -> dict[str, Any]:
+    """A count of incidents; `base`: the counters (any one) whose presence shows the station's month
+    was reported, so that an incident counter it did not send reads as 0 incidents."""
+    return {"type": "count", "counter": counter, **({"base": list(base)} if base else {})}
 
 
 def _linear(direction: str, zero_at: float, full_at: float) -> dict[str, Any]:
@@ -34,22 +36,29 @@ DEFAULT_SCHEME: dict[str, Any] = {
             _ind("one_stop_rate", "抄表缴费一站妥", "assessment", 0.3,
                  _ratio("one_stop_done", "one_stop_due"), _linear("higher_better", 0.9, 1.0)),
             _ind("overdue_uploads", "超时上装", "process", 0.3,
-                 {**_count("uploads_overdue"), "per": {"counter": "readings_planned", "unit": 10000}},
+                 {**_count("uploads_overdue", "readings_planned"),
+                  "per": {"counter": "readings_planned", "unit": 10000}},
                  _deduction(10)),
         ]},
         {"code": "review", "name": "电费复核管理", "weight": 0.5, "indicators": [
             _ind("bill_error_rate", "账单差错率", "assessment", 0.5,
                  _ratio("bills_erroneous", "bills_issued"), _linear("lower_better", 0.0005, 0.0)),
-            _ind("overdue_anomalies", "异常整改未完成", "process", 0.25, _count("anomalies_overdue"), _deduction(5)),
-            _ind("receivable_rollbacks", "应收回退", "process", 0.25, _count("receivable_rollbacks"), _deduction(5)),
+            _ind("overdue_anomalies", "异常整改未完成", "process", 0.25,
+                 _count("anomalies_overdue", "bills_issued", "readings_planned"), _deduction(5)),
+            _ind("receivable_rollbacks", "应收回退", "process", 0.25,
+                 _count("receivable_rollbacks", "bills_issued"), _deduction(5)),
         ]},
         {"code": "reconciliation", "name": "集中对账管理", "weight": 0.2, "indicators": [
             _ind("reconciliation_rate", "每月对账完成率", "assessment", 0.7,
                  _ratio("recon_done", "recon_due"), _linear("higher_better", 0.95, 1.0)),
-            _ind("next_day_writeoffs", "隔日抹账", "process", 0.3, _count("writeoffs_next_day"), _deduction(10)),
+            _ind("next_day_writeoffs", "隔日抹账", "process", 0.3,
+                 _count("writeoffs_next_day", "recon_due", "bills_issued"), _deduction(10)),
         ]},
     ],
     "lights": {"recovery_rate": {"green": 0.999, "yellow": 0.995},
                "arrears_progress": {"green": 1.0, "yellow": 0.9}},
     "red_below": 60, "ticket_threshold": 80,
+    # The volume of each stage's work: without them no stage's assessment can be computed (docs/scoring.md).
+    "required_facts": ["readings_planned", "bills_issued", "recon_due"],
+    "incomplete_stations": "exclude",
 }

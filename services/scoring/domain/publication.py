@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -15,68 +17,118 @@ from services.scoring.domain.scoring import IndicatorResult, StationResult, coun
 def _indicator(i: IndicatorResult) -> dict[str, Any]:
     return {"code": i.code, "name": i.name, "stage": i.stage, "kind": i.kind, "weight": i.weight,
             "inputs": i.inputs, "value": i.value, "rule": dict(i.rule), "score": i.score,
-            "effective_weight": i.effective_weight, "points_lost": i.points_lost, "no_data": i.no_data}
+            "effective_weight": i.effective_weight, "points_lost": i.points_lost, "no_data": i.no_data,
+            "read_as_zero": list(i.read_as_zero)}
 
 
 def light_metrics(light: LightResult) -> dict[str, Any]:
-    return {k: v for k, v in asdict(light).items() if k not in ("unit", "period")}
+    """The light's figures as stored (JSON types), compared to decide whether to warn again."""
+    return json.loads(json.dumps({k: v for k, v in asdict(light).items() if k not in ("unit", "period")}))
+
+
+def _counts(scheme: Scheme, r: StationResult) -> bool:
+    """Whether a station is ranked and averaged into its county: complete ones always; incomplete
+    ones with a score only when the scheme says `incomplete_stations: include`."""
+    return r.score is not None and (r.status == "complete" or scheme.incomplete_stations == "include")
+
+
+def _mean_stages(scheme: Scheme, stage_lists: Sequence[Sequence[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    return [{"code": stage.code, "name": stage.name, "weight": stage.weight,
+             "score": county_score([stages[i]["score"] for stages in stage_lists])}
+            for i, stage in enumerate(scheme.stages)]
+
+
+def _light(lights: Mapping[str, LightResult], code: str) -> tuple[str | None, dict[str, Any] | None]:
+    light = lights.get(code)
+    return (light.light, light_metrics(light)) if light else (None, None)
 
 
 def score_units(scheme: Scheme, units: Mapping[str, OrgUnit], counters: Mapping[str, Mapping[str, float]],
                 lights: Mapping[str, LightResult]) -> list[dict[str, Any]]:
-    """One row per station and county: score, rank, light and the explanation (detail)."""
+    """One row per station, county and city: score, rank within its level, status and what is
+    missing, light and the explanation (detail)."""
     stations = [u for u in units.values() if u.level == "station"]
     results: dict[str, StationResult] = {s.code: score_station(s.code, scheme, counters.get(s.code))
                                          for s in stations}
-    station_rank = rank({code: r.score for code, r in results.items()})
+    station_rank = rank({code: r.score if _counts(scheme, r) else None for code, r in results.items()})
     rows: list[dict[str, Any]] = []
     for s in stations:
         r = results[s.code]
-        light = lights.get(s.code)
+        light, recovery = _light(lights, s.code)
         rows.append({
             "unit": s.code, "level": "station", "parent": s.parent, "score": r.score, "rank": station_rank[s.code],
-            "light": light.light if light else None,
+            "light": light,
             "detail": {
                 "name": s.name, "area_type": s.area_type, "no_data": list(r.no_data),
+                "status": r.status, "missing": list(r.missing),
                 "stages": [{"code": st.code, "name": st.name, "weight": st.weight, "score": st.score,
                             "renormalised": st.renormalised} for st in r.stages],
                 "indicators": [_indicator(i) for i in r.indicators],
                 "weakest": [i.code for i in r.weakest()],
                 "red_indicators": r.red_indicators(scheme.red_below),
-                "recovery": light_metrics(light) if light else None,
+                "recovery": recovery,
             },
         })
-    counties = [u for u in units.values() if u.level == "county"]
-    by_parent: dict[str | None, list[StationResult]] = {}
+    by_parent: dict[str | None, list[StationResult]] = defaultdict(list)
     for s in stations:
-        by_parent.setdefault(s.parent, []).append(results[s.code])
+        by_parent[s.parent].append(results[s.code])
+    included = "incomplete ones included (scheme: incomplete_stations include)" \
+        if scheme.incomplete_stations == "include" else "incomplete ones left out"
     county_rows = []
-    for c in counties:
+    for c in (u for u in units.values() if u.level == "county"):
         mine = by_parent.get(c.code, [])
-        stage_scores = []
-        for i, stage in enumerate(scheme.stages):
-            stage_scores.append({"code": stage.code, "name": stage.name, "weight": stage.weight,
-                                 "score": county_score([m.stages[i].score for m in mine])})
-        light = lights.get(c.code)
+        averaged = [m for m in mine if _counts(scheme, m)]
+        incomplete = [m.unit for m in mine if m.status == "incomplete"]
+        light, recovery = _light(lights, c.code)
         county_rows.append({
             "unit": c.code, "level": "county", "parent": c.parent,
-            "score": county_score([m.score for m in mine]), "light": light.light if light else None,
-            "detail": {"name": c.name, "area_type": c.area_type, "stages": stage_scores,
-                       "stations": [{"unit": m.unit, "score": m.score} for m in mine],
-                       "method": "plain mean of the county's scored stations",
-                       "recovery": light_metrics(light) if light else None},
+            "score": county_score([m.score for m in averaged]), "light": light,
+            "detail": {"name": c.name, "area_type": c.area_type,
+                       "status": "incomplete" if incomplete else "complete", "missing": incomplete,
+                       "stages": _mean_stages(scheme, [[{"score": st.score} for st in m.stages] for m in averaged]),
+                       "stations": [{"unit": m.unit, "score": m.score, "status": m.status,
+                                     "averaged": _counts(scheme, m)} for m in mine],
+                       "method": f"plain mean of the county's scored stations, {included}",
+                       "recovery": recovery},
         })
-    county_rank = rank({r["unit"]: r["score"] for r in county_rows})
-    for row in county_rows:
-        row["rank"] = county_rank[row["unit"]]
-    return rows + county_rows
+    _rank_rows(county_rows)
+    city_rows = []
+    for city in (u for u in units.values() if u.level == "city"):
+        mine_rows = [r for r in county_rows if r["parent"] == city.code]
+        scored = [r for r in mine_rows if r["score"] is not None]
+        incomplete = [r["unit"] for r in mine_rows if r["detail"]["status"] == "incomplete"]
+        light, recovery = _light(lights, city.code)
+        city_rows.append({
+            "unit": city.code, "level": "city", "parent": city.parent,
+            "score": county_score([r["score"] for r in scored]), "light": light,
+            "detail": {"name": city.name, "area_type": city.area_type,
+                       "status": "incomplete" if incomplete else "complete", "missing": incomplete,
+                       "stages": _mean_stages(scheme, [r["detail"]["stages"] for r in scored]),
+                       "counties": [{"unit": r["unit"], "score": r["score"], "status": r["detail"]["status"]}
+                                    for r in mine_rows],
+                       "method": "plain mean of its counties' scores",
+                       "recovery": recovery},
+        })
+    _rank_rows(city_rows)
+    return rows + county_rows + city_rows
+
+
+def _rank_rows(rows: list[dict[str, Any]]) -> None:
+    ranks = rank({r["unit"]: r["score"] for r in rows})
+    for row in rows:
+        row["rank"] = ranks[row["unit"]]
 
 
 def stage_summary(row: Mapping[str, Any]) -> dict[str, float | None]:
     return {s["code"]: r4(s["score"]) for s in row["detail"]["stages"]}
 
 
+def status(row: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """A stored row's status and what it misses (rows stored before completeness existed: complete)."""
+    return row["detail"].get("status", "complete"), row["detail"].get("missing", [])
+
+
 def published_units(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{"unit": r["unit"], "level": r["level"], "parent": r["parent"], "score": r["score"], "rank": r["rank"],
              "stages": stage_summary(r), "red_indicators": r["detail"].get("red_indicators", []),
-             "light": r["light"]} for r in rows]
+             "light": r["light"], "status": status(r)[0], "missing": status(r)[1]} for r in rows]

@@ -12,6 +12,9 @@ the definitions it implements are these:
 - ledger: op_type receivable_rollback on a released bill (应收回退) counts a roll-back;
   op_type payment_reversal reversed on a later calendar day than the original charge (隔日抹账)
   counts a next-day write-off (whole days in Asia/Shanghai, not timestamps).
+
+Every kind has an id column (task_id, bill_id, anomaly_id, op_id) that is unique within a file (a
+record listed twice would be counted twice), and required columns whose cells must not be empty.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class RecordKind:
     columns: tuple[Column, ...]
     period_column: str
     counters: tuple[str, ...]
+    id_column: str  # unique within a file: a record listed twice would count twice
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -54,17 +58,17 @@ KINDS: dict[str, RecordKind] = {k.name: k for k in (
                             _c("uploaded_at", "timestamptz"), _c("exception_approved", "boolean"),
                             _c("one_stop_due", "boolean"), _c("one_stop_done", "boolean")),
                "planned_day", ("readings_planned", "readings_done", "uploads_overdue", "one_stop_due",
-                               "one_stop_done")),
+                               "one_stop_done"), "task_id"),
     RecordKind("bills", (_c("unit", "text", True), _c("bill_id", "text", True), _c("issued_on", "date", True)),
-               "issued_on", ("bills_issued",)),
+               "issued_on", ("bills_issued",), "bill_id"),
     RecordKind("reconciliations", (_c("unit", "text", True), _c("task_id", "text", True), _c("due_on", "date", True),
                                    _c("done_on", "date")),
-               "due_on", ("recon_due", "recon_done")),
+               "due_on", ("recon_due", "recon_done"), "task_id"),
     RecordKind("anomalies", (_c("unit", "text", True), _c("anomaly_id", "text", True), _c("due_on", "date", True),
                              _c("rectified_on", "date")),
-               "due_on", ("anomalies_overdue",)),
+               "due_on", ("anomalies_overdue",), "anomaly_id"),
     RecordKind("ledger", (_c("unit", "text", True), _c("op_id", "text", True), _c("op_type", "text", True),
                           _c("original_at", "timestamptz", True), _c("reversed_at", "timestamptz", True),
                           _c("bill_released", "boolean")),
-               "reversed_at", ("receivable_rollbacks", "writeoffs_next_day")),
+               "reversed_at", ("receivable_rollbacks", "writeoffs_next_day"), "op_id"),
 )}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.scoring.domain import rules
-from services.scoring.domain.counters import KNOWN
+from services.scoring.domain.counters import COUNTERS, KNOWN
 from services.scoring.domain.errors import InvalidInput
 from shared.patterns import PERIOD_PATTERN
 
@@ -19,6 +19,7 @@ DEFAULT_LIGHTS: dict[str, dict[str, float]] = {
     "recovery_rate": {"green": 0.999, "yellow": 0.995},
     "arrears_progress": {"green": 1.0, "yellow": 0.9},
 }
+INCOMPLETE_STATIONS = ("exclude", "include")
 _PERIOD = re.compile(PERIOD_PATTERN)
 
 
@@ -50,6 +51,21 @@ class Scheme:
     lights: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: DEFAULT_LIGHTS)
     red_below: float = DEFAULT_RED_BELOW
     ticket_threshold: float = DEFAULT_TICKET_THRESHOLD
+    required_facts: tuple[str, ...] = ()  # counters a station must have reported to be `complete`
+    incomplete_stations: str = "exclude"  # exclude: incomplete stations are neither ranked nor averaged
+
+
+def derived_required_facts(stages: tuple[Stage, ...]) -> tuple[str, ...]:
+    """The facts a scheme without `required_facts` needs: the bases its indicators divide by
+    (ratio denominators and `per` counters), in counter order."""
+    needed = set()
+    for stage in stages:
+        for ind in stage.indicators:
+            if ind.measure.get("type") == "ratio":
+                needed.add(ind.measure.get("denominator"))
+            if isinstance(ind.measure.get("per"), dict):
+                needed.add(ind.measure["per"].get("counter"))
+    return tuple(c for c in COUNTERS if c in needed)
 
 
 def _check_measure(measure: Any, path: str, errors: list[dict[str, str]]) -> None:
@@ -66,6 +82,13 @@ def _check_measure(measure: Any, path: str, errors: list[dict[str, str]]) -> Non
         counter("denominator", "denominator")
     elif measure.get("type") == "count":
         counter("counter", "counter")
+        base = measure.get("base")
+        if base is not None:
+            if not isinstance(base, list) or not base:
+                errors.append({"field": f"{path}.base", "message": "a non-empty list of counters"})
+            else:
+                errors += [{"field": f"{path}.base[{i}]", "message": f"unknown counter {c!r}"}
+                           for i, c in enumerate(base) if c not in KNOWN]
     else:
         errors.append({"field": f"{path}.type", "message": "must be ratio or count"})
     per = measure.get("per")
@@ -148,11 +171,24 @@ def parse_scheme(doc: Mapping[str, Any]) -> Scheme:
         v = doc.get(name)
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 100):
             errors.append({"field": name, "message": "must be a number within 0–100"})
+    required = doc.get("required_facts")
+    if required is not None:
+        if not isinstance(required, list):
+            errors.append({"field": "required_facts", "message": "a list of counters"})
+        else:
+            errors += [{"field": f"required_facts[{i}]", "message": f"unknown counter {c!r}"}
+                       for i, c in enumerate(required) if c not in KNOWN]
+    incomplete = doc.get("incomplete_stations", "exclude")
+    if incomplete not in INCOMPLETE_STATIONS:
+        errors.append({"field": "incomplete_stations", "message": "must be exclude or include"})
     if errors:
         raise InvalidInput("Invalid scheme", errors)
-    return Scheme(doc["code"], doc["name"], doc["effective_from"], tuple(stages), lights,
+    stages_t = tuple(stages)
+    return Scheme(doc["code"], doc["name"], doc["effective_from"], stages_t, lights,
                   _or(doc.get("red_below"), DEFAULT_RED_BELOW),
-                  _or(doc.get("ticket_threshold"), DEFAULT_TICKET_THRESHOLD))
+                  _or(doc.get("ticket_threshold"), DEFAULT_TICKET_THRESHOLD),
+                  tuple(dict.fromkeys(required)) if required is not None else derived_required_facts(stages_t),
+                  incomplete)
 
 
 def _or(value: Any, default: float) -> float:

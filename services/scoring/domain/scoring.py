@@ -1,8 +1,12 @@
 """Scores: indicator → stage → station (weighted), county = plain mean of stations, rankings.
 
-A ratio whose denominator is 0 is "no data": the indicator is left out and its stage re-normalises
-the remaining weights (a stage with no data at all is left out of the station the same way).
-A station with no facts at all for the period has no score.
+Counters are the ones reported for the station (a counter absent from the mapping was never
+reported — not the same as reported as 0). A ratio whose denominator was not reported or is 0 is
+"no data"; so is a count whose base (any of its `base` counters, or the counter itself when the
+measure declares no base) was not reported. No-data indicators are left out and their stage
+re-normalises the remaining weights (a stage with no data at all is left out of the station the
+same way). A station with no facts at all for the period has no score. A station lacking one of
+the scheme's `required_facts` is `incomplete`.
 """
 
 from __future__ import annotations
@@ -28,12 +32,13 @@ class IndicatorResult:
     stage: str
     kind: str
     weight: float
-    inputs: dict[str, float]
+    inputs: dict[str, float | None]
     value: float | None
     rule: Mapping[str, Any]
     score: float | None
     effective_weight: float = 0.0  # stage weight × re-normalised indicator weight within the station
     points_lost: float = 0.0
+    read_as_zero: tuple[str, ...] = ()  # counters not reported, read as 0 because the base was reported
 
     @property
     def no_data(self) -> bool:
@@ -56,6 +61,11 @@ class StationResult:
     stages: tuple[StageResult, ...]
     indicators: tuple[IndicatorResult, ...]
     no_data: tuple[str, ...] = field(default=())
+    missing: tuple[str, ...] = field(default=())  # required facts never reported
+
+    @property
+    def status(self) -> str:
+        return "incomplete" if self.missing else "complete"
 
     def weakest(self, n: int = 3) -> list[IndicatorResult]:
         lost = [i for i in self.indicators if i.points_lost > 0]
@@ -65,23 +75,38 @@ class StationResult:
         return [i.code for i in self.indicators if i.score is not None and i.score < red_below]
 
 
-def measure(ind: Indicator, counters: Mapping[str, float]) -> tuple[float | None, dict[str, float]]:
-    """The indicator's value (None = no data) and the counters it read."""
+def measure(ind: Indicator, counters: Mapping[str, float]
+            ) -> tuple[float | None, dict[str, float | None], tuple[str, ...]]:
+    """The indicator's value (None = no data), the counters it read (None: not reported) and
+    those read as zero: counted incidents (a ratio's numerator, a count) the station did not send
+    while the base of the measure shows its month was reported."""
     m = ind.measure
     names = [m["numerator"], m["denominator"]] if m["type"] == "ratio" else [m["counter"]]
     per = m.get("per")
     if per:
         names.append(per["counter"])
-    inputs = {n: float(counters.get(n, 0)) for n in names}
+    inputs = {n: (float(counters[n]) if n in counters else None) for n in names}  # None: not reported
+    counted = m["numerator"] if m["type"] == "ratio" else m["counter"]
     if m["type"] == "ratio":
-        den = inputs[m["denominator"]]
-        value = None if den == 0 else inputs[m["numerator"]] / den
+        reported_base = m["denominator"] in counters
     else:
-        value = inputs[m["counter"]]
+        base = m.get("base") or ([per["counter"]] if per else None)  # a per-N count: its N is the base
+        reported_base = any(b in counters for b in base) if base else counted in counters
+    if per and per["counter"] not in counters:
+        reported_base = False
+    absent = (counted,) if reported_base and counted not in counters else ()
+    if not reported_base:
+        return None, inputs, ()
+    read = {n: float(counters.get(n, 0)) for n in names}
+    if m["type"] == "ratio":
+        den = read[m["denominator"]]
+        value = None if den == 0 else read[m["numerator"]] / den
+    else:
+        value = read[m["counter"]]
     if per and value is not None:
-        base = inputs[per["counter"]]
-        value = None if base == 0 else value * float(per.get("unit", 1)) / base
-    return value, inputs
+        base_value = read[per["counter"]]
+        value = None if base_value == 0 else value * float(per.get("unit", 1)) / base_value
+    return value, inputs, absent
 
 
 def _normalised(items: Sequence[tuple[float, float | None]]) -> tuple[float | None, bool, list[float]]:
@@ -94,18 +119,24 @@ def _normalised(items: Sequence[tuple[float, float | None]]) -> tuple[float | No
     return total, any(s is None for _, s in items), shares
 
 
+def missing_facts(scheme: Scheme, counters: Mapping[str, float] | None) -> tuple[str, ...]:
+    """The scheme's required facts the station never reported for the period."""
+    return tuple(c for c in scheme.required_facts if c not in (counters or {}))
+
+
 def score_station(unit: str, scheme: Scheme, counters: Mapping[str, float] | None) -> StationResult:
+    missing = missing_facts(scheme, counters)
     if not counters:
         return StationResult(unit, None, tuple(StageResult(s.code, s.name, s.weight, None, False)
-                                               for s in scheme.stages), (), ("all",))
-    per_stage: list[tuple[list[tuple[Indicator, float | None, dict[str, float], float | None]], float | None,
-                          bool, list[float]]] = []
+                                               for s in scheme.stages), (), ("all",), missing)
+    per_stage: list[tuple[list[tuple[Indicator, float | None, dict[str, float | None], float | None, tuple[str, ...]]],
+                          float | None, bool, list[float]]] = []
     for stage in scheme.stages:
         rows = []
         for ind in stage.indicators:
-            value, inputs = measure(ind, counters)
-            rows.append((ind, value, inputs, None if value is None else rules.apply(ind.rule, value)))
-        stage_score, renorm, shares = _normalised([(ind.weight, s) for ind, _, _, s in rows])
+            value, inputs, absent = measure(ind, counters)
+            rows.append((ind, value, inputs, None if value is None else rules.apply(ind.rule, value), absent))
+        stage_score, renorm, shares = _normalised([(ind.weight, s) for ind, _, _, s, _ in rows])
         per_stage.append((rows, stage_score, renorm, shares))
     total, _, stage_shares = _normalised([(st.weight, ps[1]) for st, ps in zip(scheme.stages, per_stage,
                                                                                 strict=True)])
@@ -113,17 +144,18 @@ def score_station(unit: str, scheme: Scheme, counters: Mapping[str, float] | Non
     for stage, (rows, stage_score, renorm, shares), stage_share in zip(scheme.stages, per_stage, stage_shares,
                                                                        strict=True):
         stages.append(StageResult(stage.code, stage.name, stage.weight, r4(stage_score), renorm))
-        for (ind, value, inputs, s), share in zip(rows, shares, strict=True):
+        for (ind, value, inputs, s, absent), share in zip(rows, shares, strict=True):
             eff = stage_share * share
             indicators.append(IndicatorResult(
                 ind.code, ind.name, stage.code, ind.kind, ind.weight, inputs, value, ind.rule, r4(s),
-                round(eff, 12), r4(eff * (100.0 - s)) if s is not None else 0.0))
+                round(eff, 12), r4(eff * (100.0 - s)) if s is not None else 0.0, absent))
     no_data = tuple(i.code for i in indicators if i.no_data)
-    return StationResult(unit, r4(total), tuple(stages), tuple(indicators), no_data)
+    return StationResult(unit, r4(total), tuple(stages), tuple(indicators), no_data, missing)
 
 
 def county_score(station_scores: Sequence[float | None]) -> float | None:
-    """The plain mean of the county's stations that have a score (各供电所得分的平均值)."""
+    """The plain mean of the scores given (各供电所得分的平均值; the city: of its counties'); None
+    when none has a score."""
     scored = [s for s in station_scores if s is not None]
     return r4(sum(scored) / len(scored)) if scored else None
 

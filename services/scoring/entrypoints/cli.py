@@ -92,17 +92,26 @@ def import_records(
 
 
 @app.command()
-def score(period: Annotated[str, typer.Argument(help="YYYY-MM")]) -> None:
+def score(period: Annotated[str, typer.Argument(help="YYYY-MM")],
+          allow_incomplete: Annotated[bool, typer.Option(
+              help="Publish stations that lack required facts, marked incomplete")] = False) -> None:
     """Score the period as a new revision (events go to the outbox; a relay publishes them)."""
     from services.scoring import handlers
+    from services.scoring.domain.errors import InvalidInput
 
     async def work(runtime):
         async with runtime.uow() as uow:
-            return await handlers.score_period(_check_period(period), "cli", uow, runtime.clock.now())
+            return await handlers.score_period(_check_period(period), "cli", uow, runtime.clock.now(),
+                                               allow_incomplete=allow_incomplete)
 
     try:
         run = asyncio.run(_run(work))
-    except handlers.NotFound as exc:
+    except handlers.IncompletePeriod as exc:
+        typer.echo(json.dumps({"error": str(exc), "incomplete": exc.incomplete,
+                               "hint": "--allow-incomplete publishes them as incomplete"}, ensure_ascii=False),
+                   err=True)
+        raise typer.Exit(2) from exc
+    except (handlers.NotFound, InvalidInput) as exc:
         _fail(exc)
     typer.echo(json.dumps({"period": run.period, "revision": run.revision, "scheme": run.scheme,
                            "units": len(run.rows), "warnings_issued": run.warnings}))

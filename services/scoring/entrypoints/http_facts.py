@@ -149,17 +149,19 @@ async def put_recovery_facts(period: PeriodPath, body: RecoveryFactsIn, caller: 
                              runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     for row in body.rows:
         ensure_visible(caller, row.unit)
-    await handlers.put_recovery_facts(period, [r.model_dump() for r in body.rows], uow, runtime.clock.now())
+    with as_problems():
+        await handlers.put_recovery_facts(period, [r.model_dump() for r in body.rows], uow, runtime.clock.now())
     return {"period": period, "rows": len(body.rows)}
 
 
 @router.put("/recovery/tasks/{year}", tags=["recovery"])
 async def put_recovery_tasks(year: int, body: RecoveryTasksIn, caller: Principal = Depends(FACT_WRITERS),
-                             uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
+                             uow: UnitOfWork = Depends(get_uow),
+                             runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     if not 2000 <= year <= 2100:
         raise Problem(422, "Invalid year", errors=[{"field": "year", "message": "2000–2100"}])
     for row in body.rows:
         ensure_visible(caller, row.unit)
     with as_problems():
-        await handlers.put_recovery_tasks(year, [r.model_dump() for r in body.rows], uow)
+        await handlers.put_recovery_tasks(year, [r.model_dump() for r in body.rows], uow, runtime.clock.now())
     return {"year": year, "rows": len(body.rows)}

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from services.scoring import handlers
-from services.scoring.adapters import score_repository
-from services.scoring.entrypoints.errors import PERIOD_PATTERN, PeriodPath, PeriodQuery, as_problems
+from services.scoring.adapters import org_repository, score_repository
+from services.scoring.domain.publication import status
+from services.scoring.domain.recovery import warning_message
+from services.scoring.entrypoints.errors import (
+    PERIOD_PATTERN,
+    PeriodPath,
+    PeriodQuery,
+    as_problems,
+    incomplete_period,
+)
 from services.scoring.entrypoints.report import build_report
 from shared.auth import Principal
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
@@ -20,12 +28,16 @@ router = APIRouter(prefix="/api/v1", tags=["scores"])
 SCORERS = require_roles("admin", "system")
 READERS = require_roles()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LEVEL_PATTERN = "^(station|county|city)$"
+NO_LIGHT = "none"  # no recovery facts for the month: no light (shown grey), never a colour
 
 
 def item(row: dict[str, Any]) -> dict[str, Any]:
     d = row["detail"]
+    state, missing = status(row)
     return {"unit": row["unit"], "name": d.get("name", row["unit"]), "level": row["level"], "parent": row["parent"],
-            "score": row["score"], "rank": row["rank"], "light": row["light"],
+            "score": row["score"], "rank": row["rank"], "light": row["light"] or NO_LIGHT,
+            "status": state, "missing": missing,
             "stages": [{"code": s["code"], "name": s.get("name"), "score": s["score"],
                         **({"renormalised": s["renormalised"]} if "renormalised" in s else {})}
                        for s in d["stages"]],
@@ -41,19 +53,64 @@ async def _revision(uow: UnitOfWork, period: str, revision: int | None) -> int:
     return revision or latest
 
 
-@router.post("/periods/{period}/score", status_code=201)
-async def score_period(period: PeriodPath, response: Response,
+@router.post("/periods/{period}/score", status_code=201, responses={
+    409: {"description": "Stations lack required facts (problem type urn:m2c:problem:incomplete-period)"}})
+async def score_period(period: PeriodPath, request: Request, response: Response,
+                       allow_incomplete: bool = Query(False, description="Publish stations that lack required "
+                                                      "facts, marked incomplete (unranked, not averaged)"),
                        idempotency_key: str | None = Header(None, max_length=200),
                        caller: Principal = Depends(SCORERS), uow: UnitOfWork = Depends(get_uow),
-                       runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
+                       runtime: Runtime = Depends(get_runtime)) -> Any:
     """Score the period as a new revision; a repeated Idempotency-Key returns the first run (200)."""
-    with as_problems():
-        run = await handlers.score_period(period, caller.subject, uow, runtime.clock.now(), idempotency_key)
+    try:
+        with as_problems():
+            run = await handlers.score_period(period, caller.subject, uow, runtime.clock.now(), idempotency_key,
+                                              allow_incomplete)
+    except handlers.IncompletePeriod as exc:
+        return incomplete_period(request, exc)
     if not run.created:
         response.status_code = 200
+    incomplete = [r["unit"] for r in run.rows if r["level"] == "station" and status(r)[0] == "incomplete"]
     return {"period": run.period, "revision": run.revision, "scheme": run.scheme,
             "stations": sum(r["level"] == "station" for r in run.rows),
-            "counties": sum(r["level"] == "county" for r in run.rows), "warnings_issued": run.warnings}
+            "counties": sum(r["level"] == "county" for r in run.rows),
+            "cities": sum(r["level"] == "city" for r in run.rows),
+            "allow_incomplete": run.allow_incomplete, "incomplete_stations": incomplete,
+            "warnings_issued": run.warnings}
+
+
+@router.get("/periods/{period}/completeness")
+async def completeness(period: PeriodPath, caller: Principal = Depends(READERS),
+                       uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
+    """What each unit lacks before anyone scores: stations' missing required facts; counties and the
+    city: their incomplete stations / counties; and whether each will have a recovery light."""
+    with as_problems():
+        c = await handlers.completeness(period, uow)
+    incomplete_of: dict[str, list[str]] = {}
+    for code, missing in c.missing.items():
+        if missing:
+            parent = c.units[code].parent
+            incomplete_of.setdefault(parent, []).append(code)  # type: ignore[arg-type]
+    for code in sorted(incomplete_of):
+        county = c.units.get(code)
+        if county is not None and county.parent:
+            incomplete_of.setdefault(county.parent, []).append(code)
+    items = []
+    for u in sorted(c.units.values(), key=lambda u: ({"city": 0, "county": 1, "station": 2}[u.level], u.code)):
+        if not caller.may_see(u.code):
+            continue
+        missing = list(c.missing[u.code]) if u.level == "station" else sorted(incomplete_of.get(u.code, []))
+        items.append({"unit": u.code, "name": u.name, "level": u.level, "parent": u.parent,
+                      "status": "incomplete" if missing else "complete", "missing": missing,
+                      **({"reported": c.reported[u.code]} if u.level == "station" else {}),
+                      "recovery_light": u.code in c.lit})
+    stations = [i for i in items if i["level"] == "station"]
+    incomplete = sum(i["status"] == "incomplete" for i in stations)
+    return {"period": period, "scheme": c.scheme.code, "required_facts": list(c.scheme.required_facts),
+            "incomplete_stations": c.scheme.incomplete_stations,
+            "counts": {"stations": len(stations), "complete": len(stations) - incomplete, "incomplete": incomplete,
+                       "without_light": sum(not i["recovery_light"] for i in items)},
+            "items": items}
 
 
 @router.get("/periods/{period}/revisions")
@@ -63,7 +120,7 @@ async def revisions(period: PeriodPath, caller: Principal = Depends(READERS),
 
 
 @router.get("/scores")
-async def list_scores(period: PeriodQuery, level: str | None = Query(None, pattern="^(station|county)$"),
+async def list_scores(period: PeriodQuery, level: str | None = Query(None, pattern=LEVEL_PATTERN),
                       revision: int | None = Query(None, ge=1), caller: Principal = Depends(READERS),
                       uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
     rev = await _revision(uow, period, revision)
@@ -99,8 +156,10 @@ async def explain(period: PeriodPath, unit: str, revision: int | None = Query(No
                 "red_indicators": d["red_indicators"],
                 "note": "indicators without data are left out; their stage re-normalises its weights"
                 if d["no_data"] else None}
-    else:
+    elif row["level"] == "county":
         out |= {"stations": d["stations"], "method": d["method"]}
+    else:
+        out |= {"counties": d["counties"], "method": d["method"]}
     return out
 
 
@@ -110,8 +169,10 @@ async def recovery_lights(period: PeriodQuery, caller: Principal = Depends(READE
     with as_problems():
         scheme = await handlers.scheme_in_force(uow, period)
         lights = await handlers.lights(uow, period, scheme)
+        units = await org_repository.all_units(uow.session)
     return {"period": period, "thresholds": scheme.lights,
-            "items": [{"unit": u, **{k: v for k, v in light.__dict__.items() if k != "unit"}}
+            "items": [{"unit": u, **{k: v for k, v in light.__dict__.items() if k != "unit"},
+                       "causes": list(light.causes), "message": warning_message(units[u].name, light)}
                       for u, light in lights.items() if caller.may_see(u)]}
 
 

@@ -52,6 +52,10 @@ class CountMeasure(_In):
     type: Literal["count"]
     counter: str
     per: Per | None = None
+    base: list[str] | None = Field(None, min_length=1, description=(
+        "Counters (any one) whose presence shows the station's month was reported: then an unreported "
+        "`counter` reads as 0 incidents; without any of them the indicator is no data. Default: the `per` "
+        "counter, else the counter itself must be reported"))
 
 
 class LinearRule(_In):
@@ -116,6 +120,11 @@ class SchemeIn(_In):
     lights: LightsIn | None = None
     red_below: float | None = Field(None, ge=0, le=100, description="Indicators below this score are red (60)")
     ticket_threshold: float | None = Field(None, ge=0, le=100, description="Stations below should get a ticket")
+    required_facts: list[str] | None = Field(None, description=(
+        "Counters a station must have reported for the month to be complete (default: the scheme's "
+        "ratio denominators and per counters)"))
+    incomplete_stations: Literal["exclude", "include"] | None = Field(None, description=(
+        "exclude (default): incomplete stations are not ranked nor averaged into their county"))
 
 
 class CounterRow(_In):
@@ -158,7 +167,10 @@ class ScoreItem(BaseModel):
     parent: str | None
     score: float | None
     rank: int | None
-    light: str | None
+    light: str = Field(description="green | yellow | red, or none without recovery facts for the month")
+    status: Literal["complete", "incomplete"] = "complete"
+    missing: list[str] = Field(default_factory=list, description="station: required facts never reported; "
+                                                                 "county/city: its incomplete units")
     stages: list[dict[str, Any]]
     no_data: list[str] = []
 

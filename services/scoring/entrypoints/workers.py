@@ -33,6 +33,9 @@ async def rescore_due(runtime: Runtime, delay_s: float) -> list[str]:
                 return done
             try:
                 run = await handlers.score_period(period, RESCORED_BY, uow, now)
+            except handlers.IncompletePeriod as exc:  # the last run published no incomplete station
+                log.warning("not re-scoring %s: %s; waiting for the facts or a scoring by hand", period, exc)
+                run = None
             except Exception:  # rolled back with everything it emitted; the request stays
                 log.exception("re-scoring %s failed; trying again after the delay", period)
                 run = None

@@ -8,7 +8,8 @@ from tests.helpers import ERROR_BODY, eventually
 from tests.integration.scoring.conftest import ADMIN
 
 
-async def test_error_reported_counts_into_its_unit_and_period(embedded: httpx.AsyncClient) -> None:
+async def test_error_reported_counts_into_its_unit_and_period(org: httpx.AsyncClient) -> None:
+    embedded = org  # the unit must exist (issue 10: facts for unknown units are refused)
     async def erroneous() -> dict | None:
         items = (await embedded.get("/api/v1/facts/2026-10/counters", headers=ADMIN)).json()["items"]
         return next((i["counters"] for i in items if i["unit"] == "QY-QC-01"), None)

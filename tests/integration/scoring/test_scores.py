@@ -74,7 +74,8 @@ async def test_score_period_revisions_county_mean_and_explanation(org: httpx.Asy
     assert [w["code"] for w in explained["weakest"]] == ["bill_error_rate", "reconciliation_rate", "one_stop_rate"]
     assert explained["red_indicators"] == ["one_stop_rate"]
     county = (await org.get("/api/v1/scores/2026-10/QY-QC", headers=ADMIN)).json()
-    assert county["stations"] == [{"unit": "QY-QC-01", "score": 75.0}, {"unit": "QY-QC-02", "score": 80.6}]
+    assert county["stations"] == [{"unit": "QY-QC-01", "score": 75.0, "status": "complete", "averaged": True},
+                                  {"unit": "QY-QC-02", "score": 80.6, "status": "complete", "averaged": True}]
 
     # late facts → re-score makes revision 2; revision 1 stays readable
     await _put(org, "b-2", [{"unit": "QY-QC-01", "counters": {"bills_erroneous": 0}}])
@@ -100,8 +101,9 @@ async def test_readers_are_scoped_and_scoring_needs_admin(org: httpx.AsyncClient
     await _put(org, "b-1", [{"unit": "QY-QC-01", "counters": GOOD}, {"unit": "QY-YD-01", "counters": GOOD}])
     assert (await org.post("/api/v1/periods/2026-10/score", headers=token("viewer"))).status_code == 403
     retry = {**token("system"), "Idempotency-Key": "run-1"}
-    first = await org.post("/api/v1/periods/2026-10/score", headers=retry)
-    again = await org.post("/api/v1/periods/2026-10/score", headers=retry)
+    # QY-QC-02 has no facts: publishing it (as incomplete) is an explicit choice (issue 10)
+    first = await org.post("/api/v1/periods/2026-10/score?allow_incomplete=true", headers=retry)
+    again = await org.post("/api/v1/periods/2026-10/score?allow_incomplete=true", headers=retry)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["revision"] == again.json()["revision"] == 1
     station = token("station", units=("QY-QC-01",))
@@ -135,11 +137,13 @@ async def test_recovery_lights_warnings_and_report(org: httpx.AsyncClient) -> No
     # QY-YD-01: 996 000 / 1 000 000 = 99.60 % → yellow; no arrears target
     assert (by_unit["QY-YD-01"]["light"], by_unit["QY-YD-01"]["arrears_progress"]) == ("yellow", None)
 
-    assert (await org.post("/api/v1/periods/2026-10/score", headers=ADMIN)).json()["warnings_issued"] == 2
-    assert (await org.post("/api/v1/periods/2026-10/score", headers=ADMIN)).json()["warnings_issued"] == 0
+    # QY-QC-02 has no facts (allow_incomplete); the counties and the city get lights from their stations' roll-up
+    score = "/api/v1/periods/2026-10/score?allow_incomplete=true"
+    assert (await org.post(score, headers=ADMIN)).json()["warnings_issued"] == 5
+    assert (await org.post(score, headers=ADMIN)).json()["warnings_issued"] == 0
     warnings = [e for e in await _outbox(org) if e["event_type"] == "RecoveryWarningIssued"]
     assert sorted((e["key"], e["payload"]["data"]["light"]) for e in warnings) == [
-        ("QY-QC-01", "red"), ("QY-YD-01", "yellow")]
+        ("QY", "red"), ("QY-QC", "red"), ("QY-QC-01", "red"), ("QY-YD", "yellow"), ("QY-YD-01", "yellow")]
     published = [e for e in await _outbox(org) if e["event_type"] == "ScoresPublished"][0]["payload"]["data"]
     assert {u["unit"]: u["light"] for u in published["units"]}["QY-QC-01"] == "red"
 
@@ -152,6 +156,7 @@ async def test_recovery_lights_warnings_and_report(org: httpx.AsyncClient) -> No
                                                       (None, "QY-QC-02", "无数据")]
     light_rows = list(wb["回收率红黄绿灯"].iter_rows(min_row=2))
     assert [(c[0].value, c[2].value, c[2].fill.fgColor.rgb[-6:]) for c in light_rows] == [
+        ("QY", "红灯", "FFC7CE"), ("QY-QC", "红灯", "FFC7CE"), ("QY-YD", "黄灯", "FFEB9C"),
         ("QY-QC-01", "红灯", "FFC7CE"), ("QY-YD-01", "黄灯", "FFEB9C")]
     assert (await org.get("/api/v1/scoring/reports/2026-01.xlsx", headers=ADMIN)).status_code == 404
 
@@ -170,7 +175,8 @@ async def test_each_period_is_scored_with_the_scheme_in_force(org: httpx.AsyncCl
     facts = {**GOOD, "bills_erroneous": 581, "bills_issued": 1_000_000, "receivable_rollbacks": 2}
     for period in ("2026-10", "2026-11"):
         await _put(org, f"b-{period}", [{"unit": "QY-QC-01", "counters": facts}], period)
-        assert (await org.post(f"/api/v1/periods/{period}/score", headers=ADMIN)).status_code == 201
+        r = await org.post(f"/api/v1/periods/{period}/score?allow_incomplete=true", headers=ADMIN)
+        assert r.status_code == 201, r.text
     october = (await org.get("/api/v1/scores?period=2026-10&level=station", headers=ADMIN)).json()
     november = (await org.get("/api/v1/scores/2026-11/QY-QC-01", headers=ADMIN)).json()
     assert october["scheme"] == "default"
