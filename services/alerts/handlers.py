@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.alerts import credit, lifecycle
 from services.alerts.domain import alerts as domain
 from shared.events.alerts import ArrearsRiskDetected
-from shared.events.audit import ErrorReported, TicketClosed, TicketEscalated
+from shared.events.audit import CalendarYearMissing, ErrorReported, TicketClosed, TicketEscalated
 from shared.events.intake import RecordPayment
 from shared.events.scoring import RecoveryWarningIssued, ScoresPublished
 from shared.messaging.dispatch import ReceivedEvent
@@ -55,6 +55,22 @@ async def on_arrears_risk(event: ReceivedEvent, uow: UnitOfWork) -> None:
     await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
 
 
+async def on_calendar_year_missing(event: ReceivedEvent, uow: UnitOfWork) -> None:
+    """Next year's working-day calendar is not loaded: a warning for ops, one alert per year
+    (fingerprint type + year; audit_link reports it once a day, so the alert is updated daily with
+    the number of pending deadlines). System-wide, so it has no unit: subscriptions without a unit
+    prefix receive it. Nothing resolves it automatically (no event says a year was loaded): ops
+    acknowledge or resolve it once they have loaded the year."""
+    e: CalendarYearMissing = event.payload
+    signal = domain.AlertSignal(
+        type="CalendarYearMissing", unit="", key=str(e.year), severity="warning",
+        summary=(f"{e.year} 年工作日历（节假日安排）尚未导入，{e.pending_deadlines} 张稽核工作传单的期限待定；"
+                 f"请通过 PUT /api/v1/calendar/years/{e.year} 或 m2c audit calendar-load 导入"),
+        labels={"year": str(e.year), "checked_on": e.checked_on, "pending_deadlines": str(e.pending_deadlines)},
+    )
+    await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
+
+
 async def on_record_payment(event: ReceivedEvent, uow: UnitOfWork) -> None:
     e: RecordPayment = event.payload
     await credit.record_payment(uow, e)
@@ -68,4 +84,5 @@ HANDLERS = {
     "ScoresPublished": on_scores_published,
     "ArrearsRiskDetected": on_arrears_risk,
     "RecordPayment": on_record_payment,
+    "CalendarYearMissing": on_calendar_year_missing,
 }

@@ -1,4 +1,5 @@
-"""The accountability policy as data (one JSON row), so its numbers change without a release."""
+"""The accountability and SLA policies as data (one JSON row each), so their numbers change
+without a release."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.audit_link.adapters.tables import policies
 from services.audit_link.domain.accountability import AccountabilityPolicy
+from services.audit_link.domain.sla_policy import SlaPolicy
 
 NAME = "accountability"
+SLA = "sla"
 
 
 def to_json(p: AccountabilityPolicy) -> dict[str, Any]:
@@ -45,5 +48,16 @@ async def load(session: AsyncSession) -> AccountabilityPolicy:
 
 async def store(session: AsyncSession, policy: AccountabilityPolicy, *, by: str, at: datetime) -> None:
     values = {"name": NAME, "body": to_json(policy), "updated_by": by, "updated_at": at}
+    stmt = insert(policies).values(**values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
+
+
+async def load_sla(session: AsyncSession) -> SlaPolicy:
+    body = (await session.execute(select(policies.c.body).where(policies.c.name == SLA))).scalar_one_or_none()
+    return SlaPolicy.from_json(body)
+
+
+async def store_sla(session: AsyncSession, policy: SlaPolicy, *, by: str, at: datetime) -> None:
+    values = {"name": SLA, "body": policy.to_json(), "updated_by": by, "updated_at": at}
     stmt = insert(policies).values(**values)
     await session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))

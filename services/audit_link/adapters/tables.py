@@ -1,9 +1,10 @@
-"""audit_link's tables (prefix audit_). Migrations 0003 and 0005 create the same (0001 made audit_errors)."""
+"""audit_link's tables (prefix audit_). Migrations 0003, 0005 and 0009 create the same (0001 made audit_errors)."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -52,6 +53,9 @@ errors = Table(
     Column("closed_by", Text),
     Column("closed_at", TS),
     Column("version", Integer, nullable=False, server_default=text("1")),
+    # Bills the error touched (误套电价 on n customers touches n bills): what it adds to bills_erroneous.
+    Column("bills_affected", Integer, nullable=False, server_default=text("1")),
+    CheckConstraint("bills_affected BETWEEN 1 AND 1000000", name="ck_audit_errors_bills_affected"),
     Index("ix_audit_errors_unit_period", "unit", "period"),
     Index("ix_audit_errors_unit_category_period", "unit", "category", "period"),
 )
@@ -105,6 +109,10 @@ tickets = Table(
     Column("accountability_decision", Text),
     Column("updated_at", TS),
     Column("idempotency_key", Text),
+    # A deadline waiting for a calendar year (migration 0009): N working days from this moment.
+    Column("due_pending_from", TS),
+    Column("due_pending_days", Integer),
+    Index("ix_audit_tickets_due_pending", "due_pending_from", postgresql_where=text("due_pending_from IS NOT NULL")),
     Index("uq_audit_tickets_idempotency_key", "idempotency_key", unique=True,
           postgresql_where=text("idempotency_key IS NOT NULL")),
     # Never two open tickets for one unit, reason and period.
@@ -126,6 +134,7 @@ ticket_sla = Table(
     Column("due_at", TS, nullable=False),
     Column("escalation_level", Integer, nullable=False),
     Column("next_escalation_at", TS, nullable=False),
+    Column("escalation_repeat", Integer, nullable=False, server_default=text("0")),
     # The scanner's one query: what falls due next.
     Index("ix_audit_ticket_sla_next_escalation_at", "next_escalation_at"),
 )
@@ -155,7 +164,32 @@ escalations = Table(
     Column("state", Text, nullable=False),
     Column("due_at", TS, nullable=False),
     Column("escalated_at", TS, nullable=False),
-    PrimaryKeyConstraint("ticket_id", "deadline_seq", "level", name="pk_audit_escalations"),
+    # 0 for levels 1..cap; r for the r-th repeat of the capped level (migration 0009)
+    Column("repeat", Integer, nullable=False, server_default=text("0")),
+    PrimaryKeyConstraint("ticket_id", "deadline_seq", "level", "repeat", name="pk_audit_escalations"),
+)
+
+# Days on which the next year's missing calendar was reported (one CalendarYearMissing per day,
+# whichever replica checks first).
+calendar_checks = Table(
+    "audit_calendar_checks",
+    metadata,
+    Column("year", Integer, nullable=False),
+    Column("checked_on", Date, nullable=False),
+    Column("pending_deadlines", Integer, nullable=False),
+    Column("checked_at", TS, nullable=False),
+    PrimaryKeyConstraint("year", "checked_on", name="pk_audit_calendar_checks"),
+)
+
+# Intake commands refused for what they say (unknown unit, future period): kept, not retried.
+rejected_commands = Table(
+    "audit_rejected_commands",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("event_type", Text, nullable=False),
+    Column("problems", JSONB, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("rejected_at", TS, nullable=False),
 )
 
 unit_scores = Table(

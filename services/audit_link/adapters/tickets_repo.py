@@ -18,11 +18,12 @@ from shared.messaging.sql_events import outbox_insert
 
 _FIELDS = set(Ticket.__dataclass_fields__)
 # The ticket's running SLA lives in audit_ticket_sla (see tables.py); a ticket without a row has none.
-_SLA_FIELDS = ("escalation_level", "next_escalation_at")
+_SLA_FIELDS = ("escalation_level", "escalation_repeat", "next_escalation_at")
 
 
 def _ticket_rows() -> Select:
     return select(tickets, func.coalesce(ticket_sla.c.escalation_level, 0).label("escalation_level"),
+                  func.coalesce(ticket_sla.c.escalation_repeat, 0).label("escalation_repeat"),
                   ticket_sla.c.next_escalation_at).select_from(
         tickets.outerjoin(ticket_sla, ticket_sla.c.ticket_seq == tickets.c.seq))
 
@@ -42,11 +43,13 @@ async def _set_sla(session: AsyncSession, seq: int, t: Ticket) -> None:
         await session.execute(delete(ticket_sla).where(ticket_sla.c.ticket_seq == seq))
         return
     stmt = insert(ticket_sla).values(ticket_seq=seq, ticket_id=t.id, deadline_seq=t.deadline_seq, due_at=t.due_at,
-                                     escalation_level=t.escalation_level, next_escalation_at=t.next_escalation_at)
+                                     escalation_level=t.escalation_level, escalation_repeat=t.escalation_repeat,
+                                     next_escalation_at=t.next_escalation_at)
     await session.execute(stmt.on_conflict_do_update(
         index_elements=[ticket_sla.c.ticket_seq], set_={c: stmt.excluded[c] for c in (
-            "deadline_seq", "due_at", "escalation_level", "next_escalation_at")},
-        where=ticket_sla.c.deadline_seq != stmt.excluded.deadline_seq,
+            "deadline_seq", "due_at", "escalation_level", "escalation_repeat", "next_escalation_at")},
+        # a new deadline, or a pending one (same deadline_seq) that has just been computed
+        where=(ticket_sla.c.deadline_seq != stmt.excluded.deadline_seq) | (ticket_sla.c.due_at != stmt.excluded.due_at),
     ))
 
 
@@ -77,6 +80,17 @@ async def find_open(session: AsyncSession, unit: str, reason: str, period: str |
         tickets.c.unit == unit, tickets.c.reason == reason, period_match, tickets.c.state != "closed",
     ))).first()
     return _to_ticket(row) if row else None
+
+
+async def last_moment(session: AsyncSession, t: Ticket) -> datetime | None:
+    """The latest moment recorded on the ticket: its last change or its last escalation. Locks the
+    ticket's SLA row first, so a scanner that is escalating it right now finishes before (and its
+    escalation is seen), and none starts until this transaction ends."""
+    await session.execute(select(ticket_sla.c.ticket_seq).where(ticket_sla.c.ticket_id == t.id).with_for_update())
+    escalated = (await session.execute(
+        select(func.max(escalations.c.escalated_at)).where(escalations.c.ticket_id == t.id))).scalar()
+    moments = [m for m in (t.updated_at, t.raised_at, escalated) if m is not None]
+    return max(moments) if moments else None
 
 
 async def save_transition(session: AsyncSession, t: Ticket, expected_version: int) -> bool:
@@ -110,7 +124,7 @@ async def history(session: AsyncSession, ticket_id: uuid.UUID) -> list[dict[str,
 
 async def escalations_of(session: AsyncSession, ticket_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = await session.execute(select(escalations).where(escalations.c.ticket_id == ticket_id)
-                                 .order_by(escalations.c.deadline_seq, escalations.c.level))
+                                 .order_by(escalations.c.deadline_seq, escalations.c.level, escalations.c.repeat))
     return [dict(r._mapping) for r in rows]
 
 
@@ -129,6 +143,27 @@ async def list_tickets(session: AsyncSession, *, scope: tuple[str, ...] | None, 
     return [(row.seq, _to_ticket(row)) for row in (await session.execute(stmt))]
 
 
+async def pending_deadlines(session: AsyncSession, *, lock: bool) -> list[tuple[int, Ticket]]:
+    """Open tickets whose deadline waits for a calendar year (few: late December's), optionally locked."""
+    stmt = _ticket_rows().where(tickets.c.due_pending_from.is_not(None), tickets.c.state != "closed")
+    if lock:
+        stmt = stmt.with_for_update(of=tickets)
+    return [(row.seq, _to_ticket(row)) for row in await session.execute(stmt.order_by(tickets.c.seq))]
+
+
+async def count_pending(session: AsyncSession) -> int:
+    stmt = select(func.count()).select_from(tickets).where(tickets.c.due_pending_from.is_not(None),
+                                                           tickets.c.state != "closed")
+    return (await session.execute(stmt)).scalar_one()
+
+
+async def save_settled(session: AsyncSession, seq: int, t: Ticket) -> None:
+    """Store a pending deadline that has just been computed (the row is locked by pending_deadlines)."""
+    await session.execute(update(tickets).where(tickets.c.seq == seq).values(
+        due_at=t.due_at, due_pending_from=None, due_pending_days=None, version=t.version, updated_at=t.updated_at))
+    await _set_sla(session, seq, t)
+
+
 # --- the SLA scanner -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -142,14 +177,23 @@ class DueTicket:
     due_at: datetime
     deadline_seq: int
     escalation_level: int
+    escalation_repeat: int = 0
+
+    @property
+    def step(self) -> int:
+        """Escalation steps taken for this deadline (levels 1..cap, then repeats of the cap)."""
+        return self.escalation_level + self.escalation_repeat
 
 
-# Only the SLA rows are locked: a transition locks the ticket, then its SLA row, so neither waits
-# for the other in a circle.
+# Only the SLA rows are locked: a transition locks the SLA row first (tickets_repo.last_moment),
+# then writes the ticket; the scanner never locks a ticket, so neither waits in a circle.
+# A ticket changed at a moment later than this pass's `now` is left for a later pass: an escalation
+# is never recorded before the change that started the ticket's current stage.
 _CLAIM = text(
-    "SELECT s.ticket_seq, s.ticket_id, t.unit, t.state, s.due_at, s.deadline_seq, s.escalation_level"
+    "SELECT s.ticket_seq, s.ticket_id, t.unit, t.state, s.due_at, s.deadline_seq, s.escalation_level,"
+    " s.escalation_repeat"
     " FROM audit_ticket_sla AS s JOIN audit_tickets AS t ON t.seq = s.ticket_seq"
-    " WHERE s.next_escalation_at < :now"
+    " WHERE s.next_escalation_at < :now AND t.state <> 'closed' AND coalesce(t.updated_at, t.raised_at) <= :now"
     " ORDER BY s.next_escalation_at LIMIT :limit FOR UPDATE OF s SKIP LOCKED"
 )
 
@@ -167,16 +211,18 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Du
 
 # Progress, escalation rows and their TicketEscalated events in one statement: an escalation row
 # that already existed (another scanner's) inserts nothing, so it emits nothing either.
+# Escalations only for rows whose progress moved (their deadline is still the one claimed).
 _ESCALATE = text(
     "WITH v AS (SELECT * FROM unnest(CAST(:seqs AS bigint[]), CAST(:ids AS uuid[]), CAST(:deadlines AS int[]),"
-    "   CAST(:levels AS int[]), CAST(:nexts AS timestamptz[]), CAST(:emit AS bool[]), CAST(:states AS text[]),"
-    "   CAST(:dues AS timestamptz[]), CAST(:units AS text[]))"
-    "   AS v(seq, id, deadline, level, next, emit, state, due, unit)),"
-    " progress AS (UPDATE audit_ticket_sla AS s SET escalation_level = v.level, next_escalation_at = v.next"
-    "   FROM v WHERE s.ticket_seq = v.seq AND s.deadline_seq = v.deadline),"
-    " esc AS (INSERT INTO audit_escalations (ticket_id, deadline_seq, level, state, due_at, escalated_at)"
-    "   SELECT id, deadline, level, state, due, :now FROM v WHERE emit"
-    "   ON CONFLICT DO NOTHING RETURNING ticket_id, deadline_seq, level, state, due_at),"
+    "   CAST(:levels AS int[]), CAST(:repeats AS int[]), CAST(:nexts AS timestamptz[]), CAST(:emit AS bool[]),"
+    "   CAST(:states AS text[]), CAST(:dues AS timestamptz[]), CAST(:units AS text[]))"
+    "   AS v(seq, id, deadline, level, repeat, next, emit, state, due, unit)),"
+    " progress AS (UPDATE audit_ticket_sla AS s SET escalation_level = v.level, escalation_repeat = v.repeat,"
+    "   next_escalation_at = v.next FROM v WHERE s.ticket_seq = v.seq AND s.deadline_seq = v.deadline"
+    "   RETURNING s.ticket_seq),"
+    " esc AS (INSERT INTO audit_escalations (ticket_id, deadline_seq, level, repeat, state, due_at, escalated_at)"
+    "   SELECT id, deadline, level, repeat, state, due, :now FROM v JOIN progress ON progress.ticket_seq = v.seq"
+    "   WHERE emit ON CONFLICT DO NOTHING RETURNING ticket_id, deadline_seq, level, repeat, state, due_at),"
     " events AS (" + outbox_insert(
         "TicketEscalated",
         rows="(SELECT esc.*, v.unit FROM esc JOIN v ON v.id = esc.ticket_id)",
@@ -185,7 +231,7 @@ _ESCALATE = text(
              " 'level', x.level, 'due_at', to_char(x.due_at AT TIME ZONE 'Asia/Shanghai',"
              " 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), 'escalated_at', CAST(:now_iso AS text))",
     ) + ")"
-    " SELECT ticket_id, deadline_seq, level FROM esc"
+    " SELECT ticket_id, deadline_seq, level, repeat FROM esc"
 )
 
 
@@ -193,8 +239,9 @@ _ESCALATE = text(
 class Progress:
     ticket: DueTicket
     level: int  # the level reached now
-    next_at: datetime  # when the next level falls due
-    escalate: bool  # a new level to record and emit
+    repeat: int  # repeats of the capped level reached now
+    next_at: datetime  # when the next step falls due
+    escalate: bool  # a new step to record and emit
 
 
 async def escalate(
@@ -202,18 +249,19 @@ async def escalate(
 ) -> set[tuple[uuid.UUID, int, int]]:
     """In one statement: move every ticket's escalation progress (only where its deadline is
     unchanged), insert the new escalation rows and their TicketEscalated events on `topic`;
-    returns the keys that were new — an existing (ticket, deadline, level) is never emitted again."""
+    returns the keys that were new — an existing (ticket, deadline, level, repeat) is never emitted again."""
     if not items:
         return set()
     result = await session.execute(_ESCALATE, {
         "seqs": [p.ticket.seq for p in items], "ids": [p.ticket.id for p in items],
         "deadlines": [p.ticket.deadline_seq for p in items],
-        "levels": [p.level for p in items], "nexts": [p.next_at for p in items],
+        "levels": [p.level for p in items], "repeats": [p.repeat for p in items],
+        "nexts": [p.next_at for p in items],
         "emit": [p.escalate for p in items], "states": [p.ticket.state for p in items],
         "dues": [p.ticket.due_at for p in items], "units": [p.ticket.unit for p in items],
         "now": now, "now_iso": now.isoformat(), "topic": topic,
     })
-    return {(r[0], r[1], r[2]) for r in result}
+    return {(r[0], r[1], r[2], r[3]) for r in result}
 
 
 async def postpone(session: AsyncSession, ticket_seqs: list[int], until: datetime) -> None:

@@ -17,6 +17,7 @@ CATEGORIES: tuple[str, ...] = get_args(ErrorCategory)
 NATURES: tuple[str, ...] = get_args(ErrorNature)
 STATES: tuple[str, ...] = ("reported", "root_caused", "rectified", "closed")
 ACTIONS: tuple[str, ...] = ("root_cause", "rectify", "close")
+MAX_BILLS_AFFECTED = 1_000_000
 
 
 class InvalidErrorTransition(Exception):
@@ -54,19 +55,22 @@ class BillingError:
     closed_by: str | None = None
     closed_at: datetime | None = None
     version: int = 1
+    bills_affected: int = 1  # bills the error touched: what it adds to the unit's bills_erroneous
 
 
 def report(*, unit: str, period: str, category: str, nature: str, amount: Decimal, description: str,
            customer_no: str | None, reporter: str, now: datetime, evidence: str | None = None,
-           grade: Grade | None = None) -> BillingError:
+           grade: Grade | None = None, bills_affected: int = 1) -> BillingError:
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category}")
     if nature not in NATURES:
         raise ValueError(f"unknown nature {nature}")
+    if not 1 <= bills_affected <= MAX_BILLS_AFFECTED:
+        raise ValueError(f"bills_affected must be 1..{MAX_BILLS_AFFECTED}")
     return BillingError(
         uuid.uuid4(), unit, period, category, nature, amount, description.strip(), customer_no, reporter, now,
         evidence=evidence, points=grade.points if grade else None, level=grade.level if grade else None,
-        occurrence=grade.occurrence if grade else None,
+        occurrence=grade.occurrence if grade else None, bills_affected=bills_affected,
     )
 
 

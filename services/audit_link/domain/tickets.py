@@ -1,10 +1,12 @@
 """Audit work tickets (稽核工作传单), DESIGN §4.5: states, who may move them, and their deadlines.
 
 issued ─coordinate→ coordinated ─receive→ received ─start_investigation→ investigating ─report→
-reported ─close→ closed; reopen from reported/closed → investigating. Deadlines: the issued stage
-is due at the end of the 1st working day after issue (coordinate); from receipt the report is due
-at the end of the 5th working day after receipt (received and investigating share it); a reopen
-gives a fresh 5 working days. Pure: the calendar and the time are passed in.
+reported ─close→ closed; reopen from reported/closed → investigating. Every state that waits on
+someone has a deadline, the end of the N-th working day after the ticket entered it, N from the
+`SlaPolicy` (received and investigating share the report deadline set at receipt; a reopen gives
+a fresh one). A deadline that needs a year without calendar data is *pending*: the ticket keeps
+when and for how many working days it was set, and gets the deadline once that year is loaded.
+Pure: the calendar, the policy and the time are passed in.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from shared.calendar import CalendarData, deadline_after
+from services.audit_link.domain.sla_policy import SlaPolicy
+from shared.calendar import CalendarData, CalendarMissing, deadline_after
 
 OPEN_STATES = ("issued", "coordinated", "received", "investigating", "reported")
-COORDINATE_DAYS = 1
-REPORT_DAYS = 5
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ class Ticket:
     deadline_seq: int = 1  # grows whenever a new deadline is set: escalations count per deadline
     escalation_level: int = 0
     next_escalation_at: datetime | None = None
+    escalation_repeat: int = 0  # repeats of the capped level for the current deadline
+    # A deadline waiting for a calendar year: counted `due_pending_days` working days from this moment.
+    due_pending_from: datetime | None = None
+    due_pending_days: int | None = None
     findings: str | None = None
     root_cause: str | None = None
     rectification: str | None = None
@@ -97,12 +102,11 @@ def may(roles: frozenset[str], allowed: tuple[str, ...]) -> bool:
 
 
 def issue(*, unit: str, period: str | None, reason: str, detail: str, raised_by: str, now: datetime,
-          cal: CalendarData | None) -> Ticket:
-    """A new ticket; due at the end of the 1st working day after `now`. With `cal` None (no calendar
-    for that year yet) the ticket has no deadline rather than a guessed one."""
-    due = deadline_after(cal, now, COORDINATE_DAYS) if cal is not None else None
-    return Ticket(uuid.uuid4(), unit, period, reason, detail.strip(), "issued", raised_by, now, due,
-                  next_escalation_at=due, updated_at=now)
+          cal: CalendarData, policy: SlaPolicy = SlaPolicy()) -> Ticket:
+    """A new ticket, due at the end of the `coordinate_days`-th working day after `now` (pending
+    when that needs a year the calendar does not have yet)."""
+    t = Ticket(uuid.uuid4(), unit, period, reason, detail.strip(), "issued", raised_by, now, None, updated_at=now)
+    return _with_deadline(t, cal, now, policy.coordinate_days, new=False)
 
 
 def _clean(value: str | None) -> str | None:
@@ -111,7 +115,7 @@ def _clean(value: str | None) -> str | None:
 
 
 def transition(ticket: Ticket, action: str, *, roles: frozenset[str], facts: Facts, now: datetime,
-               cal: CalendarData) -> Ticket:
+               cal: CalendarData, policy: SlaPolicy = SlaPolicy()) -> Ticket:
     rule = RULES.get(action)
     if rule is None:
         raise InvalidTransition(f"unknown action {action}")
@@ -130,15 +134,39 @@ def transition(ticket: Ticket, action: str, *, roles: frozenset[str], facts: Fac
         _require(t, ["findings"])
     if action == "close":
         _require(t, ["root_cause", "rectification", "accountability_decision"])
-    if action in ("receive", "reopen"):
-        return _new_deadline(t, deadline_after(cal, now, REPORT_DAYS))
     if action == "start_investigation":
-        return t  # the report deadline set at receipt runs on
-    return _new_deadline(t, None)  # coordinated, reported and closed carry no SLA
+        return t  # the report deadline set at receipt runs on (pending or not)
+    days = policy.days_for(t.state)
+    if days is None:  # closed: nobody owes anything
+        return replace(t, due_at=None, deadline_seq=t.deadline_seq + 1, escalation_level=0, escalation_repeat=0,
+                       next_escalation_at=None, due_pending_from=None, due_pending_days=None)
+    return _with_deadline(t, cal, now, days, new=True)
 
 
-def _new_deadline(t: Ticket, due: datetime | None) -> Ticket:
-    return replace(t, due_at=due, deadline_seq=t.deadline_seq + 1, escalation_level=0, next_escalation_at=due)
+def _with_deadline(t: Ticket, cal: CalendarData, start: datetime, days: int, *, new: bool) -> Ticket:
+    """`t` with the deadline `days` working days after `start` (a new deadline_seq when `new`), or
+    with that deadline pending when the calendar lacks a year it needs."""
+    try:
+        due: datetime | None = deadline_after(cal, start, days)
+        pending_from, pending_days = None, None
+    except CalendarMissing:
+        due, pending_from, pending_days = None, start, days
+    return replace(t, due_at=due, deadline_seq=t.deadline_seq + (1 if new else 0), escalation_level=0,
+                   escalation_repeat=0, next_escalation_at=due, due_pending_from=pending_from,
+                   due_pending_days=pending_days)
+
+
+def settle_pending(t: Ticket, cal: CalendarData, now: datetime) -> Ticket | None:
+    """The ticket with its pending deadline computed, or None while the calendar still lacks a year.
+    The deadline keeps its deadline_seq: it is the one set at the transition, only now known."""
+    if t.due_pending_from is None or t.due_pending_days is None or not t.is_open:
+        return None
+    try:
+        due = deadline_after(cal, t.due_pending_from, t.due_pending_days)
+    except CalendarMissing:
+        return None
+    return replace(t, due_at=due, next_escalation_at=due, escalation_level=0, escalation_repeat=0,
+                   due_pending_from=None, due_pending_days=None, version=t.version + 1, updated_at=now)
 
 
 def _require(t: Ticket, names: list[str]) -> None:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.audit_link.adapters import calendar_repo
 from services.audit_link.entrypoints.problems import calendar_problem
+from services.audit_link.handlers import calendar as handlers
 from shared.auth import Principal
 from shared.calendar import CalendarMissing, add_working_days
 from shared.http.deps import get_runtime, get_uow, require_roles
@@ -92,7 +93,8 @@ async def load_year(
     body: YearIn, year: int = _YEAR, caller: Principal = Depends(require_roles("admin")),
     uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime),
 ) -> YearDetail:
-    """Load (or replace) a year's official schedule, so a new year needs no release."""
+    """Load (or replace) a year's official schedule, so a new year needs no release. Ticket
+    deadlines that were pending for want of it are computed in the same transaction."""
     errors = []
     for kind in ("holidays", "workdays"):
         for i, d in enumerate(getattr(body, kind)):
@@ -109,10 +111,8 @@ async def load_year(
         errors.append({"field": "body", "message": "a date is listed twice"})
     if errors:
         raise Problem(422, "Request validation failed", f"the schedule for {year} is not valid", errors=errors)
-    await calendar_repo.replace_year(
-        uow.session, year, [(d.date, d.name) for d in body.holidays], [(d.date, d.name) for d in body.workdays],
-        source=body.source, by=caller.subject, at=runtime.clock.now(),
-    )
-    await uow.commit()
+    await handlers.load_year(handlers.LoadYear(
+        year, [(d.date, d.name) for d in body.holidays], [(d.date, d.name) for d in body.workdays],
+        source=body.source, by=caller.subject), uow, runtime.clock.now())
     async with runtime.uow() as fresh:
         return await _detail(fresh, year)

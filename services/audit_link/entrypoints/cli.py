@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -29,8 +29,9 @@ def calendar_load(
                                          help='JSON: {"holidays": ["YYYY-MM-DD" | {"date", "name"}], '
                                               '"workdays": [...], "source": "…"}')],
 ) -> None:
-    """Load (or replace) one year's official holiday schedule, as PUT /api/v1/calendar/years/{year} does."""
-    from services.audit_link.adapters import calendar_repo
+    """Load (or replace) one year's official holiday schedule, as PUT /api/v1/calendar/years/{year} does
+    (pending ticket deadlines it makes computable are set in the same transaction)."""
+    from services.audit_link.handlers import calendar
     from shared.runtime import Runtime
 
     body = json.loads(file.read_text(encoding="utf-8"))
@@ -49,19 +50,18 @@ def calendar_load(
 
     holidays, workdays = days("holidays"), days("workdays")
 
-    async def main() -> None:
+    async def main() -> int:
         runtime = await Runtime.open(_settings())
         try:
             async with runtime.uow() as uow:
-                await calendar_repo.replace_year(uow.session, year, holidays, workdays,
-                                                 source=body.get("source", str(file)), by="cli",
-                                                 at=datetime.now(UTC))
-                await uow.commit()
+                return await calendar.load_year(calendar.LoadYear(
+                    year, holidays, workdays, source=body.get("source", str(file)), by="cli"), uow, runtime.clock.now())
         finally:
             await runtime.close()
 
-    asyncio.run(main())
-    typer.echo(f"{year}: {len(holidays)} holidays, {len(workdays)} make-up working days loaded")
+    settled = asyncio.run(main())
+    typer.echo(f"{year}: {len(holidays)} holidays, {len(workdays)} make-up working days loaded; "
+               f"{settled} pending ticket deadline(s) computed")
 
 
 @app.command("sla-scan")

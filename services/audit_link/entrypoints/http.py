@@ -35,10 +35,11 @@ async def report_error(
     runtime: Runtime = Depends(get_runtime),
 ) -> ErrorOut:
     ensure_visible(caller, body.unit)
-    error, created = await handlers.report_error(
-        handlers.ReportError(**body.model_dump(), reporter=caller.subject, idempotency_key=idempotency_key), uow,
-        runtime.clock.now(),
-    )
+    with as_problems():
+        error, created = await handlers.report_error(
+            handlers.ReportError(**body.model_dump(), reporter=caller.subject, idempotency_key=idempotency_key),
+            uow, runtime.clock.now(),
+        )
     if not created:
         response.status_code = 200
     response.headers["Location"] = f"/api/v1/errors/{error.id}"

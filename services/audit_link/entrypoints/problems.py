@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from services.audit_link.domain import errors as error_domain
 from services.audit_link.domain import tickets as ticket_domain
 from services.audit_link.handlers.errors import Conflict, NotFound
+from services.audit_link.handlers.reference import InvalidReference
 from services.audit_link.handlers.tickets import DuplicateOpenTicket
 from shared.calendar import CalendarMissing
 from shared.http.problems import Problem
@@ -24,6 +25,8 @@ def as_problems(*, calendar_field: str = "now") -> Iterator[None]:
         yield
     except NotFound as exc:
         raise Problem(404, "Not found", str(exc)) from exc
+    except InvalidReference as exc:
+        raise Problem(422, "Unknown reference", str(exc), errors=exc.problems) from exc
     except DuplicateOpenTicket as exc:
         raise Problem(409, "Duplicate open ticket", str(exc),
                       errors=[{"field": "body.unit", "message": f"open ticket {exc.existing.id}"}]) from exc

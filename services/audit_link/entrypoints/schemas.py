@@ -24,6 +24,8 @@ class ErrorIn(BaseModel):
     description: str = Field(min_length=1, max_length=4000)
     customer_no: str | None = Field(None, max_length=64)
     evidence: str | None = Field(None, max_length=4000, description="Where the proof is (documents, screenshots)")
+    bills_affected: int = Field(1, ge=1, le=1_000_000, description=(
+        "Bills the error touched (e.g. 误套电价 on n customers: n); what it adds to the unit's bills_erroneous"))
 
 
 class ErrorOut(BaseModel):
@@ -48,6 +50,7 @@ class ErrorOut(BaseModel):
     closed_by: str | None = None
     closed_at: datetime | None = None
     version: int = 1
+    bills_affected: int = 1
 
 
 class ErrorPage(BaseModel):

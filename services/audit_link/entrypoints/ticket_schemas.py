@@ -47,9 +47,15 @@ class HistoryOut(BaseModel):
 class EscalationOut(BaseModel):
     deadline_seq: int
     level: int
+    repeat: int = Field(0, description="0 for levels 1..cap; r for the r-th repeat of the capped level")
     state: str
     due_at: datetime
     escalated_at: datetime
+
+
+class PendingDeadline(BaseModel):
+    start: datetime = Field(description="The moment the stage began (Asia/Shanghai)")
+    working_days: int
 
 
 class TicketOut(BaseModel):
@@ -64,6 +70,9 @@ class TicketOut(BaseModel):
     due_at: datetime | None = Field(description="Deadline of the current stage: end of a working day, Asia/Shanghai")
     overdue: bool
     escalation_level: int = Field(description="Highest escalation level reached for the current deadline")
+    escalation_repeat: int = Field(0, description="Repeats of the capped level for the current deadline")
+    deadline_pending: PendingDeadline | None = Field(None, description=(
+        "Set when the current stage's deadline needs a calendar year not loaded yet; computed when it is"))
     version: int
     findings: str | None
     root_cause: str | None
@@ -80,3 +89,18 @@ class TicketDetail(TicketOut):
 class TicketPage(BaseModel):
     items: list[TicketOut]
     next_cursor: str | None
+
+
+class SlaPolicyIO(BaseModel):
+    """Working days per waiting state, the escalation cap and repeat, the calendar check date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    coordinate_days: int = Field(ge=1, le=60, description="issued → coordinate (paper: 1)")
+    receive_days: int = Field(ge=1, le=60, description="coordinated → receive (default 1; the paper gives none)")
+    report_days: int = Field(ge=1, le=60, description="received/investigating → report, from receipt (paper: 5)")
+    review_days: int = Field(ge=1, le=60, description="reported → close or reopen (default 5; the paper gives none)")
+    escalation_cap: int = Field(ge=1, le=100, description="Highest escalation level")
+    repeat_every_days: int = Field(ge=1, le=60, description="Working days between repeats of the capped level")
+    calendar_check_from: str = Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
+                                     description="MM-DD from which next year's missing calendar is reported daily")

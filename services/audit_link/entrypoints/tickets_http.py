@@ -8,12 +8,14 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
-from services.audit_link.adapters import tickets_repo
+from services.audit_link.adapters import policy_repo, tickets_repo
 from services.audit_link.domain import tickets as domain
+from services.audit_link.domain.sla_policy import SlaPolicy
 from services.audit_link.entrypoints.problems import as_problems
 from services.audit_link.entrypoints.ticket_schemas import (
     EscalationOut,
     HistoryOut,
+    SlaPolicyIO,
     TicketDetail,
     TicketIn,
     TicketOut,
@@ -34,11 +36,15 @@ router = APIRouter(prefix="/api/v1", tags=["tickets"])
 _ISSUERS = require_roles("admin", *domain.ISSUE_ROLES)
 _ACTORS = require_roles("admin", "customer_service", "marketing", "audit_center")
 _READERS = require_roles()
+_ADMIN = require_roles("admin")
 
 
 def _out(t: domain.Ticket, now: datetime) -> dict:
     fields = {k: v for k, v in asdict(t).items() if k in TicketOut.model_fields}
-    return {**fields, "due_at": in_shanghai(t.due_at),
+    pending = None
+    if t.due_pending_from is not None and t.is_open:
+        pending = {"start": in_shanghai(t.due_pending_from), "working_days": t.due_pending_days}
+    return {**fields, "due_at": in_shanghai(t.due_at), "deadline_pending": pending,
             "overdue": t.is_open and t.due_at is not None and now > t.due_at}
 
 
@@ -58,6 +64,25 @@ async def raise_ticket(
         response.status_code = 200
     response.headers["Location"] = f"/api/v1/tickets/{ticket.id}"
     return TicketOut(**_out(ticket, now))
+
+
+# Before /tickets/{ticket_id}, which would take "sla-policy" for an id.
+@router.get("/tickets/sla-policy", response_model=SlaPolicyIO)
+async def get_sla_policy(caller: Principal = Depends(_READERS), uow: UnitOfWork = Depends(get_uow)) -> SlaPolicyIO:
+    return SlaPolicyIO(**(await policy_repo.load_sla(uow.session)).to_json())
+
+
+@router.put("/tickets/sla-policy", response_model=SlaPolicyIO)
+async def put_sla_policy(
+    body: SlaPolicyIO, caller: Principal = Depends(_ADMIN), uow: UnitOfWork = Depends(get_uow),
+    runtime: Runtime = Depends(get_runtime),
+) -> SlaPolicyIO:
+    """Change the SLA numbers: deadlines set from now on, and escalations from the next scanner pass,
+    follow them; deadlines already set stay as they are."""
+    policy = SlaPolicy(**body.model_dump())
+    await policy_repo.store_sla(uow.session, policy, by=caller.subject, at=runtime.clock.now())
+    await uow.commit()
+    return SlaPolicyIO(**policy.to_json())
 
 
 @router.get("/tickets", response_model=TicketPage)

@@ -44,7 +44,7 @@ async def on_scores_published(event: ReceivedEvent, uow: UnitOfWork) -> None:
 async def _raise_once(uow: UnitOfWork, p: autoraise.Proposal, now) -> None:
     try:
         await record_ticket(RaiseTicket(unit=p.unit, period=p.period, reason=p.reason, detail=p.detail,
-                                        raised_by=AUTO_RAISER), uow, now, require_calendar=False)
+                                        raised_by=AUTO_RAISER), uow, now)
     except DuplicateOpenTicket:
         log.info("ticket for %s %s %s is open already", p.unit, p.reason, p.period)
 

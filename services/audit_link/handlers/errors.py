@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from services.audit_link.adapters import policy_repo, repository
+from services.audit_link.adapters import policy_repo, rejections, repository
 from services.audit_link.domain import accountability
 from services.audit_link.domain import errors as domain
+from services.audit_link.handlers import reference
 from shared.events.audit import ErrorReported
 from shared.events.intake import ReportError as ReportErrorEvent
 from shared.messaging.dispatch import ReceivedEvent
 from shared.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 class NotFound(Exception):
@@ -36,11 +40,15 @@ class ReportError:
     reporter: str
     evidence: str | None = None
     idempotency_key: str | None = None
+    bills_affected: int = 1
 
 
-async def record_error(cmd: ReportError, uow: UnitOfWork, now: datetime) -> tuple[domain.BillingError, bool]:
+async def record_error(cmd: ReportError, uow: UnitOfWork, now: datetime, *,
+                       fields: tuple[str, str] = ("body.unit", "body.period")) -> tuple[domain.BillingError, bool]:
     """Grade, store and emit ErrorReported (not committed). A repeated idempotency key returns the
-    error stored the first time, with no second event."""
+    error stored the first time, with no second event. InvalidReference (naming `fields`) for an
+    unknown unit or a period after the month of `now`."""
+    await reference.check(uow.session, now, unit=(fields[0], cmd.unit), period=(fields[1], cmd.period))
     if cmd.idempotency_key is not None:
         existing = await repository.get_by_idempotency_key(uow.session, cmd.idempotency_key)
         if existing is not None:
@@ -53,7 +61,7 @@ async def record_error(cmd: ReportError, uow: UnitOfWork, now: datetime) -> tupl
     error = domain.report(
         unit=cmd.unit, period=cmd.period, category=cmd.category, nature=cmd.nature, amount=cmd.amount,
         description=cmd.description, customer_no=cmd.customer_no, reporter=cmd.reporter, now=now,
-        evidence=cmd.evidence, grade=grade,
+        evidence=cmd.evidence, grade=grade, bills_affected=cmd.bills_affected,
     )
     if not await repository.add_error(uow.session, error, cmd.idempotency_key):
         existing = await repository.get_by_idempotency_key(uow.session, cmd.idempotency_key or "")
@@ -64,7 +72,7 @@ async def record_error(cmd: ReportError, uow: UnitOfWork, now: datetime) -> tupl
             error_id=error.id, unit=error.unit, period=error.period, category=error.category,
             nature=error.nature, amount=error.amount, description=error.description,
             reporter=error.reporter, reported_at=error.reported_at, level=error.level, points=error.points,
-            customer_no=error.customer_no,
+            customer_no=error.customer_no, bills_affected=error.bills_affected,
         ),
         subject=error.unit,
     )
@@ -78,12 +86,22 @@ async def report_error(cmd: ReportError, uow: UnitOfWork, now: datetime) -> tupl
 
 
 async def on_report_error(event: ReceivedEvent, uow: UnitOfWork) -> None:
-    """ReportError from m2c.intake.v1: the same as POST /errors (the inbox makes it once-only)."""
+    """ReportError from m2c.intake.v1: the same as POST /errors (the inbox makes it once-only).
+
+    A command naming an unknown unit or a future period (by the envelope's time) is refused for
+    good, not retried: it is kept in audit_rejected_commands with the problems and a warning is
+    logged; nothing else is written and no event is emitted."""
     e: ReportErrorEvent = event.payload
-    await record_error(ReportError(
+    cmd = ReportError(
         unit=e.unit, period=e.period, category=e.category, nature=e.nature, amount=e.amount,
         description=e.description, customer_no=e.customer_no, reporter=e.reporter, evidence=e.evidence,
-    ), uow, event.envelope.time)
+    )
+    try:  # the reference check comes before any write, so a refused command leaves nothing behind
+        await record_error(cmd, uow, event.envelope.time, fields=("data.unit", "data.period"))
+    except reference.InvalidReference as exc:
+        log.warning("ReportError %s refused: %s", event.envelope.id, exc)
+        await rejections.record(uow.session, event_id=event.envelope.id, event_type=event.envelope.type,
+                                problems=exc.problems, payload=event.envelope.data, at=event.envelope.time)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from services.audit_link.adapters import calendar_repo, tickets_repo
+from services.audit_link.adapters import calendar_repo, policy_repo, tickets_repo
 from services.audit_link.domain import tickets as domain
+from services.audit_link.handlers import reference
 from services.audit_link.handlers.errors import Conflict, NotFound
-from shared.calendar import CalendarData, CalendarMissing, in_shanghai, local_date
+from shared.calendar import CalendarData, in_shanghai, local_date
 from shared.events.audit import TicketClosed, TicketRaised, TicketTransitioned
 from shared.uow import UnitOfWork
 
@@ -39,24 +40,16 @@ class RaiseTicket:
     idempotency_key: str | None = None
 
 
-async def record_ticket(cmd: RaiseTicket, uow: UnitOfWork, now: datetime, *,
-                        require_calendar: bool) -> tuple[domain.Ticket, bool]:
+async def record_ticket(cmd: RaiseTicket, uow: UnitOfWork, now: datetime) -> tuple[domain.Ticket, bool]:
     """Store and announce a new ticket (not committed). Raises DuplicateOpenTicket when one is open
-    for the unit, reason and period already; CalendarMissing when `require_calendar` and the
-    deadline's year has no calendar (otherwise the ticket waits without a deadline)."""
+    for the unit, reason and period already. A deadline in a year without calendar is pending."""
     if cmd.idempotency_key is not None:
         existing = await tickets_repo.get_by_idempotency_key(uow.session, cmd.idempotency_key)
         if existing is not None:
             return existing, False
-    cal = await calendar_around(uow, now)
-    try:
-        ticket = domain.issue(unit=cmd.unit, period=cmd.period, reason=cmd.reason, detail=cmd.detail,
-                              raised_by=cmd.raised_by, now=now, cal=cal)
-    except CalendarMissing:
-        if require_calendar:
-            raise
-        ticket = domain.issue(unit=cmd.unit, period=cmd.period, reason=cmd.reason, detail=cmd.detail,
-                              raised_by=cmd.raised_by, now=now, cal=None)
+    ticket = domain.issue(unit=cmd.unit, period=cmd.period, reason=cmd.reason, detail=cmd.detail,
+                          raised_by=cmd.raised_by, now=now, cal=await calendar_around(uow, now),
+                          policy=await policy_repo.load_sla(uow.session))
     if not await tickets_repo.add_ticket(uow.session, ticket, idempotency_key=cmd.idempotency_key):
         if cmd.idempotency_key is not None:
             again = await tickets_repo.get_by_idempotency_key(uow.session, cmd.idempotency_key)
@@ -69,7 +62,8 @@ async def record_ticket(cmd: RaiseTicket, uow: UnitOfWork, now: datetime, *,
     await tickets_repo.add_history(
         uow.session, ticket_id=ticket.id, version=ticket.version, action="issue", from_state=None,
         to_state=ticket.state, actor=ticket.raised_by, at=now, due_at=ticket.due_at,
-        details={"reason": ticket.reason, "detail": ticket.detail, "period": ticket.period},
+        details={"reason": ticket.reason, "detail": ticket.detail, "period": ticket.period,
+                 **_pending_details(ticket)},
     )
     uow.emit(TicketRaised(
         ticket_id=ticket.id, unit=ticket.unit, period=ticket.period, reason=ticket.reason,  # type: ignore[arg-type]
@@ -79,8 +73,17 @@ async def record_ticket(cmd: RaiseTicket, uow: UnitOfWork, now: datetime, *,
     return ticket, True
 
 
+def _pending_details(t: domain.Ticket) -> dict:
+    if t.due_pending_from is None:
+        return {}
+    return {"deadline_pending": {"from": in_shanghai(t.due_pending_from).isoformat(),  # type: ignore[union-attr]
+                                 "working_days": t.due_pending_days}}
+
+
 async def raise_ticket(cmd: RaiseTicket, uow: UnitOfWork, now: datetime) -> tuple[domain.Ticket, bool]:
-    ticket, created = await record_ticket(cmd, uow, now, require_calendar=True)
+    """A ticket raised by hand: 422 (InvalidReference) for an unknown unit or a future period."""
+    await reference.check(uow.session, now, unit=("body.unit", cmd.unit), period=("body.period", cmd.period))
+    ticket, created = await record_ticket(cmd, uow, now)
     await uow.commit()
     return ticket, created
 
@@ -96,22 +99,29 @@ class Transition:
 
 
 async def transition(cmd: Transition, uow: UnitOfWork, now: datetime, may_see) -> domain.Ticket:
-    """Apply one action. Raises NotFound, TicketForbidden, InvalidTransition / Conflict (409),
-    MissingFacts (422) or CalendarMissing (422)."""
+    """Apply one action. Raises NotFound, TicketForbidden, InvalidTransition / Conflict (409) or
+    MissingFacts (422). A deadline in a year without calendar is pending.
+
+    The ticket's own timeline never runs backwards: the step is recorded at `now`, or at the
+    ticket's last recorded moment (change or escalation) if that is later — a clock behind the
+    scanner's (another replica's, or the demo loader's back-dating) cannot put a transition before
+    an escalation already recorded, which would show the old stage escalated after it was left."""
     ticket = await tickets_repo.get_ticket(uow.session, cmd.ticket_id)
     if ticket is None or not may_see(ticket.unit):
         raise NotFound(f"no ticket {cmd.ticket_id}")
     if cmd.expected_version is not None and cmd.expected_version != ticket.version:
         raise Conflict(f"the ticket is at version {ticket.version}, not {cmd.expected_version}")
+    last = await tickets_repo.last_moment(uow.session, ticket)
+    now = max(now, last) if last is not None else now
     changed = domain.transition(ticket, cmd.action, roles=cmd.roles, facts=cmd.facts, now=now,
-                                cal=await calendar_around(uow, now))
+                                cal=await calendar_around(uow, now), policy=await policy_repo.load_sla(uow.session))
     try:
         if not await tickets_repo.save_transition(uow.session, changed, ticket.version):
             raise Conflict("the ticket was moved by someone else meanwhile; read it again")
         await tickets_repo.add_history(
             uow.session, ticket_id=ticket.id, version=changed.version, action=cmd.action,
             from_state=ticket.state, to_state=changed.state, actor=cmd.actor, at=now, due_at=changed.due_at,
-            details={k: v for k, v in asdict(cmd.facts).items() if v},
+            details={**{k: v for k, v in asdict(cmd.facts).items() if v}, **_pending_details(changed)},
         )
     except IntegrityError as exc:  # a reopen that would make a second open ticket, or a racing writer
         raise Conflict("another open ticket or a concurrent change prevents this transition") from exc
