@@ -131,9 +131,9 @@ def plan(rng: random.Random, health: Mapping[str, Sequence[str]], periods: Seque
         months.append(current)
         drawn += [(len(periods), u, _pick(rng, {"clerical": 2, "negligence": 1}))
                   for u in sorted(billed_now) if rng.random() < 0.04]
+    categories = _every_category_once(rng, drawn)
     out: list[PlannedError] = []
-    for k, (m, unit, nature) in enumerate(drawn):
-        category = _pick(rng, CATEGORY_WEIGHTS[nature])
+    for k, ((m, unit, nature), category) in enumerate(zip(drawn, categories, strict=True)):
         bills = _bills(rng, category, nature)
         amount = _amount(rng, nature)
         if category == "tariff" and bills >= 20:  # a batch: a small sum on each of many bills
@@ -148,6 +148,19 @@ def plan(rng: random.Random, health: Mapping[str, Sequence[str]], periods: Seque
             "evidence": f"稽查底稿 JC-{period.replace('-', '')}-{k + 1:03d}",
         }, "reported" if m == len(periods) else _fate(len(periods) - 1 - m, k)))
     return out
+
+
+def _every_category_once(rng: random.Random, drawn: Sequence[tuple[int, str, str]]) -> list[str]:
+    """Each error's category by its nature; a category that did not come up takes over one slip of
+    the commonest category, so a newcomer sees every kind (a small demo has only ~25 errors)."""
+    categories = [_pick(rng, CATEGORY_WEIGHTS[nature]) for _, _, nature in drawn]
+    for missing in (c for c in CATEGORIES if c not in categories):
+        common = max(CATEGORIES, key=categories.count)
+        slips = [i for i, (_, _, nature) in enumerate(drawn) if categories[i] == common
+                 and nature in ("clerical", "negligence")]
+        if slips:
+            categories[rng.choice(slips)] = missing
+    return categories
 
 
 def closing_facts(rng: random.Random, nature: str = "clerical") -> dict[str, str]:

@@ -51,7 +51,8 @@ def station_lights(rng: random.Random, stations: Sequence[Station]) -> dict[str,
 
 def plan(rng: random.Random, stations: Sequence[Station], first: str, last: str) -> tuple[
         dict[int, list[dict]], dict[str, list[dict]]]:
-    """(tasks by year, facts by period) for every station and county from `first` to `last`."""
+    """(tasks by year, facts by period) for every station from `first` to `last`. Counties and the
+    city get none of their own: scoring rolls them up (Σcollected / Σreceivable of their stations)."""
     standing = station_standing(rng, stations)
     monthly = {s.code: rng.uniform(2.5e6, 6e6) if s.area_type == "urban" else rng.uniform(0.6e6, 1.8e6)
                for s in stations}
@@ -61,7 +62,7 @@ def plan(rng: random.Random, stations: Sequence[Station], first: str, last: str)
     for y in years:
         rows = [{"unit": s.code, "arrears_carried_over": yuan(carried[s.code] * (1 + 0.1 * (y - years[0]))),
                  "annual_target": yuan(carried[s.code] * 0.8 * (1 + 0.1 * (y - years[0])))} for s in stations]
-        tasks[y] = rows + _sum_by_county(stations, rows, ("arrears_carried_over", "annual_target"))
+        tasks[y] = rows
     facts: dict[str, list[dict]] = {}
     period = first
     while period <= last:
@@ -76,16 +77,6 @@ def plan(rng: random.Random, stations: Sequence[Station], first: str, last: str)
             rows.append({"unit": s.code, "receivable": yuan(receivable),
                          "collected": yuan(receivable * rng.uniform(lo, hi)),
                          "arrears_recovered": yuan(target[s.code] * rng.uniform(alo, ahi))})
-        facts[period] = rows + _sum_by_county(stations, rows, ("receivable", "collected", "arrears_recovered"))
+        facts[period] = rows
         period = add_months(period, 1)
     return tasks, facts
-
-
-def _sum_by_county(stations: Sequence[Station], rows: list[dict], fields: tuple[str, ...]) -> list[dict]:
-    county_of = {s.code: s.county for s in stations}
-    sums: dict[str, dict[str, Decimal]] = {}
-    for r in rows:
-        acc = sums.setdefault(county_of[r["unit"]], {f: Decimal(0) for f in fields})
-        for f in fields:
-            acc[f] += Decimal(r[f])
-    return [{"unit": c, **{f: str(v) for f, v in acc.items()}} for c, acc in sums.items()]
