@@ -31,7 +31,7 @@ CATEGORY_WEIGHTS = {
 AMOUNTS = {
     "clerical": ((0.85, 20, 950), (0.15, 1_000, 4_800)),
     "negligence": ((0.6, 200, 980), (0.4, 1_000, 9_000)),
-    "violation": ((1.0, 6_000, 60_000),),
+    "violation": ((1.0, 2_000, 9_800),),  # 考核; 问责 only when it happens a third time
     "fraud": ((1.0, 30_000, 180_000),),
 }
 _TEXT = {
@@ -53,12 +53,12 @@ _TEXT = {
 }
 ROOT_CAUSES = ("复核环节未按规定逐户核对", "系统参数变更未经审批", "抄表员未按路线现场核实", "业务交接资料不全")
 MEASURES = ("增加电费复核双人签字环节", "参数变更纳入流程审批并留痕", "开展抄表规范专项培训", "建立业务交接清单")
-# Decisions by nature: a slip gets a reminder talk, fraud goes to the discipline office.
+# The decision follows the level audit_link graded (提醒 / 通报批评 / 考核 / 问责).
 DECISIONS = {
-    "clerical": ("提醒谈话，纳入班组月度考核", "责任人书面说明并提醒"),
-    "negligence": ("责任人通报批评，扣减当月绩效", "对责任班组考核扣分"),
-    "violation": ("责任人考核扣分并通报", "对责任人及班组长考核"),
-    "fraud": ("移交纪检部门问责",),
+    "reminder": ("提醒谈话，纳入班组月度考核", "责任人书面说明并提醒"),
+    "notice": ("责任人通报批评", "对责任班组通报批评"),
+    "assessment": ("责任人考核扣分，扣减当月绩效", "对责任人及班组长考核扣分"),
+    "accountability": ("移交纪检部门问责",),
 }
 
 
@@ -89,13 +89,13 @@ def _amount(rng: random.Random, nature: str) -> float:
 def _bills(rng: random.Random, category: str, nature: str) -> int:
     """Bills the error touches: one, except batches (a tariff for a whole group, a multiplier for a
     transformer area, a collector's several receipts)."""
-    if category == "tariff" and rng.random() < 0.35:
-        return rng.randint(20, 300)
-    if category == "billing_parameter" and rng.random() < 0.15:
-        return rng.randint(2, 12)
     if nature in ("violation", "fraud"):
         return rng.randint(3, 40)
-    return 1 if rng.random() < 0.9 else rng.randint(2, 5)
+    if category == "tariff" and rng.random() < 0.25:
+        return rng.randint(20, 300)
+    if category == "billing_parameter" and rng.random() < 0.1:
+        return rng.randint(2, 12)
+    return 1 if rng.random() < 0.95 else rng.randint(2, 5)
 
 
 def _text(category: str, nature: str, bills: int, rng: random.Random) -> str:
@@ -112,9 +112,10 @@ def _fate(age: int, k: int) -> str:
 
 def plan(rng: random.Random, health: Mapping[str, Sequence[str]], periods: Sequence[str],
          current: str | None = None, billed_now: Sequence[str] = ()) -> list[PlannedError]:
-    """Errors month by month (oldest first). Every nature occurs at least once — one violation and
-    one fraud case, at struggling stations, early in the year. `current`: the month under way, where
-    only stations that have issued their bills (`billed_now`) can have an error found yet."""
+    """Errors month by month (oldest first). Every nature occurs at least once: when the draw had no
+    violation or no fraud, one is added at a struggling station early in the year. `current`: the
+    month under way, where only stations that have issued their bills (`billed_now`) can have had
+    an error found yet."""
     units = sorted(health)
     drawn: list[tuple[int, str, str]] = []  # (month index, unit, nature)
     for m in range(len(periods)):
@@ -144,7 +145,7 @@ def plan(rng: random.Random, health: Mapping[str, Sequence[str]], periods: Seque
             "unit": unit, "period": period, "category": category, "nature": nature,
             "amount": f"{sign * amount:.2f}", "bills_affected": bills,
             "description": _text(category, nature, bills, rng),
-            "customer_no": f"03{rng.randint(1, 99_999_999):08d}",
+            "customer_no": f"03{rng.randint(1, 99_999_999):08d}" if bills == 1 else None,  # a batch: many
             "evidence": f"稽查底稿 JC-{period.replace('-', '')}-{k + 1:03d}",
         }, "reported" if m == len(periods) else _fate(len(periods) - 1 - m, k)))
     return out
@@ -163,6 +164,6 @@ def _every_category_once(rng: random.Random, drawn: Sequence[tuple[int, str, str
     return categories
 
 
-def closing_facts(rng: random.Random, nature: str = "clerical") -> dict[str, str]:
+def closing_facts(rng: random.Random, level: str = "reminder") -> dict[str, str]:
     return {"root_cause": rng.choice(ROOT_CAUSES), "prevention_measure": rng.choice(MEASURES),
-            "accountability_decision": rng.choice(DECISIONS[nature])}
+            "accountability_decision": rng.choice(DECISIONS[level])}

@@ -66,12 +66,8 @@ async def score(api: Api, period: str) -> dict:
     return await api.call("POST", f"/api/v1/periods/{period}/score", role="system")
 
 
-async def low_scores(api: Api, period: str) -> set[str]:
-    """Stations under the ticket threshold in any revision of the period (each raises a ticket)."""
-    revs = await api.call("GET", f"/api/v1/periods/{period}/revisions")
-    out: set[str] = set()
-    for run in revs["items"]:
-        body = await api.call("GET", "/api/v1/scores", params={"period": period, "level": "station",
-                                                              "revision": run["revision"]})
-        out |= {i["unit"] for i in body["items"] if i["score"] is not None and i["score"] < 80}
-    return out
+async def low_scores(api: Api, period: str, revision: int) -> set[str]:
+    """Stations under the ticket threshold in a revision of the period (each raises a ticket)."""
+    body = await api.call("GET", "/api/v1/scores", params={"period": period, "level": "station",
+                                                          "revision": revision})
+    return {i["unit"] for i in body["items"] if i["score"] is not None and i["score"] < 80}

@@ -68,7 +68,8 @@ def plan(rng: random.Random, weak_units: Sequence[tuple[str, str]], periods: Seq
 
 
 def auto_walk(age: int) -> tuple[str, ...]:
-    """How far an automatically raised ticket has got, by the age of its period in months."""
+    """How far an automatically raised ticket has got, by the age of its period in months: last
+    month's were coordinated and received (市场营销部 within a working day), older ones are further on."""
     if age >= 3:
         return WALKS["closed"]
-    return {2: WALKS["reported"], 1: WALKS["investigating"]}.get(age, ())
+    return {2: WALKS["reported"], 1: WALKS["investigating"]}.get(age, WALKS["received"])
