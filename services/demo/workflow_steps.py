@@ -110,13 +110,13 @@ async def walk_auto_tickets(api: Api, tickets: Sequence[dict], last_period: str,
     """Each ticket as far as the age of its month says (older ones closed), step by step from when it
     was raised; all the tickets' steps in time order, so the clock only moves forward."""
     steps = []
-    for t in tickets:
+    for k, t in enumerate(sorted(tickets, key=lambda t: (t["period"] or "", t["unit"], t["reason"]))):
         age = 0
         while t["period"] and add_months(t["period"], age) < last_period:
             age += 1
         raised = datetime.fromisoformat(t["raised_at"]) if clock is not None else None
         steps += [(raised + timedelta(hours=ticket_plan.HOURS_AFTER[a]) if raised else None, t["id"], n, a)
-                  for n, a in enumerate(ticket_plan.auto_walk(age))]
+                  for n, a in enumerate(ticket_plan.auto_walk(age, k))]
     for at, ticket_id, _, action in sorted(steps, key=lambda s: (s[0] or datetime.min.replace(tzinfo=UTC), s[1],
                                                                    s[2])):
         if at is not None:
