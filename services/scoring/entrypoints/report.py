@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 LIGHT_FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
 LIGHT_NAMES = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+STATUS_NAMES = {"complete": "完整", "incomplete": "不完整"}
 BOLD = Font(bold=True)
 
 
@@ -34,7 +35,8 @@ def _ranking(rows: Sequence[dict[str, Any]], level: str) -> list[list[Any]]:
     for r in mine:
         stages = [s["score"] for s in r["detail"]["stages"]]
         out.append([r["rank"], r["unit"], r["detail"].get("name"), r["parent"],
-                    "无数据" if r["score"] is None else r["score"], *stages])
+                    "无数据" if r["score"] is None else r["score"], *stages,
+                    STATUS_NAMES.get(r["detail"].get("status", "complete")), "、".join(r["detail"].get("missing", []))])
     return out
 
 
@@ -47,8 +49,13 @@ def build_report(period: str, revision: int, rows: Sequence[dict[str, Any]]) -> 
     cover.append(["评分版本", revision])
     cover.append(["县区局数", sum(r["level"] == "county" for r in rows)])
     cover.append(["供电所数", sum(r["level"] == "station" for r in rows)])
+    cover.append(["不完整供电所数（不排名、不计入县区局平均）",
+                  sum(r["level"] == "station" and r["detail"].get("status") == "incomplete" for r in rows)])
+    for city in (r for r in rows if r["level"] == "city"):
+        cover.append([f"{city['detail'].get('name') or city['unit']}得分（各县区局平均）",
+                      "无数据" if city["score"] is None else city["score"]])
     stage_names = [s.get("name") or s["code"] for s in rows[0]["detail"]["stages"]] if rows else []
-    header = ["排名", "单位编码", "单位名称", "上级单位", "总得分", *stage_names]
+    header = ["排名", "单位编码", "单位名称", "上级单位", "总得分", *stage_names, "数据完整性", "缺少"]
     _sheet(wb, "县区局排名", header, _ranking(rows, "county"))
     _sheet(wb, "供电所排名", header, _ranking(rows, "station"))
     lit = sorted((r for r in rows if r["light"]), key=lambda r: (r["level"], r["unit"]))

@@ -154,6 +154,11 @@ async def test_recovery_lights_warnings_and_report(org: httpx.AsyncClient) -> No
     stations = list(wb["供电所排名"].iter_rows(min_row=2, values_only=True))
     assert [(s[0], s[1], s[4]) for s in stations] == [(1, "QY-YD-01", 100.0), (2, "QY-QC-01", 75.0),
                                                       (None, "QY-QC-02", "无数据")]
+    assert [s[-2:] for s in stations] == [("完整", None), ("完整", None),
+                                          ("不完整", "readings_planned、bills_issued、recon_due")]
+    cover = {row[0]: row[1] for row in wb["概况"].iter_rows(values_only=True)}
+    assert cover["不完整供电所数（不排名、不计入县区局平均）"] == 1
+    assert cover["清远供电局得分（各县区局平均）"] == 87.5  # QY-QC 75.0, QY-YD 100.0
     light_rows = list(wb["回收率红黄绿灯"].iter_rows(min_row=2))
     assert [(c[0].value, c[2].value, c[2].fill.fgColor.rgb[-6:]) for c in light_rows] == [
         ("QY", "红灯", "FFC7CE"), ("QY-QC", "红灯", "FFC7CE"), ("QY-YD", "黄灯", "FFEB9C"),
