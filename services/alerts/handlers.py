@@ -11,6 +11,8 @@ from shared.events.scoring import RecoveryWarningIssued, ScoresPublished
 from shared.messaging.dispatch import ReceivedEvent
 from shared.uow import UnitOfWork
 
+SYSTEM_UNIT = "M2C"  # alerts about m2c itself, not about an org unit
+
 
 async def on_error_reported(event: ReceivedEvent, uow: UnitOfWork) -> None:
     e: ErrorReported = event.payload
@@ -58,12 +60,13 @@ async def on_arrears_risk(event: ReceivedEvent, uow: UnitOfWork) -> None:
 async def on_calendar_year_missing(event: ReceivedEvent, uow: UnitOfWork) -> None:
     """Next year's working-day calendar is not loaded: a warning for ops, one alert per year
     (fingerprint type + year; audit_link reports it once a day, so the alert is updated daily with
-    the number of pending deadlines). System-wide, so it has no unit: subscriptions without a unit
-    prefix receive it. Nothing resolves it automatically (no event says a year was loaded): ops
-    acknowledge or resolve it once they have loaded the year."""
+    the number of pending deadlines). System-wide, so its unit is the system's own pseudo-unit
+    `M2C`: subscriptions without a unit prefix (or with prefix M2C) receive it. Nothing resolves it
+    automatically (no event says a year was loaded): ops acknowledge or resolve it once they have
+    loaded the year."""
     e: CalendarYearMissing = event.payload
     signal = domain.AlertSignal(
-        type="CalendarYearMissing", unit="", key=str(e.year), severity="warning",
+        type="CalendarYearMissing", unit=SYSTEM_UNIT, key=str(e.year), severity="warning",
         summary=(f"{e.year} 年工作日历（节假日安排）尚未导入，{e.pending_deadlines} 张稽核工作传单的期限待定；"
                  f"请通过 PUT /api/v1/calendar/years/{e.year} 或 m2c audit calendar-load 导入"),
         labels={"year": str(e.year), "checked_on": e.checked_on, "pending_deadlines": str(e.pending_deadlines)},

@@ -55,7 +55,7 @@ errors = Table(
     Column("version", Integer, nullable=False, server_default=text("1")),
     # Bills the error touched (误套电价 on n customers touches n bills): what it adds to bills_erroneous.
     Column("bills_affected", Integer, nullable=False, server_default=text("1")),
-    CheckConstraint("bills_affected BETWEEN 1 AND 1000000", name="ck_audit_errors_bills_affected"),
+    CheckConstraint("bills_affected BETWEEN 1 AND 1000000", name="bills_affected"),  # ck_audit_errors_…
     Index("ix_audit_errors_unit_period", "unit", "period"),
     Index("ix_audit_errors_unit_category_period", "unit", "category", "period"),
 )

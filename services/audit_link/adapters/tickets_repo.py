@@ -86,7 +86,8 @@ async def last_moment(session: AsyncSession, t: Ticket) -> datetime | None:
     """The latest moment recorded on the ticket: its last change or its last escalation. Locks the
     ticket's SLA row first, so a scanner that is escalating it right now finishes before (and its
     escalation is seen), and none starts until this transaction ends."""
-    await session.execute(select(ticket_sla.c.ticket_seq).where(ticket_sla.c.ticket_id == t.id).with_for_update())
+    seq = select(tickets.c.seq).where(tickets.c.id == t.id).scalar_subquery()  # both by primary key
+    await session.execute(select(ticket_sla.c.ticket_seq).where(ticket_sla.c.ticket_seq == seq).with_for_update())
     escalated = (await session.execute(
         select(func.max(escalations.c.escalated_at)).where(escalations.c.ticket_id == t.id))).scalar()
     moments = [m for m in (t.updated_at, t.raised_at, escalated) if m is not None]

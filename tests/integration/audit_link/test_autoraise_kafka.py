@@ -12,12 +12,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
 
 from services.registry import SERVICES
+from shared.clock import ManualClock
 from shared.events import topics
 from shared.events.scoring import PublishedUnitScore, ScoresPublished
 from shared.http.app import create_app
 from shared.settings import Settings
 from shared.testing.plugin import token
 from tests.helpers import eventually
+from tests.integration.audit_link.conftest import MID_OCTOBER
 
 pytestmark = pytest.mark.kafka
 CS = token("customer_service")
@@ -41,7 +43,8 @@ async def _read(bootstrap: str, topic: str, count: int) -> list:
 
 async def test_scores_published_over_kafka_raise_one_ticket(kafka_settings: Settings) -> None:
     async with AsyncExitStack() as stack:
-        app = create_app(kafka_settings, [SERVICES["audit-link"]()], run_relay=True)
+        # A fixed clock before the yearly calendar check (1 Nov): no CalendarYearMissing on the topic.
+        app = create_app(kafka_settings, [SERVICES["audit-link"]()], run_relay=True, clock=ManualClock(MID_OCTOBER))
         await stack.enter_async_context(app.router.lifespan_context(app))
         client = await stack.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c"))

@@ -40,6 +40,7 @@ def test_calendar_load_and_sla_scan(env: Settings, tmp_path: Path) -> None:
     result = runner.invoke(app, ["calendar-load", "2028", str(schedule)])
     assert result.exit_code == 0, result.output
     assert "2 holidays, 1 make-up" in result.output
+    assert "0 pending ticket deadline(s) computed" in result.output
     rows, source = asyncio.run(_stored_2028(env))
     assert rows == [("2028-01-03", "holiday"), ("2028-01-08", "workday"), ("2028-10-02", "holiday")]
     assert source == "通知 2028"

@@ -53,12 +53,17 @@ async def test_escalation_levels_follow_the_moved_clock(app_client: httpx.AsyncC
     detail = (await app_client.get(f"/api/v1/tickets/{t['id']}", headers=CS)).json()
     assert detail["escalation_level"] == 3 and [e["level"] for e in detail["escalations"]] == [1, 2, 3]
 
-    # Coordinating ends the issued stage: no more escalations of that deadline.
+    # Coordinating ends the issued stage: no more escalations of that deadline. The coordinated
+    # stage has its own (receive within 1 working day: end of 14 Oct), escalated as `coordinated`.
     await app_client.post(f"/api/v1/tickets/{t['id']}/transitions", json={"action": "coordinate"},
                           headers=token("marketing"))
     clock.set(at("2025-10-20T08:00:00+08:00"))
+    await eventually(lambda: _has(app_client, [1, 2, 3, 3]))
     await asyncio.sleep(1.5)
-    assert await _levels(app_client) == [1, 2, 3]
+    events = await outbox_events(app_client, "TicketEscalated")
+    assert [(e["state"], e["level"]) for e in events] == [
+        ("issued", 1), ("issued", 2), ("issued", 3), ("coordinated", 3)]  # 15, 16, 17 Oct elapsed: capped at 3
+    assert events[-1]["due_at"] == "2025-10-14T23:59:59+08:00"
 
 
 async def _has(client: httpx.AsyncClient, levels: list[int]) -> bool:
@@ -79,7 +84,8 @@ async def test_two_scanners_at_once_emit_each_level_once(app_client: httpx.Async
     await asyncio.sleep(1.5)  # let the app's scanner finish its round
     events = await outbox_events(app_client, "TicketEscalated")
     pairs = [(e["ticket_id"], e["level"]) for e in events]
-    assert len(pairs) == len(set(pairs)) == 36  # levels 1, 2 and 4 (13 Oct elapsed: 1 + 3) per ticket
-    assert {lvl for _, lvl in pairs} == {1, 2, 4}
+    # levels 1, 2 and 3 per ticket (14 Oct: 1 + 3 working days elapsed would be 4, capped at 3)
+    assert len(pairs) == len(set(pairs)) == 36
+    assert {lvl for _, lvl in pairs} == {1, 2, 3}
     assert await scalar(app_client, "SELECT count(*) FROM audit_escalations") == 36
     assert runtime.metrics.sla_breaches._value.get() == 12

@@ -107,3 +107,40 @@ def test_escalation_levels_follow_working_days() -> None:
     assert sla.next_escalation_at(CAL, due, 0) == due
     assert sla.next_escalation_at(CAL, due, 1).isoformat() == "2025-10-09T23:59:59+08:00"
     assert sla.next_escalation_at(CAL, due, 3).isoformat() == "2025-10-11T23:59:59+08:00"
+
+
+def test_levels_stop_at_the_cap_then_repeat_every_interval() -> None:
+    from services.audit_link.domain.sla_policy import SlaPolicy
+
+    policy = SlaPolicy(escalation_cap=3, repeat_every_days=5)
+    due = datetime.fromisoformat("2026-03-02T23:59:59+08:00")  # Mon; no holidays for weeks
+    steps = {}
+    for day in range(3, 31):
+        now = datetime.fromisoformat(f"2026-03-{day:02d}T09:00:00+08:00")
+        steps[day] = sla.split(policy, sla.level_at(CAL, due, now, policy))
+    assert steps[3] == (1, 0) and steps[4] == (2, 0) and steps[5] == (3, 0)
+    assert steps[6] == steps[9] == steps[11] == (3, 0)  # 3..6 working days elapsed: still the cap
+    assert steps[12] == (3, 1)  # 3–6, 9–11 Mar: 7 elapsed = cap - 1 + 5, the first repeat
+    assert steps[18] == (3, 1) and steps[19] == (3, 2)  # every 5 working days
+    # the next step falls due at the end of the day its working days have elapsed
+    assert sla.next_escalation_at(CAL, due, 3, policy).isoformat() == "2026-03-11T23:59:59+08:00"
+    assert sla.next_escalation_at(CAL, due, 4, policy).isoformat() == "2026-03-18T23:59:59+08:00"
+
+
+def test_every_waiting_state_gets_a_deadline_and_a_missing_year_makes_it_pending() -> None:
+    t = _ticket_at("coordinate")
+    coordinated = transition(t, "coordinate", roles=frozenset({"marketing"}), facts=Facts(), now=ISSUED_AT, cal=CAL)
+    assert coordinated.due_at is not None and coordinated.due_at.isoformat() == "2026-03-03T23:59:59+08:00"
+    reported = _ticket_at("close")
+    assert reported.state == "reported" and reported.due_at is not None
+    late = datetime.fromisoformat("2026-12-31T10:00:00+08:00")
+    pending = transition(t, "coordinate", roles=frozenset({"marketing"}), facts=Facts(), now=late,
+                         cal=CalendarData.of({2026}, constants.holidays, constants.workdays))
+    assert pending.due_at is None and (pending.due_pending_from, pending.due_pending_days) == (late, 1)
+    assert pending.deadline_seq == t.deadline_seq + 1
+    from services.audit_link.domain.tickets import settle_pending
+
+    assert settle_pending(pending, CalendarData.of({2026}, constants.holidays), late) is None
+    done = settle_pending(pending, CalendarData.of({2026, 2027}, constants.holidays), late)
+    assert done is not None and done.due_at.isoformat() == "2027-01-01T23:59:59+08:00"  # no 2027 holidays given
+    assert done.deadline_seq == pending.deadline_seq and done.version == pending.version + 1
