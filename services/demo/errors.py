@@ -105,8 +105,8 @@ def _text(category: str, nature: str, bills: int, rng: random.Random) -> str:
 
 
 def _fate(age: int, k: int) -> str:
-    if k % 7 == 3:
-        return "reported"  # some stay open: cause not found, not let go
+    if k % 7 == 3 and age <= 2:
+        return "reported"  # some recent ones stay open: cause not found yet, not let go (查不清原因不放过)
     return "closed" if age >= 3 else ("rectified" if age == 2 else "root_caused" if age == 1 else "reported")
 
 
