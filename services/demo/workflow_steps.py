@@ -115,10 +115,10 @@ async def walk_auto_tickets(api: Api, tickets: Sequence[dict], last_period: str,
         while t["period"] and add_months(t["period"], age) < last_period:
             age += 1
         raised = datetime.fromisoformat(t["raised_at"]) if clock is not None else None
-        steps += [(raised + timedelta(hours=ticket_plan.HOURS_AFTER[a]) if raised else None, t["id"], n, a)
+        steps += [(raised + timedelta(hours=ticket_plan.HOURS_AFTER[a]) if raised else None, k, n, t["id"], a)
                   for n, a in enumerate(ticket_plan.auto_walk(age, k))]
-    for at, ticket_id, _, action in sorted(steps, key=lambda s: (s[0] or datetime.min.replace(tzinfo=UTC), s[1],
-                                                                   s[2])):
+    for at, _, _, ticket_id, action in sorted(steps, key=lambda s: (s[0] or datetime.min.replace(tzinfo=UTC),
+                                                                      s[1], s[2])):
         if at is not None:
             _at(clock, at)
         await api.call("POST", f"/api/v1/tickets/{ticket_id}/transitions", role=ticket_plan.ROLE_OF[action],
