@@ -34,6 +34,9 @@ def load(
         day = date.fromisoformat(today) if today else None
     except ValueError as exc:
         raise typer.BadParameter("expected YYYY-MM-DD", param_hint="--today") from exc
+    if day is not None and day > date.today():
+        # every write for a month after the current one is refused (422), so say it up front
+        raise typer.BadParameter("must not be after today: m2c refuses facts for months to come", param_hint="--today")
     settings = Settings()
     if base_url:
         asyncio.run(_load_remote(base_url, settings, seed, customers, size, day, force))

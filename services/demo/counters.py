@@ -1,4 +1,7 @@
-"""A station's monthly counters (DESIGN §4.2) for a health level: good, weak or bad."""
+"""A station's monthly counters (DESIGN §4.2) for a health level: good, weak or bad.
+
+No `bills_erroneous`: erroneous bills come from the errors reported (ErrorReported adds its
+`bills_affected`), the one source of that count, so nothing is counted twice."""
 
 from __future__ import annotations
 
@@ -18,26 +21,26 @@ def month_counters(rng: random.Random, base: int, level: str) -> dict[str, int]:
         done = planned - rng.randint(0, int(planned * 0.0015))
         overdue = int(planned / 10000 * rng.choice((0, 0, 0, 0.8)))
         one_stop_ratio = rng.uniform(0.975, 1.0)
-        erroneous, anomalies, rollbacks = 0, rng.choice((0, 0, 0, 0, 1)), 0
+        anomalies, rollbacks = rng.choice((0, 0, 0, 0, 1)), 0
         recon_missed, writeoffs = 0, 0
     elif level == BAD:
         done = planned - int(planned * rng.uniform(0.008, 0.016))
         overdue = int(planned / 10000 * rng.uniform(3, 6))
         one_stop_ratio = rng.uniform(0.90, 0.95)
-        erroneous, anomalies, rollbacks = rng.randint(0, 1), rng.randint(3, 6), rng.randint(1, 2)
+        anomalies, rollbacks = rng.randint(3, 6), rng.randint(1, 2)
         recon_missed, writeoffs = rng.randint(1, 2), rng.randint(1, 2)
     else:
         done = planned - int(planned * rng.uniform(0.003, 0.006))
         overdue = int(planned / 10000 * rng.uniform(1, 2))
         one_stop_ratio = rng.uniform(0.962, 0.98)
-        erroneous, anomalies, rollbacks = 0, rng.randint(1, 2), rng.randint(0, 1)
+        anomalies, rollbacks = rng.randint(1, 2), rng.randint(0, 1)
         recon_missed, writeoffs = rng.choice((0, 0, 0, 1)), rng.randint(0, 1)
     one_stop_due = int(planned * 0.35)
     recon_due = rng.randint(20, 40)
     return {
         "readings_planned": planned, "readings_done": done, "uploads_overdue": overdue,
         "one_stop_due": one_stop_due, "one_stop_done": int(one_stop_due * one_stop_ratio),
-        "bills_issued": done, "bills_erroneous": erroneous, "anomalies_overdue": anomalies,
+        "bills_issued": done, "anomalies_overdue": anomalies,
         "receivable_rollbacks": rollbacks, "recon_due": recon_due, "recon_done": recon_due - recon_missed,
         "writeoffs_next_day": writeoffs,
     }

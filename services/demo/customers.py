@@ -29,15 +29,17 @@ def due_date(period: str) -> date:
 
 
 def generate(rng: random.Random, stations: Sequence[Station], periods: Sequence[str], count: int,
-             parts: int = 1) -> list[CreditFiles]:
+             parts: int = 1, today: date | None = None) -> list[CreditFiles]:
     """`count` customers spread over the stations (urban ones larger), one bill a month each; in `parts`
-    sets of files, each with its own customers (so they can be uploaded side by side)."""
+    sets of files, each with its own customers (so they can be uploaded side by side). A payment that
+    would fall after `today` has not been made yet (the bill is still open)."""
     files = [CreditFiles() for _ in range(parts)]
     weights = [3 if s.area_type == "urban" else 1 for s in stations]
     units = rng.choices([s.code for s in stations], weights=weights, k=count)
     dues = [due_date(p) for p in periods]
     # per month: (period, due date text, the dates around it by days late, from -14 to +40)
-    months = [(p, str(d), {k: str(d + timedelta(days=k)) for k in range(-14, 41)}) for p, d in zip(
+    months = [(p, str(d), {k: str(d + timedelta(days=k)) for k in range(-14, 41)
+                           if today is None or d + timedelta(days=k) < today}) for p, d in zip(
         periods, dues, strict=True)]
     rand = rng.random
     first_day = day(periods[0], 1)
@@ -70,6 +72,8 @@ def generate(rng: random.Random, stations: Sequence[Station], periods: Sequence[
             else:
                 late = 5 + int(rand() * 36) if rand() < 0.6 else -int(rand() * 6)
             x = int(rand() * 1_000_000)
+            if late not in around:  # not paid yet
+                continue
             payments.append(f"P{no}{period[:4]}{period[5:]},{no},{unit},{period},{amount},"
                             f"{around[late]}T{8 + x % 14:02d}:{x // 14 % 60:02d}:00+08:00,{_PAY_TABLE[x % 100]}")
     return files

@@ -31,8 +31,16 @@ async def counters(api: Api, period: str, values: Mapping[str, Mapping[str, int]
                    json={"batch_id": f"demo-{seed}-{period}", "rows": rows})
 
 
+async def counters_so_far(api: Api, period: str, values: Mapping[str, Mapping[str, int]], *, seed: int) -> None:
+    """The month under way: only the stations that have sent something, with what they sent."""
+    rows = [{"unit": u, "counters": dict(c)} for u, c in sorted(values.items())]
+    await api.call("PUT", f"/api/v1/facts/{period}/counters", role="system",
+                   json={"batch_id": f"demo-{seed}-{period}-so-far", "rows": rows})
+
+
 async def wait_for_error_counts(api: Api, period: str, expected: int, timeout_s: float = 60.0) -> None:
-    """ErrorReported events add to bills_erroneous asynchronously: score only once they are in."""
+    """ErrorReported events add their bills_affected to bills_erroneous asynchronously: score only
+    once they are in."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
@@ -58,12 +66,8 @@ async def score(api: Api, period: str) -> dict:
     return await api.call("POST", f"/api/v1/periods/{period}/score", role="system")
 
 
-async def low_scores(api: Api, period: str) -> set[str]:
-    """Stations under the ticket threshold in any revision of the period (each raises a ticket)."""
-    revs = await api.call("GET", f"/api/v1/periods/{period}/revisions")
-    out: set[str] = set()
-    for run in revs["items"]:
-        body = await api.call("GET", "/api/v1/scores", params={"period": period, "level": "station",
-                                                              "revision": run["revision"]})
-        out |= {i["unit"] for i in body["items"] if i["score"] is not None and i["score"] < 80}
-    return out
+async def low_scores(api: Api, period: str, revision: int) -> set[str]:
+    """Stations under the ticket threshold in a revision of the period (each raises a ticket)."""
+    body = await api.call("GET", "/api/v1/scores", params={"period": period, "level": "station",
+                                                          "revision": revision})
+    return {i["unit"] for i in body["items"] if i["score"] is not None and i["score"] < 80}

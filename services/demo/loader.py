@@ -16,6 +16,7 @@ from services.demo import workflow_steps as flow
 from services.demo.api import Api
 from services.demo.clock import ShiftableClock
 from services.demo.org import CITY
+from services.demo.periods import add_months
 from services.demo.plan import DemoPlan, make_plan
 from services.demo.timeline import after_month
 
@@ -25,7 +26,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class DemoSummary:
     seed: int
-    periods: list[str]
+    periods: list[str]  # the twelve complete months, scored
+    current: str = ""  # the month under way: partly loaded, not scored
     counties: int = 0
     stations: int = 0
     customers: int = 0
@@ -78,7 +80,8 @@ async def load_demo(client: httpx.AsyncClient, *, seed: int = 2026, customers: i
     summary = DemoSummary(seed, [], customers=customers)
     watch = _Stopwatch(summary, say)
     plan = make_plan(seed, customers=customers, size=size, today=today or date.today())
-    summary.periods, summary.counties, summary.stations = plan.periods, len(plan.tree.counties), len(plan.tree.stations)
+    summary.periods, summary.current = plan.periods, plan.current
+    summary.counties, summary.stations = len(plan.tree.counties), len(plan.tree.stations)
     watch.lap("plan")
 
     await facts.org_units(api, plan.tree)
@@ -88,12 +91,13 @@ async def load_demo(client: httpx.AsyncClient, *, seed: int = 2026, customers: i
         await _reference_data(api, plan)
         watch.lap("org units, channels, subscriptions, silences, recovery tasks")
         reported = await _months(api, plan, raw_months, clock)
+        watch.lap(f"facts ({raw_months} months raw), errors, scoring and tickets of {len(plan.periods)} months")
+        reported += await _current_month(api, plan, clock)
         summary.errors = len(reported)
-        watch.lap(f"facts ({raw_months} months raw), errors and scoring of {len(plan.periods)} months")
-        await _late_facts(api, plan, raw_months, clock)
-        watch.lap("late facts and re-scores")
+        watch.lap(f"{plan.current} so far: facts of {len(plan.current_counters)} stations, not scored")
         for error, fate in reported:
             await flow.settle_error(api, error, fate, plan.walk_rng, clock)
+        _set(clock, None)
         watch.lap("errors root-caused, rectified, closed")
         summary.tickets, summary.escalated = await _tickets(api, plan, clock, say)
         watch.lap("tickets raised and walked, escalations")
@@ -107,8 +111,8 @@ async def load_demo(client: httpx.AsyncClient, *, seed: int = 2026, customers: i
     summary.acknowledged = await flow.acknowledge_some(api)
     watch.lap("alerts acknowledged")
     say(f"demo: loaded in {summary.total_seconds:.1f} s — {summary.stations} stations, {len(plan.periods)} months "
-        f"({plan.periods[0]}…{plan.periods[-1]}), {summary.errors} errors, {summary.tickets} tickets, "
-        f"{customers} customers")
+        f"({plan.periods[0]}…{plan.periods[-1]}; {plan.current} under way), {summary.errors} errors, "
+        f"{summary.tickets} tickets, {customers} customers")
     return summary
 
 
@@ -123,9 +127,12 @@ async def _reference_data(api: Api, plan: DemoPlan) -> None:
 
 
 async def _months(api: Api, plan: DemoPlan, raw_months: int, clock: ShiftableClock | None) -> list[tuple[dict, str]]:
-    """Each month in turn: facts early in the next month, errors found, then scoring."""
+    """Each month in turn, the clock moving forward only: facts early in the next month, errors found,
+    scoring, the tickets it raised worked on over the next days; a late fact and a re-score for two
+    months. (The SLA scanner runs on this clock: a stage is never escalated after it was left.)"""
     reported: list[tuple[dict, str]] = []
     periods = plan.periods
+    late = {periods[-5]: 20, periods[-1]: 8}  # period → day of the next month its late fact comes
     for m, period in enumerate(periods):
         _set(clock, after_month(period, 3, 9))
         await facts.counters(api, period, plan.monthly[m], raw=m >= len(periods) - raw_months, seed=plan.seed,
@@ -133,43 +140,65 @@ async def _months(api: Api, plan: DemoPlan, raw_months: int, clock: ShiftableClo
         await facts.recovery_facts(api, period, plan.recovery_facts[period])
         mine = [e for e in plan.errors if e.period == period]
         for k, planned in enumerate(mine):
-            error = await flow.report_error(api, planned, f"demo-{plan.seed}-error-{period}-{k}", clock, k)
+            # found in the days after the facts came in, before the month is scored
+            error = await flow.report_error(api, planned, f"demo-{plan.seed}-error-{period}-{k}", clock,
+                                            after_month(period, 3 + k % 2, 10 + k % 8))
             reported.append((error, planned.fate))
-        expected = sum(c["bills_erroneous"] for c in plan.monthly[m].values()) + len(mine)
-        await facts.wait_for_error_counts(api, period, expected)
+        await facts.wait_for_error_counts(api, period, sum(e.bills_affected for e in mine))
         _set(clock, after_month(period, 5, 15))
-        await facts.score(api, period)
+        await _score_and_work_tickets(api, plan, period, clock)
+        if period in late:
+            _set(clock, after_month(period, late[period], 11))
+            await _late_fact(api, plan, period, raw=m >= len(periods) - raw_months)
+            await _score_and_work_tickets(api, plan, period, clock)
     return reported
 
 
-async def _late_facts(api: Api, plan: DemoPlan, raw_months: int, clock: ShiftableClock | None) -> None:
-    """Two months get late facts and are scored again, so revisions exist."""
-    periods = plan.periods
-    for period, day_of_month in ((periods[-5], 20), (periods[-1], 8)):
-        m = periods.index(period)
-        unit = sorted(plan.monthly[m])[0]
-        _set(clock, after_month(period, day_of_month, 11))
-        if m < len(periods) - raw_months:  # a corrected count of readings done
-            late = {"readings_done": plan.monthly[m][unit]["readings_planned"]}
-        else:  # a roll-back caught late, on top of the raw ledger
-            late = {"receivable_rollbacks": 1}
-        await api.call("PUT", f"/api/v1/facts/{period}/counters", role="system", json={
-            "batch_id": f"demo-{plan.seed}-{period}-late", "rows": [{"unit": unit, "counters": late}]})
-        await facts.score(api, period)
-    _set(clock, None)
+async def _late_fact(api: Api, plan: DemoPlan, period: str, *, raw: bool) -> None:
+    """A fact that came late, so the month is scored again (a second revision)."""
+    m = plan.periods.index(period)
+    unit = sorted(plan.monthly[m])[0]
+    # raw: a roll-back caught late, on top of the raw ledger; else a corrected count of readings done
+    late = {"receivable_rollbacks": 1} if raw else {"readings_done": plan.monthly[m][unit]["readings_planned"]}
+    await api.call("PUT", f"/api/v1/facts/{period}/counters", role="system", json={
+        "batch_id": f"demo-{plan.seed}-{period}-late", "rows": [{"unit": unit, "counters": late}]})
+
+
+async def _score_and_work_tickets(api: Api, plan: DemoPlan, period: str, clock: ShiftableClock | None) -> None:
+    """Score the period; the low-score tickets it raises (a new one where none is open for the unit
+    and month) are taken as far as their age says, in the days after they were raised."""
+    before = await flow.auto_tickets(api)
+    open_low = {t["unit"] for t in before if t["reason"] == "low_score" and t["period"] == period
+                and t["state"] != "closed"}
+    had = sum(t["reason"] == "low_score" and t["period"] == period for t in before)
+    run = await facts.score(api, period)
+    low = await facts.low_scores(api, period, run["revision"])
+    auto = await flow.wait_for_auto_tickets(api, period, had + len(low - open_low))
+    known = {t["id"] for t in before}
+    await flow.walk_auto_tickets(api, [t for t in auto if t["id"] not in known], plan.periods[-1], clock)
 
 
 async def _tickets(api: Api, plan: DemoPlan, clock: ShiftableClock | None,
                    say: Callable[[str], None]) -> tuple[int, int]:
-    """The automatic tickets move on by age; tickets by hand in every state, some overdue."""
-    expected_low = 0
-    for period in plan.periods:
-        expected_low += len(await facts.low_scores(api, period))
-    auto = await flow.wait_for_auto_tickets(api, expected_low)
-    await flow.settle_auto_tickets(api, auto, plan.periods[-1])
+    """Tickets by hand in every state, some overdue; then the scanner's escalations at now."""
     by_hand = await flow.manual_tickets(api, plan.tickets, plan.seed, clock, say)
     escalated = await flow.wait_for_escalations(api) if clock is not None else 0
-    return len(auto) + by_hand, escalated
+    return len(await flow.auto_tickets(api)) + by_hand, escalated
+
+
+async def _current_month(api: Api, plan: DemoPlan, clock: ShiftableClock | None) -> list[tuple[dict, str]]:
+    """The month under way: the counters sent so far and the errors found in it; not scored."""
+    previous = add_months(plan.current, -1)
+    _set(clock, after_month(previous, plan.today.day, 8))
+    await facts.counters_so_far(api, plan.current, plan.current_counters, seed=plan.seed)
+    reported = []
+    for k, planned in enumerate(e for e in plan.errors if e.period == plan.current):
+        # found in review once the station's bills are out, by today
+        error = await flow.report_error(api, planned, f"demo-{plan.seed}-error-{plan.current}-{k}", clock,
+                                        after_month(previous, plan.today.day, 9 + k % 8))
+        reported.append((error, planned.fate))
+    _set(clock, None)
+    return reported
 
 
 def _set(clock: ShiftableClock | None, at) -> None:

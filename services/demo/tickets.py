@@ -67,8 +67,10 @@ def plan(rng: random.Random, weak_units: Sequence[tuple[str, str]], periods: Seq
     return out
 
 
-def auto_walk(age: int) -> tuple[str, ...]:
-    """How far an automatically raised ticket has got, by the age of its period in months."""
-    if age >= 3:
+def auto_walk(age: int, k: int) -> tuple[str, ...]:
+    """How far the k-th automatically raised ticket of a month has got, by the month's age: older
+    months' tickets are closed (5 working days to investigate, the paper); of last month's, a third
+    each are closed, reported (waiting to be closed) and still under investigation."""
+    if age >= 1:
         return WALKS["closed"]
-    return {2: WALKS["reported"], 1: WALKS["investigating"]}.get(age, ())
+    return (WALKS["closed"], WALKS["reported"], WALKS["investigating"])[k % 3]

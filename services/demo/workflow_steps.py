@@ -16,7 +16,7 @@ from services.demo.api import Api, DemoLoadError
 from services.demo.clock import ShiftableClock
 from services.demo.org import Station
 from services.demo.periods import add_months
-from services.demo.timeline import after_month, not_future
+from services.demo.timeline import not_future
 
 ERROR_STEPS = {"reported": (), "root_caused": ("root_cause",), "rectified": ("root_cause", "rectify"),
                "closed": ("root_cause", "rectify", "close")}
@@ -28,14 +28,14 @@ def _at(clock: ShiftableClock | None, when: datetime | None) -> None:
 
 
 async def report_error(api: Api, planned: error_plan.PlannedError, key: str, clock: ShiftableClock | None,
-                       k: int) -> dict:
-    _at(clock, after_month(planned.period, 1 + k % 9, 9 + k % 8))
+                       when: datetime) -> dict:
+    _at(clock, when)
     return await api.call("POST", "/api/v1/errors", role="audit_center", json=planned.body,
                           headers={"Idempotency-Key": key})
 
 
 async def settle_error(api: Api, error: dict, fate: str, rng: random.Random, clock: ShiftableClock | None) -> None:
-    facts = error_plan.closing_facts(rng)
+    facts = error_plan.closing_facts(rng, error["level"])
     reported = datetime.fromisoformat(error["reported_at"])
     for n, action in enumerate(ERROR_STEPS[fate], start=1):
         _at(clock, reported + timedelta(days=2 * n))
@@ -87,27 +87,42 @@ async def all_pages(api: Api, path: str, **params: Any) -> list[dict]:
             return items
 
 
-async def wait_for_auto_tickets(api: Api, expected_low: int, timeout_s: float = 60.0) -> list[dict]:
+async def auto_tickets(api: Api) -> list[dict]:
+    return [t for t in await all_pages(api, "/api/v1/tickets") if t["raised_by"] == "m2c/audit-link"]
+
+
+async def wait_for_auto_tickets(api: Api, period: str, expected_low: int, timeout_s: float = 60.0) -> list[dict]:
+    """The automatic tickets, once `expected_low` low-score ones of `period` are in (the other
+    proposals of the same ScoresPublished land in the same transaction)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
-        tickets = await all_pages(api, "/api/v1/tickets")
-        auto = [t for t in tickets if t["raised_by"] == "m2c/audit-link"]
-        if sum(t["reason"] == "low_score" for t in auto) >= expected_low:
-            await asyncio.sleep(0.5)  # the last event's other proposals land in the same transaction
-            return [t for t in await all_pages(api, "/api/v1/tickets") if t["raised_by"] == "m2c/audit-link"]
+        auto = await auto_tickets(api)
+        got = sum(t["reason"] == "low_score" and t["period"] == period for t in auto)
+        if got >= expected_low:
+            return auto
         if loop.time() > deadline:
-            raise DemoLoadError(f"auto-raised low-score tickets: {len(auto)}, expected {expected_low}")
-        await asyncio.sleep(0.2)
+            raise DemoLoadError(f"{period}: auto-raised low-score tickets: {got}, expected {expected_low}")
+        await asyncio.sleep(0.1)
 
 
-async def settle_auto_tickets(api: Api, tickets: Sequence[dict], last_period: str) -> None:
-    """Older months' tickets have moved on; this month's wait at `issued`."""
-    for t in sorted(tickets, key=lambda t: (t["period"] or "", t["unit"], t["reason"])):
+async def walk_auto_tickets(api: Api, tickets: Sequence[dict], last_period: str, clock: ShiftableClock | None) -> None:
+    """Each ticket as far as the age of its month says (older ones closed), step by step from when it
+    was raised; all the tickets' steps in time order, so the clock only moves forward."""
+    steps = []
+    for k, t in enumerate(sorted(tickets, key=lambda t: (t["period"] or "", t["unit"], t["reason"]))):
         age = 0
         while t["period"] and add_months(t["period"], age) < last_period:
             age += 1
-        await walk_ticket(api, t["id"], ticket_plan.auto_walk(age), None, None)
+        raised = datetime.fromisoformat(t["raised_at"]) if clock is not None else None
+        steps += [(raised + timedelta(hours=ticket_plan.HOURS_AFTER[a]) if raised else None, k, n, t["id"], a)
+                  for n, a in enumerate(ticket_plan.auto_walk(age, k))]
+    for at, _, _, ticket_id, action in sorted(steps, key=lambda s: (s[0] or datetime.min.replace(tzinfo=UTC),
+                                                                      s[1], s[2])):
+        if at is not None:
+            _at(clock, at)
+        await api.call("POST", f"/api/v1/tickets/{ticket_id}/transitions", role=ticket_plan.ROLE_OF[action],
+                       json={"action": action, **ticket_plan.FACTS[action]})
 
 
 async def wait_for_escalations(api: Api, timeout_s: float = 30.0) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 
 import asyncpg
 import pytest
@@ -37,3 +38,5 @@ def test_demo_load_fills_a_fresh_database_once(database_url: str, monkeypatch: p
 
     bad = runner.invoke(app, ["load", "--today", "20-11-2026"])
     assert bad.exit_code == 2 and "--today" in bad.output
+    future = runner.invoke(app, ["load", "--today", str(date.today() + timedelta(days=40)), "--force"])
+    assert future.exit_code == 2 and "must not be after today" in future.output

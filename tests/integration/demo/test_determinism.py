@@ -30,4 +30,4 @@ async def test_the_same_seed_loads_the_same_data(settings, second_settings) -> N
     async with loaded(second_settings, **TINY) as (client, summary):
         second = await _snapshot(client, summary.periods)
     assert first == second
-    assert len(first["scores 2026-10"]) == summary.stations + summary.counties
+    assert len(first["scores 2026-10"]) == summary.stations + summary.counties + 1  # and the city (issue 10)
