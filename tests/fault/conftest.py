@@ -17,6 +17,7 @@ from shared.embedded_pg import EmbeddedPostgres, free_port
 from shared.migration_state import upgrade
 from shared.settings import Settings
 from shared.testing.plugin import JWT_SECRET
+from tests.helpers import SMALL_BUREAU_ORG, seed_org_units
 
 
 @dataclass
@@ -63,6 +64,7 @@ async def faulty_database_url(faulty_pg: FaultyPostgres) -> AsyncIterator[str]:
         await conn.close()
     url = faulty_pg.url(name)
     await asyncio.to_thread(upgrade, url)
+    await seed_org_units(url, SMALL_BUREAU_ORG)  # errors are refused for units that do not exist
     yield url
 
 
