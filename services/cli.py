@@ -167,11 +167,14 @@ def token_create(
 ) -> None:
     """Print a signed token, alone on stdout."""
     from shared.auth import create_token
+    from shared.settings import MissingSecret
 
     settings = _settings()
     try:
-        token = create_token(settings.resolved_jwt_secret(), role, units=unit, subject=subject,
+        token = create_token(settings.resolved_jwt_secret(create=False), role, units=unit, subject=subject,
                              ttl_s=ttl or settings.jwt_ttl_s)
+    except MissingSecret as exc:
+        raise typer.BadParameter(str(exc), param_hint="environment") from exc
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     typer.echo(token)
@@ -258,7 +261,6 @@ def pg_start() -> None:
     settings = _settings()
     pg = EmbeddedPostgres.at(settings.data_dir.resolve() / "pg")
     url = pg.url() if pg.running() and (pg.pgdata / "postmaster.pid").exists() else pg.start()
-    (pg.data_dir / "url").write_text(url)
     typer.echo(url)
 
 

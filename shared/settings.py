@@ -9,6 +9,27 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class MissingSecret(RuntimeError):
+    pass
+
+
+def default_data_dir() -> Path:
+    """`.data` of the m2c checkout the command runs in — from any of its subdirectories — else ./.data,
+    so `m2c …` finds the server and secret of a running `make run` wherever in the repo it is typed."""
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / ".data").is_dir() or _is_m2c_checkout(folder):
+            return folder / ".data"
+    return Path(".data")
+
+
+def _is_m2c_checkout(folder: Path) -> bool:
+    try:
+        return 'name = "m2c"' in (folder / "pyproject.toml").read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="M2C_", extra="ignore")
 
@@ -20,7 +41,8 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="HTTP listen address.")
     port: int = Field(8000, description="HTTP listen port.")
-    data_dir: Path = Field(Path(".data"), description="Embedded PostgreSQL data and the dev JWT secret.")
+    data_dir: Path = Field(default_factory=default_data_dir,
+                           description="Embedded PostgreSQL and the dev JWT secret (default: the checkout's .data)")
     jwt_secret: str | None = Field(
         None, description="HMAC secret for bearer tokens. Required with Kafka; embedded mode keeps one in data_dir."
     )
@@ -57,14 +79,21 @@ class Settings(BaseSettings):
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
 
-    def resolved_jwt_secret(self) -> str:
-        """The configured secret, or (embedded mode only) one kept in data_dir across restarts."""
+    def resolved_jwt_secret(self, *, create: bool = True) -> str:
+        """The configured secret, or (embedded mode only) one kept in data_dir across restarts.
+
+        Only what serves requests creates it (`create`); a command that mints tokens for a server
+        (`m2c token create`) must never make a second secret, or its tokens would all be refused.
+        """
         if self.jwt_secret:
             return self.jwt_secret
         if self.kafka_mode:
             raise RuntimeError("M2C_JWT_SECRET must be set when M2C_KAFKA_BOOTSTRAP is set")
         path = self.data_dir / "jwt-secret"
         if not path.exists():
+            if not create:
+                raise MissingSecret(f"no JWT secret in {self.data_dir.resolve()}: start `m2c run` (or make run) "
+                                    "there first, run this inside the m2c checkout, or set M2C_JWT_SECRET")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)

@@ -23,14 +23,10 @@ _FORMATS = ("html", "pdf", "xlsx")
 
 
 def _settings():
-    from shared.settings import Settings
+    from shared.cli_database import settings_with_database
 
-    settings = Settings()
-    if not settings.database_url:  # a server started by `m2c run` / `m2c pg start` is reused
-        url_file = settings.data_dir / "pg" / "url"
-        if url_file.exists():
-            settings = settings.model_copy(update={"database_url": url_file.read_text().strip()})
-    return settings
+    # A server started by `make run` / `m2c pg start` is reused; without one the report starts its own.
+    return settings_with_database(required=False)
 
 
 @asynccontextmanager

@@ -17,9 +17,12 @@ app = typer.Typer(help="audit_link: working-day calendar and SLA scanner.", no_a
 
 
 def _settings():
-    from shared.settings import Settings
+    from shared.cli_database import NoDatabase, settings_with_database
 
-    return Settings()
+    try:
+        return settings_with_database()
+    except NoDatabase as exc:
+        raise typer.BadParameter(str(exc), param_hint="environment") from exc
 
 
 @app.command("calendar-load")

@@ -22,16 +22,12 @@ _CHUNK = 1024 * 1024
 
 
 def _settings():
-    from shared.settings import Settings
+    from shared.cli_database import NoDatabase, settings_with_database
 
-    settings = Settings()
-    if not settings.database_url:
-        url_file = settings.data_dir / "pg" / "url"
-        if not url_file.exists():
-            raise typer.BadParameter("set M2C_DATABASE_URL or start the embedded server (`m2c pg start`)",
-                                     param_hint="environment")
-        settings = settings.model_copy(update={"database_url": url_file.read_text().strip()})
-    return settings
+    try:
+        return settings_with_database()
+    except NoDatabase as exc:
+        raise typer.BadParameter(str(exc), param_hint="environment") from exc
 
 
 def _check_period(period: str) -> str:
