@@ -53,7 +53,9 @@ async def test_replay_in_embedded_mode_goes_through_the_running_server(settings:
                                          env=env)
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)["replayed"] == 1
-        assert [json.loads(m.value) for m in broker.messages("m2c.audit.v1")] == [{"specversion": "1.0"}]
+        replayed = [json.loads(m.value) for m in broker.messages("m2c.audit.v1")]
+        # (audit_link's scanner may also have announced CalendarYearMissing on the topic: from 1 Nov)
+        assert [m for m in replayed if m.get("type") != "CalendarYearMissing"] == [{"specversion": "1.0"}]
     finally:
         server.should_exit = True
         await serving
