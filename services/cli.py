@@ -63,7 +63,9 @@ def run(
     from shared.observability import configure_logging
 
     settings = _settings()
-    configure_logging(settings.log_level)
+    # Setting up (migrations, the demo's synthetic history) logs only errors, so the one line per step and
+    # the sign-in stay readable; M2C_LOG_LEVEL=DEBUG shows everything.
+    configure_logging(settings.log_level if settings.log_level.upper() == "DEBUG" else "ERROR")
     with database(settings) as settings:
         upgrade(settings.database_url)
         if demo:
@@ -73,10 +75,11 @@ def run(
         token = create_token(settings.resolved_jwt_secret(), ["admin"], subject="admin", ttl_s=settings.jwt_ttl_s)
         password = asyncio.run(_first_admin_password(settings))
         base = f"http://{settings.host}:{settings.port}"
-        sign_in = (f"sign in as admin, password {password}  (shown once; change it: m2c user passwd admin)"
-                   if password else "sign in with your account (m2c user create NAME --role … makes one)")
-        typer.echo(f"\nm2c is up on {base}  (API docs: {base}/docs)\n{sign_in}\n"
+        sign_in = (f"登录 sign in: admin / {password}  (只显示这一次 shown once; 修改 change: m2c user passwd admin)"
+                   if password else "登录 sign in: your account (m2c user create NAME --role … makes one)")
+        typer.echo(f"\nm2c 已启动 is up: {base}   (API docs: {base}/docs)\n{sign_in}\n"
                    f"admin token for the API:\n{token}\n", err=True)
+        configure_logging(settings.log_level)
         _serve(build_app(settings), settings)
 
 

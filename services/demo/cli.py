@@ -19,7 +19,7 @@ def demo() -> None:
 @app.command("load")
 def load(
     seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 2026,
-    customers: Annotated[int, typer.Option(min=0, help="Customers with 12 months of bills and payments.")] = 50_000,
+    customers: Annotated[int, typer.Option(min=0, help="Customers with 12 months of bills and payments.")] = 20_000,
     size: Annotated[float, typer.Option(min=0.05, max=1.0, help="Share of the 60 supply stations.")] = 1.0,
     today: Annotated[str | None, typer.Option(help="YYYY-MM-DD the history ends at (default: today).")] = None,
     base_url: Annotated[str | None, typer.Option(

@@ -12,7 +12,7 @@ from services.demo.loader import DemoSummary, demo_is_loaded, load_demo
 from shared.settings import Settings
 
 
-async def load_into(settings: Settings, *, seed: int = 2026, customers: int = 50_000, size: float = 1.0,
+async def load_into(settings: Settings, *, seed: int = 2026, customers: int = 20_000, size: float = 1.0,
                     today: date | None = None, only_if_fresh: bool = False,
                     say: Callable[[str], None] = print) -> DemoSummary | None:
     """Build the embedded app over `settings.database_url` (migrated), load the demo, shut it down.

@@ -46,7 +46,7 @@ async def _raise_once(uow: UnitOfWork, p: autoraise.Proposal, now) -> None:
         await record_ticket(RaiseTicket(unit=p.unit, period=p.period, reason=p.reason, detail=p.detail,
                                         raised_by=AUTO_RAISER), uow, now)
     except DuplicateOpenTicket:
-        log.info("ticket for %s %s %s is open already", p.unit, p.reason, p.period)
+        log.debug("ticket for %s %s %s is open already", p.unit, p.reason, p.period)
 
 
 async def on_report_anomaly(event: ReceivedEvent, uow: UnitOfWork) -> None:
