@@ -34,3 +34,13 @@ async def ready(page: Page, name: str, timeout_ms: float = 10_000) -> float:
     """Wait until the dashboard says the page `name` has rendered; its render time in ms."""
     await page.wait_for_selector(f"body[data-ready='{name}']", timeout=timeout_ms)
     return float(await page.evaluate("window.m2cRenderMs ?? 0"))
+
+
+async def sign_in(page: Page, base: str, name: str, password: str, landing: str = "overview") -> None:
+    """Sign in with the form of the sign-in page (a session cookie) and wait for the landing page."""
+    await page.goto(base + "/")
+    await ready(page, "signin")
+    await page.fill("#login-name", name)
+    await page.fill("#login-password", password)
+    await page.click("#login-submit")
+    await ready(page, landing)

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.e2e.browser.seed import ADMIN, bureau, headers, raw_token
-from tests.e2e.browser.support import ready, shot
+from tests.e2e.browser.seed import ADMIN, PASSWORD, account, bureau, headers, raw_token
+from tests.e2e.browser.support import ready, shot, sign_in
 from tests.helpers import GOOD_COUNTERS as GOOD
 
 RENDER_BUDGET_MS = 1000
@@ -25,13 +25,6 @@ def pct(ratio: float | None) -> str:
     return "—" if ratio is None else f"{two(ratio * 100)}%"
 
 
-async def _sign_in_by_form(page, base: str, raw: str) -> None:
-    await page.goto(base + "/")
-    await ready(page, "signin")
-    await page.fill("#token", raw)
-    await page.click("#signin-form button[type=submit]")
-
-
 async def _with_token(page, raw: str) -> None:
     """Signed in before the first page load (as the sign-in form would leave it); later changes stick."""
     await page.add_init_script(
@@ -43,8 +36,11 @@ async def test_overview_and_every_page_show_the_apis_numbers(live_app: str, api:
     period = await bureau(api)
     timings: dict[str, float] = {}
 
-    await _sign_in_by_form(page, live_app, raw_token("admin", subject="admin-1"))
+    # issue 14: people sign in with an account (session cookie) instead of pasting a JWT
+    await account(api, "chief", "admin", display_name="王主任")
+    await sign_in(page, live_app, "chief", PASSWORD)
     timings["overview"] = await ready(page, "overview")
+    assert await page.inner_text("#who-name") == "王主任"
     await shot(page, "overview")
 
     stations = (await api.get(f"/api/v1/scores?period={period}&level=station", headers=ADMIN)).json()["items"]
@@ -123,7 +119,7 @@ async def test_overview_and_every_page_show_the_apis_numbers(live_app: str, api:
     await page.goto(f"{live_app}/#/alerts")
     timings["alerts"] = await ready(page, "alerts")
     alerts = (await api.get("/api/v1/alerts", headers=ADMIN)).json()["items"]
-    assert await page.locator("#alerts tbody tr").count() == len(alerts)
+    assert await page.locator("#alerts tbody tr.alert").count() == len(alerts)
     await shot(page, "alerts")
 
     await page.goto(f"{live_app}/#/credit")
@@ -159,7 +155,7 @@ async def test_acknowledging_an_alert_from_the_page(live_app: str, api: httpx.As
     await _with_token(page, raw_token("viewer", subject="viewer-1"))
     await page.goto(f"{live_app}/#/alerts?state=firing")
     await ready(page, "alerts")
-    assert await page.locator("#alerts tbody tr").count() == len(firing)
+    assert await page.locator("#alerts tbody tr.alert").count() == len(firing)
     assert await page.locator("button.ack").count() == 0  # a viewer may not acknowledge: no button
 
     await page.evaluate("t => sessionStorage.setItem('m2c.token', t)", raw_token("customer_service", subject="cs-7"))

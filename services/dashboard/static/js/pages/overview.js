@@ -5,7 +5,7 @@
 import { api, qs } from '../api.js';
 import { delta, empty, esc, lightDot, pct, score } from '../fmt.js';
 import { t } from '../i18n.js';
-import { periodSelect, scoredPeriods, shift } from '../periods.js';
+import { landingPeriod, periodSelect, scoredPeriods, shift } from '../periods.js';
 
 const LEVELS = ['city', 'county', 'station'];
 const LIGHTS = ['green', 'yellow', 'red', 'none'];
@@ -113,7 +113,7 @@ export async function render(main, params, ctx) {
     main.innerHTML = `<h1>${esc(t('ov.title'))}</h1>${empty(t('noPeriods'))}`;
     return;
   }
-  const period = periods.includes(params.period) ? params.period : periods[0];
+  const period = periods.includes(params.period) ? params.period : await landingPeriod(periods, ctx.user);
   const prev = shift(period, -1);
   const hasPrev = periods.includes(prev);
   const [rows, lights, units, prevRows] = await Promise.all([
