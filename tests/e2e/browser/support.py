@@ -44,3 +44,11 @@ async def sign_in(page: Page, base: str, name: str, password: str, landing: str 
     await page.fill("#login-password", password)
     await page.click("#login-submit")
     await ready(page, landing)
+
+
+REFUSAL = "Failed to load resource: the server responded with a status of 4"
+
+
+def refusals_only(errors: list[str], expected: int) -> bool:
+    """The console holds exactly `expected` logged 4xx answers (refusals the page handles) and nothing else."""
+    return len(errors) == expected and all(REFUSAL in e for e in errors)
