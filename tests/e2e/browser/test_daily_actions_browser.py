@@ -89,7 +89,7 @@ async def test_report_an_error_then_close_it_with_cause_prevention_and_accountab
     await page.fill("#er-customer", "0301234567")
     await page.click("#er-submit")  # no description: the API's 422 is shown beside the field
     await page.wait_for_selector("[data-field='description'] .field-error:not([hidden])")
-    assert await page.locator("[data-field='description'] .field-error").inner_text() != ""
+    assert await page.locator("[data-field='description'] .field-error").inner_text() == "必填"
     await page.fill("#er-description", "误套居民电价，少收电费")
     await shot(page, "error-report-form")
     await page.click("#er-submit")
@@ -288,6 +288,7 @@ async def test_silence_an_alert_from_the_grouped_alerts_table(live_app: str, api
     assert {(m["name"], m["value"]) for m in s["matchers"]} == {("type", target["type"]), ("unit", target["unit"])}
     assert (s["comment"], s["created_by"]) == ("已电话联系，正在处理", "user:kefu")
     assert await page.locator(f"#silences tr[data-id='{s['id']}']").count() == 1
+    assert await page.locator(f"tr.alert[data-id='{target['id']}'] .badge.silenced").count() == 1
     await page.set_viewport_size({"width": 1366, "height": 900})
     await shot(page, "alerts-silenced")
 

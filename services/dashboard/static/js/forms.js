@@ -3,8 +3,21 @@ import { problemLines } from './api.js';
 import { esc } from './fmt.js';
 import { t } from './i18n.js';
 
-// English messages of the APIs that have a Chinese text
-const KNOWN = { required: 'form.required', 'Field required': 'form.required' };
+// English messages of the APIs (pydantic's among them) that have a Chinese text
+const KNOWN = [
+  [/^(required|Field required|String should have at least 1 character)$/, 'form.required'],
+  [/^Input should be a valid (decimal|number|integer)/, 'form.number'],
+  [/^Input should be greater than or equal to/, 'form.tooSmall'],
+  [/^Input should be (a valid date|in the format)/, 'form.date'],
+  [/^Input should be /, 'form.choice'],
+  [/^String should match pattern/, 'form.pattern'],
+  [/^String should have at most/, 'form.tooLong'],
+];
+
+function chinese(message) {
+  const hit = KNOWN.find(([re]) => re.test(String(message)));
+  return hit ? t(hit[1]) : message;
+}
 
 export function field(name, control, { wide = false } = {}) {
   return `<label class="field${wide ? ' wide' : ''}" data-field="${name}"><span>${esc(t(`field.${name}`))}</span>${control}
@@ -29,14 +42,17 @@ export function showErrors(form, err) {
   for (const line of problemLines(err)) {
     const name = String(line.field || '').split('.').pop().replace(/\[\d+\]$/, '');
     const slot = name && form.querySelector(`[data-field="${name}"] .field-error`);
-    const message = KNOWN[line.message] ? t(KNOWN[line.message]) : line.message;
+    const message = chinese(line.message);
     if (slot) { slot.hidden = false; slot.textContent = message; } else rest.push({ ...line, message });
   }
   const box = form.querySelector('.form-error');
-  if (box && (rest.length || err.status)) {
-    box.hidden = false;
-    box.innerHTML = `${esc(err.message || '')}${rest.length && rest[0].message !== err.message ? `<ul>${rest.map((l) =>
-      `<li>${esc(l.field ? `${l.field}：` : '')}${esc(l.message)}</li>`).join('')}</ul>` : ''}`;
+  if (!box) return;
+  box.hidden = false;
+  if (!rest.length) {  // every problem sits beside its field
+    box.textContent = t('form.check');
+  } else {
+    box.innerHTML = `${esc(err.status === 422 ? t('form.check') : err.message || '')}<ul>${rest.map((l) =>
+      `<li>${esc(l.field ? `${l.field}：` : '')}${esc(l.message)}</li>`).join('')}</ul>`;
   }
 }
 

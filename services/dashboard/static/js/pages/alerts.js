@@ -18,7 +18,14 @@ function select(id, values, current, prefix) {
     `<option value="${v}"${v === current ? ' selected' : ''}>${esc(label(prefix, v))}</option>`).join('')}</select>`;
 }
 
-function row(a, may) {
+// Whether an active silence matches the alert (equality matchers on type, unit, severity or a label; a
+// regular-expression matcher is left to the service, which records such alerts as silenced).
+function silencedBy(a, silences) {
+  const labels = { ...a.labels, type: a.type, unit: a.unit, severity: a.severity };
+  return silences.some((s) => s.matchers.every((m) => !m.is_regex && labels[m.name] === m.value));
+}
+
+function row(a, may, silences) {
   const buttons = [
     may.ack && a.state === 'firing' ? `<button class="btn ack" type="button" data-id="${esc(a.id)}">${esc(t('al.ack'))}</button>` : '',
     may.silence && a.state !== 'resolved' ? `<button class="btn secondary silence" type="button" data-id="${esc(a.id)}"
@@ -26,19 +33,20 @@ function row(a, may) {
   ].join(' ');
   return `<tr class="alert" data-id="${esc(a.id)}" data-state="${esc(a.state)}" data-type="${esc(a.type)}">
     <td><span class="badge ${esc(a.severity)}">${esc(label('sev', a.severity))}</span></td>
-    <td class="type">${esc(label('type', a.type))}</td><td class="summary">${esc(a.summary)}</td>
+    <td class="type nowrap">${esc(label('type', a.type))}</td><td class="summary">${esc(a.summary)}${
+      silencedBy(a, silences) ? ` <span class="badge silenced">${esc(t('al.isSilenced'))}</span>` : ''}</td>
     <td class="state nowrap">${esc(label('alstate', a.state))}</td><td class="num">${a.count}</td>
     <td class="nowrap">${dateTime(a.last_seen)}</td><td>${esc(a.acked_by ? actorText(a.acked_by) : '')}</td>
     <td class="nowrap">${buttons}</td></tr>`;
 }
 
-function grouped(items, units, may) {
+function grouped(items, units, may, silences) {
   const byUnit = new Map();
   for (const a of items) byUnit.set(a.unit, [...(byUnit.get(a.unit) || []), a]);
   return [...byUnit.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([unit, list]) =>
     `<tbody class="unit-group" data-unit="${esc(unit)}"><tr class="group-head"><th colspan="8">${unitHtml(units, unit)}
       <span class="muted">${esc(t('al.groupCount', { n: list.length, f: list.filter((a) => a.state === 'firing').length }))}</span>
-      </th></tr>${list.map((a) => row(a, may)).join('')}</tbody>`).join('');
+      </th></tr>${list.map((a) => row(a, may, silences)).join('')}</tbody>`).join('');
 }
 
 function silenceForm() {
@@ -85,7 +93,7 @@ export async function render(main, params, ctx) {
     <section class="card full">${items.length ? `<table id="alerts" class="alerts"><thead><tr>
       <th>${esc(t('al.severity'))}</th><th>${esc(t('al.type'))}</th><th>${esc(t('al.summary'))}</th>
       <th>${esc(t('al.state'))}</th><th class="num">${esc(t('al.count'))}</th><th>${esc(t('al.last'))}</th>
-      <th>${esc(t('al.ackedBy'))}</th><th></th></tr></thead>${grouped(items, units, may)}</table>` : empty()}
+      <th>${esc(t('al.ackedBy'))}</th><th></th></tr></thead>${grouped(items, units, may, silences)}</table>` : empty()}
       ${page.next_cursor ? `<p class="muted">${esc(t('al.more'))}</p>` : ''}</section>
     ${silencesCard(silences, may)}`;
   const apply = () => ctx.go('alerts', { type: main.querySelector('#f-type').value, state: main.querySelector('#f-state').value,

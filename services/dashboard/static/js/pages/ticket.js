@@ -29,7 +29,7 @@ function history(items) {
     </thead><tbody>${items.map((h) => `<tr data-action="${esc(h.action)}"><td>${dateTime(h.at)}</td>
       <td>${esc(label('action', h.action))}</td><td>${esc(label('state', h.to_state))}</td><td>${esc(actorText(h.actor))}</td>
       <td>${dateTime(h.due_at)}</td><td>${Object.entries(h.details || {}).filter(([, v]) => v).map(([k, v]) =>
-        `<div><b>${esc(label('field', k))}</b>：${esc(v)}</div>`).join('')}</td></tr>`).join('')}</tbody></table>`;
+        `<div><b>${esc(label('field', k))}</b>：${esc(k === 'reason' ? label('reason', v) : v)}</div>`).join('')}</td></tr>`).join('')}</tbody></table>`;
 }
 
 export async function render(main, params, ctx) {
