@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from tests.e2e.browser.seed import ADMIN, PASSWORD, account, bureau, headers, raw_token
-from tests.e2e.browser.support import ready, shot, sign_in
+from tests.e2e.browser.support import ARTIFACTS, ready, shot, sign_in
 from tests.helpers import GOOD_COUNTERS as GOOD
 
 RENDER_BUDGET_MS = 1000
@@ -92,6 +92,19 @@ async def test_overview_and_every_page_show_the_apis_numbers(live_app: str, api:
     assert await page.inner_text("#st-score") == two(explained['score'])
     assert [await li.get_attribute("data-code") for li in await page.locator("#weakest li").all()] == [
         w["code"] for w in explained["weakest"]]
+    # issue 14: a ratio is a percentage with its numerator / denominator, never a raw fraction
+    ratios = 0
+    for ind in explained["indicators"]:
+        cell = await page.inner_text(f"#indicators tr[data-code='{ind['code']}'] .value")
+        inputs = list((ind.get("inputs") or {}).values())
+        if ind["value"] is None:
+            assert cell == "无数据"
+        elif len(inputs) == 2 and None not in inputs and any(
+                d and abs(n / d - ind["value"]) < 1e-9 for n, d in (inputs, inputs[::-1])):
+            n, d = next((n, d) for n, d in (inputs, inputs[::-1]) if d and abs(n / d - ind["value"]) < 1e-9)
+            assert cell == f"{pct(ind['value'])}（{int(n):,} / {int(d):,}）", cell
+            ratios += 1
+    assert ratios > 0
     lost = await page.locator("#indicators .lost").all_inner_texts()
     assert lost == [two(i["points_lost"]) for i in explained["indicators"]]
     assert await page.locator("#trend canvas").count() > 0
@@ -101,6 +114,7 @@ async def test_overview_and_every_page_show_the_apis_numbers(live_app: str, api:
         " return [o.xAxis[0].data.slice(-2), o.series[0].data.slice(-2)]; }")
     assert plotted == [[t["period"] for t in trend["items"]], [t["score"] for t in trend["items"]]]
     await shot(page, "station")
+    await page.locator("#indicators").screenshot(path=str(ARTIFACTS / "station-indicators.png"))
 
     # tickets board: columns hold the API's tickets; the SLA countdown agrees with the calendar API
     await page.goto(f"{live_app}/#/tickets")
