@@ -345,5 +345,26 @@ async def test_admin_creates_an_account_and_an_api_key_shown_once(live_app: str,
     await page.click(f"button.revoke[data-id='{listed[0]['id']}']")
     await page.wait_for_selector("#notice:has-text('密钥已吊销')")
     assert (await api.get("/api/v1/alerts", headers={"Authorization": f"Bearer {key}"})).status_code == 401
-    assert console.errors == [], console.errors
+
+    # alert subscriptions: a webhook for red recovery warnings of one county
+    await page.goto(f"{live_app}/#/subscriptions")
+    await ready(page, "subscriptions")
+    await page.fill("#sub-name", "清城区回收预警")
+    await page.check("#sub-form input[name=types][value=RecoveryWarningIssued]")
+    await page.select_option("#sub-form select[name=min_severity]", "critical")
+    await page.fill("#sub-form input[name=unit_prefix]", "QY-QC")
+    await page.fill("#sub-url", "https://hooks.example.com/m2c")
+    await page.fill("#sub-secret", "short")  # under 16 characters: the API's 422 is shown beside the field
+    await page.click("#sub-submit")
+    await page.wait_for_selector("[data-field='secret'] .field-error:not([hidden])")
+    await page.fill("#sub-secret", "a-secret-of-sufficient-length")
+    await page.click("#sub-submit")
+    await page.wait_for_selector("#notice:has-text('订阅已创建')")
+    subs = (await api.get("/api/v1/subscriptions", headers=ADMIN)).json()
+    assert [(s["name"], s["match"], s["channel"]) for s in subs] == [("清城区回收预警", {
+        "types": ["RecoveryWarningIssued"], "min_severity": "critical", "unit_prefix": "QY-QC"},
+        {"type": "webhook", "url": "https://hooks.example.com/m2c"})]
+    assert await page.locator(f"#subscriptions tr[data-id='{subs[0]['id']}']").count() == 1
+    await shot(page, "subscriptions")
+    assert refusals_only(console.errors, 1), console.errors  # the 422 of the short secret
     assert ARTIFACTS.joinpath("apikey-created.png").exists()

@@ -19,8 +19,8 @@ function chinese(message) {
   return hit ? t(hit[1]) : message;
 }
 
-export function field(name, control, { wide = false } = {}) {
-  return `<label class="field${wide ? ' wide' : ''}" data-field="${name}"><span>${esc(t(`field.${name}`))}</span>${control}
+export function field(name, control, { wide = false, slot = '' } = {}) {
+  return `<label class="field${wide ? ' wide' : ''}" data-field="${slot || name}"><span>${esc(t(`field.${name}`))}</span>${control}
     <small class="field-error" hidden></small></label>`;
 }
 

@@ -17,6 +17,7 @@ import * as overview from './pages/overview.js';
 import * as scoring from './pages/scoring.js';
 import * as signin from './pages/signin.js';
 import * as station from './pages/station.js';
+import * as subscriptions from './pages/subscriptions.js';
 import * as ticket from './pages/ticket.js';
 import * as tickets from './pages/tickets.js';
 import * as users from './pages/users.js';
@@ -27,7 +28,7 @@ const PAGES = {
   errors: [errors, null], error: [error, false], alerts: [alerts, null], credit: [credit, null],
   channels: [channels, null], scoring: [scoring, null],
   imports: [imports, (u) => u.seesAll && u.can(FACT_WRITER_ROLES)],
-  users: [users, (u) => u.can(ADMIN_ROLES)], apikeys: [apikeys, (u) => u.can(ADMIN_ROLES)],
+  subscriptions: [subscriptions, (u) => u.can(ADMIN_ROLES)], users: [users, (u) => u.can(ADMIN_ROLES)], apikeys: [apikeys, (u) => u.can(ADMIN_ROLES)],
   audit: [audit, (u) => u.can(ADMIN_ROLES)],
 };
 const main = document.getElementById('main');
