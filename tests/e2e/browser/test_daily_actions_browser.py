@@ -69,6 +69,16 @@ async def test_sign_in_lands_on_the_users_own_month_and_sign_out_ends_the_sessio
     assert after.status_code == 401  # the session ended on the server, not only in the page
     assert console.errors == []
 
+    # an account disabled while signed in: its next call is a 401 and the page goes back to sign-in
+    await sign_in(page, live_app, "qc02", PASSWORD)
+    disabled = await api.patch("/api/v1/users/qc02", json={"disabled": True}, headers=ADMIN)
+    assert disabled.status_code == 200, disabled.text
+    await page.click("#nav a[data-page='tickets']")
+    await ready(page, "signin")
+    assert "登录已失效" in await page.inner_text("#signin-error")
+    assert await page.inner_text("#who") == ""
+    assert console.errors and all("status of 401" in e for e in console.errors), console.errors  # the page's calls
+
 
 async def test_report_an_error_then_close_it_with_cause_prevention_and_accountability(
         live_app: str, api: httpx.AsyncClient, page) -> None:
