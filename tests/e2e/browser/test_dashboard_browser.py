@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -153,6 +154,18 @@ async def test_overview_and_every_page_show_the_apis_numbers(live_app: str, api:
     await ready(page, "overview")
     assert await page.inner_text("h1") == "Monthly overview"
     await shot(page, "overview-en")
+    # every text of every page has its label in both languages: no i18n key shows through
+    for language in ("en", "zh"):
+        for name in ("errors", "tickets", "alerts", "scoring", "imports", "users", "apikeys", "audit",
+                     "subscriptions", "credit", "channels", "station"):
+            await page.goto(f"{live_app}/#/{name}")
+            await ready(page, name)
+            text = await page.inner_text("body")
+            assert not re.search(r"\b[a-z]{2,8}\.[a-z][A-Za-z_]+\b", text.replace("m2c.", "")), (language, name, text)
+        if language == "en":
+            assert await page.inner_text("h1") == "Station score"
+            await page.click("#lang")
+            await ready(page, "station")
 
     assert console.errors == []
     slow = {name: ms for name, ms in timings.items() if ms > RENDER_BUDGET_MS}
