@@ -11,9 +11,32 @@ export function actorText(actor) {
   return `${t(`actor.${kind}`) === `actor.${kind}` ? kind : t(`actor.${kind}`)} ${name}`;
 }
 
+// What a write did, in words: [method, path pattern, text key]; {1}, {2} are the pattern's groups.
+const WRITES = [
+  ['POST', /^\/api\/v1\/auth\/login$/, 'w.login'], ['POST', /^\/api\/v1\/auth\/logout$/, 'w.logout'],
+  ['POST', /^\/api\/v1\/errors$/, 'w.reportError'], ['POST', /^\/api\/v1\/errors\/[^/]+\/transitions$/, 'w.handleError'],
+  ['POST', /^\/api\/v1\/tickets$/, 'w.raiseTicket'], ['POST', /^\/api\/v1\/tickets\/[^/]+\/transitions$/, 'w.moveTicket'],
+  ['POST', /^\/api\/v1\/alerts\/[^/]+\/ack$/, 'w.ack'], ['POST', /^\/api\/v1\/silences$/, 'w.silence'],
+  ['DELETE', /^\/api\/v1\/silences\//, 'w.unsilence'], ['POST', /^\/api\/v1\/subscriptions$/, 'w.subscribe'],
+  ['DELETE', /^\/api\/v1\/subscriptions\//, 'w.unsubscribe'], ['POST', /^\/api\/v1\/periods\/([^/]+)\/score$/, 'w.score'],
+  ['POST', /^\/api\/v1\/facts\/([^/]+)\/records\/([^/]+)$/, 'w.records'], ['PUT', /^\/api\/v1\/facts\/([^/]+)\/counters$/, 'w.counters'],
+  ['PUT', /^\/api\/v1\/recovery\/([^/]+)\/facts$/, 'w.recovery'], ['POST', /^\/api\/v1\/users$/, 'w.createUser'],
+  ['PATCH', /^\/api\/v1\/users\/([^/]+)$/, 'w.changeUser'], ['POST', /^\/api\/v1\/api-keys$/, 'w.createKey'],
+  ['DELETE', /^\/api\/v1\/api-keys\//, 'w.revokeKey'], ['PUT', /^\/api\/v1\/channels\/([^/]+)$/, 'w.channels'],
+];
+
+export function describe(method, path) {
+  for (const [m, re, key] of WRITES) {
+    const hit = m === method && re.exec(path);
+    if (hit) return t(key, { 1: hit[1] ?? '', 2: hit[2] ? label('kind', hit[2]) : '' });
+  }
+  return label('method', method);
+}
+
 export function trailRows(items) {
   return items.map((e) => `<tr data-id="${e.id}"><td>${dateTime(e.at)}</td><td class="actor">${esc(actorText(e.actor))}</td>
-    <td>${esc(label('method', e.method))} <code>${esc(e.path)}${e.query ? `?${esc(e.query)}` : ''}</code></td>
+    <td><span class="what">${esc(describe(e.method, e.path))}</span>
+      <div class="muted code">${esc(e.method)} ${esc(e.path)}${e.query ? `?${esc(e.query)}` : ''}</div></td>
     <td class="num status"><span class="badge ${e.status < 400 ? 'ok' : 'critical'}">${e.status}</span></td>
     <td>${esc(e.address || '')}</td></tr>`).join('');
 }
