@@ -48,9 +48,21 @@ export function trailTable(items, id = 'trail') {
     </thead><tbody>${trailRows(items)}</tbody></table>`;
 }
 
-/** A card with the writes under `path` (a prefix), or nothing for callers who may not read the trail. */
-export async function trailCard(user, path) {
+/** A card with the writes under `path` (a prefix) and `extra` entries, or nothing for callers who may not
+ *  read the trail. */
+export async function trailCard(user, path, extra = async () => []) {
   if (!user.can(ADMIN_ROLES)) return '';
-  const page = await api(`/api/v1/audit-trail${qs({ path, limit: 50 })}`);
-  return `<section class="card" id="trail-card"><h2>${esc(t('trail.title'))}</h2>${trailTable(page.items)}</section>`;
+  const [page, more] = await Promise.all([api(`/api/v1/audit-trail${qs({ path, limit: 50 })}`), extra()]);
+  const items = [...new Map([...page.items, ...more].map((e) => [e.id, e])).values()].sort((a, b) => b.id - a.id);
+  return `<section class="card" id="trail-card"><h2>${esc(t('trail.title'))}</h2>${trailTable(items)}</section>`;
+}
+
+/** The write that created a thing whose path holds no id yet (POST /api/v1/errors): the caller's successful
+ *  POST to `path` closest in time to `at`, within a few seconds. */
+export async function creationEntry(actor, path, at) {
+  const around = (s) => new Date(new Date(at).getTime() + s * 1000).toISOString();
+  const page = await api(`/api/v1/audit-trail${qs({ actor, path, since: around(-10), until: around(10), limit: 50 })}`);
+  const hits = page.items.filter((e) => e.method === 'POST' && e.path === path && e.status < 300);
+  const gap = (e) => Math.abs(new Date(e.at) - new Date(at));
+  return hits.sort((a, b) => gap(a) - gap(b)).slice(0, 1);
 }

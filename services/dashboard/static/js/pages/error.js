@@ -5,7 +5,7 @@ import { HANDLE_ERROR_ROLES } from '../auth.js';
 import { dateTime, esc, money } from '../fmt.js';
 import { clearErrors, field, noticeHtml, showErrors } from '../forms.js';
 import { label, t } from '../i18n.js';
-import { actorText, trailCard } from '../trail.js';
+import { actorText, creationEntry, trailCard } from '../trail.js';
 import { loadUnits, unitHtml } from '../units.js';
 
 const FACTS = ['root_cause', 'prevention_measure', 'accountability_decision'];
@@ -39,7 +39,8 @@ function steps(e) {
 export async function render(main, params, ctx) {
   const [e, units] = await Promise.all([api(`/api/v1/errors/${encodeURIComponent(params.id || '')}`), loadUnits()]);
   const canHandle = ctx.user.can(HANDLE_ERROR_ROLES) && e.state !== 'closed';
-  const trail = await trailCard(ctx.user, `/api/v1/errors/${e.id}`);
+  const trail = await trailCard(ctx.user, `/api/v1/errors/${e.id}`,
+    () => creationEntry(e.reporter, '/api/v1/errors', e.reported_at));
   main.innerHTML = `<div class="bar"><h1>${esc(t('er.one'))}</h1>
       <span class="badge state-badge" id="error-state" data-state="${esc(e.state)}">${esc(label('errstate', e.state))}</span>
       <a href="#/errors">${esc(t('er.back'))}</a></div>

@@ -6,7 +6,7 @@ import { TICKET_ACTIONS } from '../auth.js';
 import { dateTime, empty, esc } from '../fmt.js';
 import { clearErrors, field, noticeHtml, showErrors } from '../forms.js';
 import { label, t } from '../i18n.js';
-import { actorText, trailCard } from '../trail.js';
+import { actorText, creationEntry, trailCard } from '../trail.js';
 import { loadUnits, unitHtml } from '../units.js';
 
 const FIELDS = {
@@ -35,7 +35,8 @@ function history(items) {
 export async function render(main, params, ctx) {
   const [tk, units] = await Promise.all([api(`/api/v1/tickets/${encodeURIComponent(params.id || '')}`), loadUnits()]);
   const allowed = Object.keys(TICKET_ACTIONS).filter((a) => ctx.user.mayTicket(a, tk.state));
-  const trail = await trailCard(ctx.user, `/api/v1/tickets/${tk.id}`);
+  const trail = await trailCard(ctx.user, `/api/v1/tickets/${tk.id}`,
+    () => creationEntry(tk.raised_by, '/api/v1/tickets', tk.raised_at));
   const facts = [['unit', unitHtml(units, tk.unit)], ['period', esc(tk.period || '—')],
     ['detail', esc(tk.detail)], ['findings', esc(tk.findings || '—')], ['root_cause', esc(tk.root_cause || '—')],
     ['rectification', esc(tk.rectification || '—')], ['accountability_decision', esc(tk.accountability_decision || '—')]];
