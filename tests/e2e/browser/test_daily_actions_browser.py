@@ -129,7 +129,7 @@ async def test_report_an_error_then_close_it_with_cause_prevention_and_accountab
     await page.fill("#ef-accountability_decision", "对责任人提醒谈话")
     await page.click("button[data-action='close']")
     await page.wait_for_selector("#error-state[data-state='closed']")
-    await shot(page, "error-closed")
+    await shot(page, "error-closed", full_page=True)
     closed = (await api.get(f"/api/v1/errors/{error_id}", headers=ADMIN)).json()
     assert (closed["state"], closed["closed_by"]) == ("closed", "user:kefu")
     assert (closed["root_cause"], closed["prevention_measure"], closed["accountability_decision"]) == (
@@ -174,7 +174,7 @@ async def test_walk_a_ticket_to_closed_with_the_audit_trail_on_its_page(
         await form.locator("button").click()
         await page.wait_for_selector(f"#ticket-state[data-state='{state}']")
     await ready(page, "ticket")
-    await shot(page, "ticket-closed")
+    await shot(page, "ticket-closed", full_page=True)
 
     detail = (await api.get(f"/api/v1/tickets/{manual['id']}", headers=ADMIN)).json()
     assert detail["state"] == "closed"
