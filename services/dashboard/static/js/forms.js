@@ -19,9 +19,12 @@ function chinese(message) {
   return hit ? t(hit[1]) : message;
 }
 
-export function field(name, control, { wide = false, slot = '' } = {}) {
-  return `<label class="field${wide ? ' wide' : ''}" data-field="${slot || name}"><span>${esc(t(`field.${name}`))}</span>${control}
-    <small class="field-error" hidden></small></label>`;
+/** A labelled control with a slot for its error; `group` (checkboxes that carry their own labels) uses a
+ *  <div>, as labels do not nest. */
+export function field(name, control, { wide = false, slot = '', group = false } = {}) {
+  const tag = group ? 'div' : 'label';
+  return `<${tag} class="field${wide ? ' wide' : ''}" data-field="${slot || name}"><span>${esc(t(`field.${name}`))}</span>${control}
+    <small class="field-error" hidden></small></${tag}>`;
 }
 
 export function options(values, prefix, selected = '') {

@@ -37,7 +37,7 @@ export async function render(main, params, ctx) {
       <label class="field" data-field="name"><span>${esc(t('ak.name'))}</span><input name="name" id="ak-name" maxlength="200"
         placeholder="营销系统"><small class="field-error" hidden></small></label>
       ${field('units', '<input name="units" id="ak-units" placeholder="QY-QC">')}
-      ${field('roles', roleBoxes('roles'), { wide: true })}
+      ${field('roles', roleBoxes('roles'), { wide: true, group: true })}
       <p class="wide"><button class="btn" type="submit" id="ak-submit">${esc(t('ak.create'))}</button></p></form></section>
     <section class="card">${table(keys)}</section>${trail}`;
   main.querySelector('#copy-key')?.addEventListener('click', () => navigator.clipboard?.writeText(shown));

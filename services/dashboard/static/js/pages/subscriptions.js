@@ -4,18 +4,19 @@ import { api } from '../api.js';
 import { dateTime, empty, esc } from '../fmt.js';
 import { clearErrors, field, noticeHtml, showErrors } from '../forms.js';
 import { label, t } from '../i18n.js';
+import { loadUnits, unitText } from '../units.js';
 
 const TYPES = ['RecoveryWarningIssued', 'ErrorReported', 'TicketEscalated', 'ArrearsRiskDetected', 'ScoresPublished'];
 const SEVERITIES = ['info', 'warning', 'critical'];
 
-function table(subs) {
+function table(subs, units) {
   if (!subs.length) return empty();
   return `<table id="subscriptions"><thead><tr><th>${esc(t('field.sub_name'))}</th><th>${esc(t('sub.types'))}</th>
     <th>${esc(t('sub.minSeverity'))}</th><th>${esc(t('sub.unitPrefix'))}</th><th>${esc(t('sub.channel'))}</th>
     <th>${esc(t('sub.repeat'))}</th><th>${esc(t('us.created'))}</th><th></th></tr></thead><tbody>${subs.map((s) =>
     `<tr data-id="${esc(s.id)}"><td>${esc(s.name)}</td>
       <td>${esc(s.match.types.length ? s.match.types.map((x) => label('type', x)).join('、') : t('sub.allTypes'))}</td>
-      <td>${esc(label('sev', s.match.min_severity))}</td><td>${esc(s.match.unit_prefix || t('us.allUnits'))}</td>
+      <td>${esc(label('sev', s.match.min_severity))}</td><td>${esc(s.match.unit_prefix ? unitText(units, s.match.unit_prefix) : t('us.allUnits'))}</td>
       <td>${esc(s.channel.type === 'webhook' ? `Webhook ${s.channel.url}` : t('sub.kafka'))}</td>
       <td>${s.repeat_interval_s ? esc(t('sub.minutes', { n: s.repeat_interval_s / 60 })) : '—'}</td>
       <td>${dateTime(s.created_at)}</td>
@@ -32,7 +33,7 @@ function form() {
     ${field('unit_prefix', '<input name="unit_prefix" placeholder="QY-QC">')}
     ${field('repeat_interval_s', '<input name="repeat" type="number" min="1" placeholder="60">')}
     ${field('types', `<span class="checks">${TYPES.map((x) => `<label class="check"><input type="checkbox" name="types" value="${x}">
-      ${esc(label('type', x))}</label>`).join('')}</span>`, { wide: true })}
+      ${esc(label('type', x))}</label>`).join('')}</span>`, { wide: true, group: true })}
     ${field('type', `<select name="channel" id="sub-channel"><option value="webhook">Webhook</option>
       <option value="kafka">${esc(t('sub.kafka'))}</option></select>`)}
     ${field('url', '<input name="url" id="sub-url" placeholder="https://…">')}
@@ -52,10 +53,10 @@ function body(f) {
 }
 
 export async function render(main, params, ctx) {
-  const subs = await api('/api/v1/subscriptions');
+  const [subs, units] = await Promise.all([api('/api/v1/subscriptions'), loadUnits()]);
   main.innerHTML = `<div class="bar"><h1>${esc(t('sub.title'))}</h1></div>
     ${noticeHtml(params.notice ? t(`sub.notice.${params.notice}`) : '')}
-    <section class="card">${form()}</section><section class="card">${table(subs)}</section>`;
+    <section class="card">${form()}</section><section class="card">${table(subs, units)}</section>`;
   const f = main.querySelector('#sub-form');
   const toggle = () => {
     const hook = f.elements.channel.value === 'webhook';

@@ -31,7 +31,7 @@ function userForm(u) {
     ${field('password', `<input name="password" id="us-password" type="password" autocomplete="new-password"
       placeholder="${esc(editing ? t('us.keepPassword') : '')}">`)}
     ${field('units', `<input name="units" id="us-units" placeholder="QY-QC-01, QY-YD" value="${esc((u?.units || []).join(', '))}">`)}
-    ${field('roles', roleBoxes('roles', u?.roles || []), { wide: true })}
+    ${field('roles', roleBoxes('roles', u?.roles || []), { wide: true, group: true })}
     <p class="wide"><button class="btn" type="submit" id="us-submit">${esc(t('save'))}</button>
       ${editing ? `<button class="btn secondary" type="button" id="us-cancel">${esc(t('cancel'))}</button>` : ''}</p></form>`;
 }
