@@ -82,3 +82,14 @@ async def bureau(api: httpx.AsyncClient) -> str:
 
     await eventually(settled, pause_s=0.25)
     return period
+
+
+PASSWORD = "Qy-2026-pass!"
+
+
+async def account(api: httpx.AsyncClient, name: str, *roles: str, units: tuple[str, ...] = (),
+                  display_name: str = "") -> dict:
+    """An account created through the identity API (as an admin would), with PASSWORD."""
+    return await _ok(await api.post("/api/v1/users", headers=ADMIN, json={
+        "name": name, "display_name": display_name or name, "password": PASSWORD, "roles": list(roles),
+        "units": list(units)}))

@@ -23,10 +23,10 @@ class Console:
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
 
 
-async def shot(page: Page, name: str) -> Path:
+async def shot(page: Page, name: str, full_page: bool = False) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=False)
+    await page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -34,3 +34,21 @@ async def ready(page: Page, name: str, timeout_ms: float = 10_000) -> float:
     """Wait until the dashboard says the page `name` has rendered; its render time in ms."""
     await page.wait_for_selector(f"body[data-ready='{name}']", timeout=timeout_ms)
     return float(await page.evaluate("window.m2cRenderMs ?? 0"))
+
+
+async def sign_in(page: Page, base: str, name: str, password: str, landing: str = "overview") -> None:
+    """Sign in with the form of the sign-in page (a session cookie) and wait for the landing page."""
+    await page.goto(base + "/")
+    await ready(page, "signin")
+    await page.fill("#login-name", name)
+    await page.fill("#login-password", password)
+    await page.click("#login-submit")
+    await ready(page, landing)
+
+
+REFUSAL = "Failed to load resource: the server responded with a status of 4"
+
+
+def refusals_only(errors: list[str], expected: int) -> bool:
+    """The console holds exactly `expected` logged 4xx answers (refusals the page handles) and nothing else."""
+    return len(errors) == expected and all(REFUSAL in e for e in errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.e2e.browser.seed import ADMIN, bureau, headers, raw_token
-from tests.e2e.browser.support import ready, shot
+from tests.e2e.browser.seed import ADMIN, PASSWORD, account, bureau, headers, raw_token
+from tests.e2e.browser.support import ARTIFACTS, ready, shot, sign_in
 from tests.helpers import GOOD_COUNTERS as GOOD
 
 RENDER_BUDGET_MS = 1000
@@ -25,13 +26,6 @@ def pct(ratio: float | None) -> str:
     return "—" if ratio is None else f"{two(ratio * 100)}%"
 
 
-async def _sign_in_by_form(page, base: str, raw: str) -> None:
-    await page.goto(base + "/")
-    await ready(page, "signin")
-    await page.fill("#token", raw)
-    await page.click("#signin-form button[type=submit]")
-
-
 async def _with_token(page, raw: str) -> None:
     """Signed in before the first page load (as the sign-in form would leave it); later changes stick."""
     await page.add_init_script(
@@ -43,8 +37,11 @@ async def test_overview_and_every_page_show_the_apis_numbers(live_app: str, api:
     period = await bureau(api)
     timings: dict[str, float] = {}
 
-    await _sign_in_by_form(page, live_app, raw_token("admin", subject="admin-1"))
+    # issue 14: people sign in with an account (session cookie) instead of pasting a JWT
+    await account(api, "chief", "admin", display_name="王主任")
+    await sign_in(page, live_app, "chief", PASSWORD)
     timings["overview"] = await ready(page, "overview")
+    assert await page.inner_text("#who-name") == "王主任"
     await shot(page, "overview")
 
     stations = (await api.get(f"/api/v1/scores?period={period}&level=station", headers=ADMIN)).json()["items"]
@@ -96,6 +93,19 @@ async def test_overview_and_every_page_show_the_apis_numbers(live_app: str, api:
     assert await page.inner_text("#st-score") == two(explained['score'])
     assert [await li.get_attribute("data-code") for li in await page.locator("#weakest li").all()] == [
         w["code"] for w in explained["weakest"]]
+    # issue 14: a ratio is a percentage with its numerator / denominator, never a raw fraction
+    ratios = 0
+    for ind in explained["indicators"]:
+        cell = await page.inner_text(f"#indicators tr[data-code='{ind['code']}'] .value")
+        inputs = list((ind.get("inputs") or {}).values())
+        if ind["value"] is None:
+            assert cell == "无数据"
+        elif len(inputs) == 2 and None not in inputs and any(
+                d and abs(n / d - ind["value"]) < 1e-9 for n, d in (inputs, inputs[::-1])):
+            n, d = next((n, d) for n, d in (inputs, inputs[::-1]) if d and abs(n / d - ind["value"]) < 1e-9)
+            assert cell == f"{pct(ind['value'])}（{int(n):,} / {int(d):,}）", cell
+            ratios += 1
+    assert ratios > 0
     lost = await page.locator("#indicators .lost").all_inner_texts()
     assert lost == [two(i["points_lost"]) for i in explained["indicators"]]
     assert await page.locator("#trend canvas").count() > 0
@@ -105,6 +115,7 @@ async def test_overview_and_every_page_show_the_apis_numbers(live_app: str, api:
         " return [o.xAxis[0].data.slice(-2), o.series[0].data.slice(-2)]; }")
     assert plotted == [[t["period"] for t in trend["items"]], [t["score"] for t in trend["items"]]]
     await shot(page, "station")
+    await page.locator("#indicators").screenshot(path=str(ARTIFACTS / "station-indicators.png"))
 
     # tickets board: columns hold the API's tickets; the SLA countdown agrees with the calendar API
     await page.goto(f"{live_app}/#/tickets")
@@ -123,7 +134,7 @@ async def test_overview_and_every_page_show_the_apis_numbers(live_app: str, api:
     await page.goto(f"{live_app}/#/alerts")
     timings["alerts"] = await ready(page, "alerts")
     alerts = (await api.get("/api/v1/alerts", headers=ADMIN)).json()["items"]
-    assert await page.locator("#alerts tbody tr").count() == len(alerts)
+    assert await page.locator("#alerts tbody tr.alert").count() == len(alerts)
     await shot(page, "alerts")
 
     await page.goto(f"{live_app}/#/credit")
@@ -143,6 +154,18 @@ async def test_overview_and_every_page_show_the_apis_numbers(live_app: str, api:
     await ready(page, "overview")
     assert await page.inner_text("h1") == "Monthly overview"
     await shot(page, "overview-en")
+    # every text of every page has its label in both languages: no i18n key shows through
+    for language in ("en", "zh"):
+        for name in ("errors", "tickets", "alerts", "scoring", "imports", "users", "apikeys", "audit",
+                     "subscriptions", "credit", "channels", "station"):
+            await page.goto(f"{live_app}/#/{name}")
+            await ready(page, name)
+            text = await page.inner_text("body")
+            assert not re.search(r"\b[a-z]{2,8}\.[a-z][A-Za-z_]+\b", text.replace("m2c.", "")), (language, name, text)
+        if language == "en":
+            assert await page.inner_text("h1") == "Station score"
+            await page.click("#lang")
+            await ready(page, "station")
 
     assert console.errors == []
     slow = {name: ms for name, ms in timings.items() if ms > RENDER_BUDGET_MS}
@@ -159,7 +182,7 @@ async def test_acknowledging_an_alert_from_the_page(live_app: str, api: httpx.As
     await _with_token(page, raw_token("viewer", subject="viewer-1"))
     await page.goto(f"{live_app}/#/alerts?state=firing")
     await ready(page, "alerts")
-    assert await page.locator("#alerts tbody tr").count() == len(firing)
+    assert await page.locator("#alerts tbody tr.alert").count() == len(firing)
     assert await page.locator("button.ack").count() == 0  # a viewer may not acknowledge: no button
 
     await page.evaluate("t => sessionStorage.setItem('m2c.token', t)", raw_token("customer_service", subject="cs-7"))

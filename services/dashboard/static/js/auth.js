@@ -1,46 +1,66 @@
-// The signed-in user: a bearer JWT kept in sessionStorage. The claims decide what the page offers;
-// the APIs enforce the same rules (roles and the unit scope) on every call.
-const KEY = 'm2c.token';
-const ALL_UNITS_ROLES = ['admin', 'system'];
-export const ACK_ROLES = ['admin', 'customer_service', 'marketing', 'audit_center', 'station', 'system'];
+// The signed-in caller as the API sees it (GET /api/v1/auth/me): name, roles, unit subtree. It decides the
+// menu and which buttons are shown; the APIs enforce the same rules on every call.
+import { api } from './api.js';
+import { csrf, forgetToken, keepToken, token } from './credentials.js';
 
-export function decode(token) {
-  const parts = String(token).trim().split('.');
-  if (parts.length !== 3) return null;
+const ALL_UNITS_ROLES = ['admin', 'system'];
+
+// Who may do what (mirrors the services' role checks; the API stays the judge).
+export const ACK_ROLES = ['admin', 'customer_service', 'marketing', 'audit_center', 'station', 'system'];
+export const SILENCE_ROLES = ['admin', 'customer_service', 'marketing', 'system'];
+export const REPORT_ERROR_ROLES = ['admin', 'customer_service', 'marketing', 'audit_center', 'station', 'system'];
+export const HANDLE_ERROR_ROLES = ['admin', 'customer_service', 'marketing', 'audit_center'];
+export const RAISE_TICKET_ROLES = ['admin', 'customer_service'];
+export const FACT_WRITER_ROLES = ['admin', 'system', 'marketing'];
+export const SCORER_ROLES = ['admin', 'system'];
+export const ADMIN_ROLES = ['admin'];
+export const TICKET_ACTIONS = {
+  coordinate: { from: ['issued'], roles: ['marketing'] },
+  receive: { from: ['coordinated'], roles: ['audit_center'] },
+  start_investigation: { from: ['received'], roles: ['audit_center'] },
+  report: { from: ['investigating'], roles: ['audit_center'] },
+  close: { from: ['reported'], roles: ['customer_service'] },
+  reopen: { from: ['reported', 'closed'], roles: ['customer_service'] },
+};
+
+export function principal(me) {
+  const roles = me.roles || [];
+  const units = me.units || [];
+  const seesAll = roles.some((r) => ALL_UNITS_ROLES.includes(r)) || units.length === 0;
+  return {
+    subject: me.subject, displayName: me.user?.display_name || me.user?.name || me.subject, roles, units, seesAll,
+    viaToken: Boolean(token()),
+    maySee: (unit) => seesAll || units.some((u) => unit === u || unit.startsWith(`${u}-`)),
+    can: (allowed) => roles.some((r) => allowed.includes(r)),
+    mayTicket: (action, state) => TICKET_ACTIONS[action].from.includes(state)
+      && roles.some((r) => r === 'admin' || TICKET_ACTIONS[action].roles.includes(r)),
+  };
+}
+
+/** The caller, or null when there is no valid session or token. */
+export async function whoAmI() {
+  if (!token() && !csrf()) return null;  // no token and no session cookies: nobody to ask about
   try {
-    const b64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
-    const bytes = Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
-    const claims = JSON.parse(new TextDecoder().decode(bytes));
-    if (!Array.isArray(claims.roles)) return null;
-    return claims;
-  } catch {
-    return null;
+    return principal(await api('/api/v1/auth/me', { quiet401: true }));
+  } catch (err) {
+    if (err.status === 401) return null;
+    throw err;
   }
 }
 
-export function token() {
-  return sessionStorage.getItem(KEY);
+export async function signInWithPassword(name, password) {
+  forgetToken();
+  return api('/api/v1/auth/login', { method: 'POST', body: { name, password }, quiet401: true });
 }
 
-export function signIn(value) {
-  sessionStorage.setItem(KEY, value.trim());
+export function signInWithToken(value) {
+  keepToken(value);
 }
 
-export function signOut() {
-  sessionStorage.removeItem(KEY);
-}
-
-export function principal() {
-  const raw = token();
-  const claims = raw && decode(raw);
-  if (!claims) return null;
-  const roles = claims.roles;
-  const units = Array.isArray(claims.units) ? claims.units : [];
-  const seesAll = roles.some((r) => ALL_UNITS_ROLES.includes(r)) || units.length === 0;
-  return {
-    subject: claims.sub, roles, units, seesAll,
-    expired: typeof claims.exp === 'number' && claims.exp * 1000 < Date.now(),
-    maySee: (unit) => seesAll || units.some((u) => unit === u || unit.startsWith(`${u}-`)),
-    can: (allowed) => roles.some((r) => allowed.includes(r)),
-  };
+export async function signOut() {
+  const hadToken = Boolean(token());
+  forgetToken();
+  if (!hadToken) {
+    try { await api('/api/v1/auth/logout', { method: 'POST', quiet401: true }); } catch { /* already ended */ }
+  }
 }

@@ -50,3 +50,20 @@ export function lightDot(light) {
 export function empty(text = t('empty')) {
   return `<div class="empty">${esc(text)}</div>`;
 }
+
+/** A rate as a percentage with the counts behind it: 99.17%（1,190 / 1,200）. */
+export function rate(ratio, numerator, denominator) {
+  if (ratio == null) return DASH;
+  if (numerator == null || denominator == null) return pct(ratio);
+  return `${pct(ratio)}（${grouped(numerator, 0)} / ${grouped(denominator, 0)}）`;
+}
+
+/** The two inputs of a ratio indicator, ordered numerator first (the API keeps them in a JSON object). */
+export function ratioInputs(value, inputs) {
+  const entries = Object.entries(inputs || {});
+  if (value == null || entries.length !== 2 || entries.some(([, v]) => v == null)) return null;
+  const [[, a], [, b]] = entries;
+  if (b && Math.abs(a / b - value) < 1e-9) return [a, b];
+  if (a && Math.abs(b / a - value) < 1e-9) return [b, a];
+  return null;
+}

@@ -1,5 +1,8 @@
 // Chinese first; English on demand. Missing keys fall back to Chinese, then to the key itself.
-const TEXT = {
+import { CODES } from './text/codes.js';
+import { PAGES } from './text/pages.js';
+
+const BASE = {
   zh: {
     brand: '抄核收质量管控', signout: '退出', switch: 'English', loading: '加载中…', empty: '暂无数据',
     'nav.overview': '总览', 'nav.station': '供电所', 'nav.tickets': '稽核传单', 'nav.alerts': '告警',
@@ -97,6 +100,11 @@ const TEXT = {
   },
 };
 
+const TEXT = {
+  zh: { ...BASE.zh, ...CODES.zh, ...PAGES.zh },
+  en: { ...BASE.en, ...CODES.en, ...PAGES.en },
+};
+
 const KEY = 'm2c.lang';
 
 export function lang() {
@@ -111,4 +119,12 @@ export function setLang(value) {
 export function t(key, vars = {}) {
   const text = TEXT[lang()][key] ?? TEXT.zh[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
+}
+
+/** The label of a code (`prefix.code`), or the code itself when none is known. */
+export function label(prefix, code) {
+  if (code == null || code === '') return '';
+  const key = `${prefix}.${code}`;
+  const text = t(key);
+  return text === key ? String(code) : text;
 }

@@ -30,3 +30,14 @@ export function periodSelect(periods, current) {
   return `<select id="period">${periods.map((p) => `<option value="${p}"${p === current ? ' selected' : ''}>${p}</option>`)
     .join('')}</select>`;
 }
+
+/** The month a page opens on: for a caller restricted to some units, the newest month in which one of
+ *  its own units has a score (not the newest month scored anywhere); else the newest scored month. */
+export async function landingPeriod(periods, user) {
+  if (user.seesAll) return periods[0];
+  for (const p of periods) {
+    const items = (await api(`/api/v1/scores?period=${p}`)).items;
+    if (items.some((i) => i.score != null)) return p;
+  }
+  return periods[0];
+}

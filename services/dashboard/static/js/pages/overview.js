@@ -5,7 +5,8 @@
 import { api, qs } from '../api.js';
 import { delta, empty, esc, lightDot, pct, score } from '../fmt.js';
 import { t } from '../i18n.js';
-import { periodSelect, scoredPeriods, shift } from '../periods.js';
+import { landingPeriod, periodSelect, scoredPeriods, shift } from '../periods.js';
+import { loadUnits } from '../units.js';
 
 const LEVELS = ['city', 'county', 'station'];
 const LIGHTS = ['green', 'yellow', 'red', 'none'];
@@ -113,18 +114,20 @@ export async function render(main, params, ctx) {
     main.innerHTML = `<h1>${esc(t('ov.title'))}</h1>${empty(t('noPeriods'))}`;
     return;
   }
-  const period = periods.includes(params.period) ? params.period : periods[0];
+  const period = periods.includes(params.period) ? params.period : await landingPeriod(periods, ctx.user);
   const prev = shift(period, -1);
   const hasPrev = periods.includes(prev);
-  const [rows, lights, units, prevRows] = await Promise.all([
+  const [rows, lights, org, prevRows] = await Promise.all([
     scores(period),
     api(`/api/v1/recovery/lights${qs({ period })}`).then((r) => r.items),
-    api('/api/v1/org-units').then((r) => r.items.filter((u) => ctx.user.maySee(u.code))),
+    loadUnits(),
     hasPrev ? scores(prev) : [],
   ]);
   const counties = rows.filter((r) => r.level === 'county');
   const stations = rows.filter((r) => r.level === 'station');
-  const names = new Map(units.map((u) => [u.code, u.name]));
+  const units = [...org.values()].filter((u) => ctx.user.maySee(u.code));
+  // names of every unit the tree lists (a station's own county included), figures only for visible ones
+  const names = new Map([...org.values()].map((u) => [u.code, u.name]));
   const previous = new Map(prevRows.map((i) => [i.unit, i.score]));
   const byUnit = new Map(rows.map((r) => [r.unit, r]));
   const lightByUnit = new Map(lights.map((l) => [l.unit, l]));

@@ -1,13 +1,16 @@
 // A station for a month: stages, indicators with points lost, the weakest indicators, a 12-month trend.
 import { api, qs } from '../api.js';
 import { lineChart } from '../chart.js';
-import { empty, esc, lightDot, pct, score } from '../fmt.js';
+import { empty, esc, lightDot, money, pct, rate, ratioInputs, score } from '../fmt.js';
 import { t } from '../i18n.js';
-import { periodSelect, scoredPeriods, shift } from '../periods.js';
+import { landingPeriod, periodSelect, scoredPeriods, shift } from '../periods.js';
 
-function value(v) {
+// A ratio indicator as a percentage with its numerator/denominator; a count as the count.
+function value(v, inputs) {
   if (v == null) return `<span class="muted">${esc(t('st.noData'))}</span>`;
-  return Math.abs(v) < 1 && v !== 0 ? Number(v).toPrecision(4) : Number(v).toFixed(2);
+  const ratio = ratioInputs(v, inputs);
+  if (ratio) return esc(rate(v, ratio[0], ratio[1]));
+  return Number.isInteger(v) ? String(v) : Number(v).toFixed(2);
 }
 
 function stagesTable(stages) {
@@ -21,8 +24,13 @@ function indicatorsTable(indicators, red) {
     <th class="num">${esc(t('st.value'))}</th><th class="num">${esc(t('score'))}</th>
     <th class="num">${esc(t('st.lost'))}</th></tr></thead>
     <tbody>${indicators.map((i) => `<tr data-code="${esc(i.code)}"${red.includes(i.code) ? ' class="red-ind"' : ''}>
-      <td>${esc(i.name || i.code)}</td><td class="num">${value(i.value)}</td><td class="num">${score(i.score)}</td>
+      <td>${esc(i.name || i.code)}</td><td class="num value">${value(i.value, i.inputs)}</td><td class="num">${score(i.score)}</td>
       <td class="num lost">${score(i.points_lost)}</td></tr>`).join('')}</tbody></table></div>`;
+}
+
+function recoveryBasis(r) {
+  if (!r || r.receivable == null || r.collected == null) return '';
+  return `<div class="l">${esc(t('st.collected'))} ${money(r.collected)} / ${esc(t('st.receivable'))} ${money(r.receivable)}</div>`;
 }
 
 export async function render(main, params, ctx) {
@@ -31,7 +39,7 @@ export async function render(main, params, ctx) {
     main.innerHTML = `<h1>${esc(t('st.title'))}</h1>${empty(t('noPeriods'))}`;
     return;
   }
-  const period = periods.includes(params.period) ? params.period : periods[0];
+  const period = periods.includes(params.period) ? params.period : await landingPeriod(periods, ctx.user);
   if (params.unit && !ctx.user.maySee(params.unit)) {
     main.innerHTML = `<h1>${esc(t('st.title'))}</h1><p class="error" id="forbidden">${esc(t('st.forbidden'))}：${esc(params.unit)}</p>`;
     return;
@@ -62,7 +70,7 @@ export async function render(main, params, ctx) {
             missing ? `（${esc(t('ov.missing'))} ${esc(missing)}）` : ''}</span></div>` : ''}</div>
         <div class="kpi"><div class="l">${esc(t('light'))}</div><div class="v">${lightDot(detail.light)}</div></div>
         <div class="kpi"><div class="l">${esc(t('st.recovery'))}</div>
-          <div class="v">${pct(detail.recovery?.recovery_rate)}</div></div>
+          <div class="v">${pct(detail.recovery?.recovery_rate)}</div>${recoveryBasis(detail.recovery)}</div>
       </div>
       <div class="grid2">
         <section class="card"><h2>${esc(t('st.stages'))}</h2>${stagesTable(detail.stages)}</section>
