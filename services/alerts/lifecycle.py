@@ -73,7 +73,7 @@ async def record(uow: UnitOfWork, change: domain.Change, *, new: bool, event_id:
             await group_repository.note_member(
                 session, subscription_id=sub["id"], group_key=key, labels=group_labels, alert_id=a.id, at=at,
                 group_wait_s=sub["group_wait_s"], group_interval_s=sub["group_interval_s"],
-                changed=something_to_tell)
+                changed=something_to_tell, fresh=change.kind == "raised")
     if a.state == "resolved" and change.notify:
         await group_repository.mark_changed(session, a.id, at)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, tuple_, update
+from sqlalchemy import case, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,31 +16,36 @@ from services.alerts.adapters.tables import alerts, group_members, groups
 
 async def note_member(session: AsyncSession, *, subscription_id: uuid.UUID, group_key: str,
                       labels: dict[str, str], alert_id: uuid.UUID, at: datetime, group_wait_s: int,
-                      group_interval_s: int, changed: bool) -> None:
+                      group_interval_s: int, changed: bool, fresh: bool = False) -> None:
     """Put an alert in its group; when it `changed` (something to tell), schedule the group's next look:
-    a new group after group_wait, a known one no sooner than group_interval after its last look."""
-    await session.execute(pg_insert(group_members).values(
-        subscription_id=subscription_id, group_key=group_key, alert_id=alert_id, added_at=at,
-    ).on_conflict_do_nothing())
+    a new group after group_wait, a known one no sooner than group_interval after its last look.
+    `fresh`: the alert (re-)fired, so whatever the subscriber heard of it before no longer counts."""
+    member = pg_insert(group_members).values(
+        subscription_id=subscription_id, group_key=group_key, alert_id=alert_id, added_at=at)
+    await session.execute(member.on_conflict_do_update(
+        index_elements=["subscription_id", "group_key", "alert_id"], set_={"notified_severity": None})
+        if fresh else member.on_conflict_do_nothing())
     stmt = pg_insert(groups).values(subscription_id=subscription_id, group_key=group_key, labels=labels,
                                     created_at=at, next_flush_at=at + timedelta(seconds=group_wait_s))
     if not changed:
         await session.execute(stmt.on_conflict_do_nothing())
         return
     g = groups.c
-    interval_due = func.coalesce(g.last_flushed_at + timedelta(seconds=group_interval_s), at)
+    # never looked at yet: its group_wait stands; else no sooner than group_interval after the last look
+    later = func.greatest(g.last_flushed_at + timedelta(seconds=group_interval_s), at)
     await session.execute(stmt.on_conflict_do_update(
         index_elements=["subscription_id", "group_key"],
-        set_={"next_flush_at": func.least(func.coalesce(g.next_flush_at, text("'infinity'::timestamptz")),
-                                          func.greatest(interval_due, at))}))
+        set_={"next_flush_at": case((g.last_flushed_at.is_(None), g.next_flush_at), else_=func.least(
+            func.coalesce(g.next_flush_at, text("'infinity'::timestamptz")), later))}))
 
 
 async def mark_changed(session: AsyncSession, alert_id: uuid.UUID, at: datetime) -> None:
     """An alert's inhibition moved: each group holding it looks again (no sooner than group_interval)."""
     await session.execute(text("""
-UPDATE alerts_groups g SET next_flush_at = LEAST(COALESCE(g.next_flush_at, 'infinity'::timestamptz),
-       GREATEST(COALESCE(g.last_flushed_at + make_interval(secs => s.group_interval_s), CAST(:at AS timestamptz)),
-                CAST(:at AS timestamptz)))
+UPDATE alerts_groups g SET next_flush_at = CASE WHEN g.last_flushed_at IS NULL THEN g.next_flush_at
+       ELSE LEAST(COALESCE(g.next_flush_at, 'infinity'::timestamptz),
+                  GREATEST(g.last_flushed_at + make_interval(secs => s.group_interval_s), CAST(:at AS timestamptz)))
+       END
 FROM alerts_group_members m, alerts_subscriptions s
 WHERE m.alert_id = :alert_id AND g.subscription_id = m.subscription_id AND g.group_key = m.group_key
   AND s.id = g.subscription_id"""), {"alert_id": alert_id, "at": at})
