@@ -254,6 +254,7 @@ class EscalationPolicyIn(BaseModel):
 
 
 class EscalationPolicyOut(EscalationPolicyIn):
+    model_config = ConfigDict(extra="ignore")
     id: uuid.UUID
     created_by: str
     created_at: datetime
