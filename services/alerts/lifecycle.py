@@ -64,18 +64,22 @@ async def record(uow: UnitOfWork, change: domain.Change, *, new: bool, event_id:
     kafka_subs: list[str] = []
     subs = [s for s in await repository.active_subscriptions(session) if sub_match(s).accepts(a.type, a.severity,
                                                                                             a.unit)]
+    kept: list[tuple[uuid.UUID, str]] = []
     for sub in subs:
         if sub["channel"] == "kafka":  # Kafka subscribers read the per-alert events (see docs/alerts.md)
             if change.notify and not silenced and inhibited_by is None:
                 kafka_subs.append(str(sub["id"]))
         elif a.state == "firing":
             key, group_labels = grouping.group_of(sub["group_by"], labels, a.fingerprint)
+            kept.append((sub["id"], key))
             await group_repository.note_member(
                 session, subscription_id=sub["id"], group_key=key, labels=group_labels, alert_id=a.id, at=at,
                 group_wait_s=sub["group_wait_s"], group_interval_s=sub["group_interval_s"],
                 changed=something_to_tell, fresh=change.kind == "raised")
     if a.state == "resolved" and change.notify:
         await group_repository.mark_changed(session, a.id, at)
+    elif change.kind == "updated" and a.state == "firing":
+        await group_repository.keep_only(session, a.id, kept)
 
     if change.kind == "raised":
         await _start_escalations(uow, a, subs, at)

@@ -39,6 +39,15 @@ async def note_member(session: AsyncSession, *, subscription_id: uuid.UUID, grou
             func.coalesce(g.next_flush_at, text("'infinity'::timestamptz")), later))}))
 
 
+async def keep_only(session: AsyncSession, alert_id: uuid.UUID, keep: Sequence[tuple[uuid.UUID, str]]) -> None:
+    """An alert whose labels or severity moved leaves the groups it no longer belongs to."""
+    m = group_members.c
+    q = delete(group_members).where(m.alert_id == alert_id)
+    if keep:
+        q = q.where(tuple_(m.subscription_id, m.group_key).not_in(list(keep)))
+    await session.execute(q)
+
+
 async def mark_changed(session: AsyncSession, alert_id: uuid.UUID, at: datetime) -> None:
     """An alert's inhibition moved: each group holding it looks again (no sooner than group_interval)."""
     await session.execute(text("""
