@@ -71,6 +71,9 @@ ORDER BY g.next_flush_at LIMIT :limit FOR UPDATE OF g SKIP LOCKED"""), {"now": n
     return [dict(r) for r in rows.mappings()]
 
 
+_SEVERITY_FIRST = case((alerts.c.severity == "critical", 0), (alerts.c.severity == "warning", 1), else_=2)
+
+
 async def members(session: AsyncSession, keys: Sequence[tuple[uuid.UUID, str]]) -> list[dict[str, Any]]:
     """The members of these groups with their alert (one query for all)."""
     if not keys:
@@ -79,7 +82,7 @@ async def members(session: AsyncSession, keys: Sequence[tuple[uuid.UUID, str]]) 
     q = (select(m.subscription_id, m.group_key, m.notified_severity, alerts)
          .join(alerts, alerts.c.id == m.alert_id)
          .where(tuple_(m.subscription_id, m.group_key).in_(list(keys)))
-         .order_by(m.subscription_id, m.group_key, alerts.c.severity.desc(), alerts.c.seq))
+         .order_by(m.subscription_id, m.group_key, _SEVERITY_FIRST, alerts.c.seq))
     return [dict(r) for r in (await session.execute(q)).mappings()]
 
 

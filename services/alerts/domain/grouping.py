@@ -76,6 +76,8 @@ class FlushPlan:
 def plan_flush(times: GroupTimes, members: Sequence[Member], *, now: datetime, repeat_interval_s: int | None,
                send_resolved: bool) -> FlushPlan:
     firing = [m for m in members if m.status == "firing"]
+    if not members:  # its alerts moved to other groups (labels or severity changed): nothing to say
+        return FlushPlan(None, True, None)
     if all(m.status == "resolved" for m in members):
         return FlushPlan("resolved" if times.sent_firing and send_resolved else None, True, None)
     new = [m for m in firing if m.notified_severity != m.severity]

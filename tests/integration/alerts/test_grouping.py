@@ -107,6 +107,8 @@ async def test_burst_of_5000_risks_is_one_digest_per_station_per_group_interval(
             expected = sum(1 for i in range(5000) if STATIONS[i % 60] == "QY-GB-07")
             assert one["group"]["count"] == expected and len(one["alerts"]) == 20
             assert one["group"]["truncated"] == expected - 20
+            listed = [a["severity"] for a in one["alerts"]]
+            assert listed == sorted(listed, key=["critical", "warning"].index)  # the critical ones first
             link = await client.get(one["group"]["link"] + "&limit=500", headers=ADMIN)
             assert len(link.json()["items"]) == expected
 

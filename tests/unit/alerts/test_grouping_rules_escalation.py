@@ -52,6 +52,8 @@ def test_flush_plan_new_repeat_nothing_resolved() -> None:
                                send_resolved=True) == grouping.FlushPlan("resolved", True, None)
     assert grouping.plan_flush(_times(T0, True), done, now=T0, repeat_interval_s=None,
                                send_resolved=False).send is None
+    assert grouping.plan_flush(_times(T0, True), [], now=T0, repeat_interval_s=None,
+                               send_resolved=True) == grouping.FlushPlan(None, True, None)  # its alerts moved away
     held = [grouping.Member(3, "warning", "suppressed", None)]  # inhibited/silenced: not told
     assert grouping.plan_flush(_times(), held, now=T0, repeat_interval_s=None, send_resolved=True).send is None
 
