@@ -165,6 +165,16 @@ async def test_escalation_climbs_two_levels_over_working_hours_across_national_d
         assert state["QY-QC-01"]["stop_reason"] == "exhausted"
         detail = (await client.get(f"/api/v1/alerts/{a['id']}", headers=ADMIN)).json()
         assert [h["change"] for h in detail["history"]] == ["raised", "escalated", "acked"]
+        assert detail["status"] == "acknowledged"
+
+        # the delivery log pages by cursor, each page with its own deliveries' attempts
+        log = f"/api/v1/subscriptions/{subs[0]}/deliveries"
+        page1 = (await client.get(log, params={"limit": 1}, headers=ADMIN)).json()
+        page2 = (await client.get(log, params={"limit": 1, "cursor": page1["next_cursor"]}, headers=ADMIN)).json()
+        assert page2["next_cursor"] is None
+        ids = [d["id"] for d in page1["deliveries"] + page2["deliveries"]]
+        assert len(set(ids)) == 2 and {d["change"] for d in page1["deliveries"] + page2["deliveries"]} == {"escalated"}
+        assert {t["delivery_id"] for t in page1["attempts"]} <= {page1["deliveries"][0]["id"]}
 
 
 async def _at_least(probe, n: int):
