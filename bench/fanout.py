@@ -4,7 +4,8 @@
 
 A real PostgreSQL (embedded, or M2C_BENCH_DATABASE_URL), the alerts service's own code path: one
 TicketEscalated signal → alert + N notification groups in one transaction (lifecycle.on_signal) → the
-delivery worker looks at the due groups (group_wait 0), queues one delivery each and POSTs each, signed, to a local HTTP receiver (uvicorn) that verifies signatures.
+delivery worker looks at the due groups (group_wait 0), queues one delivery each and POSTs each,
+signed, to a local HTTP receiver (uvicorn) that verifies signatures.
 Time: from the transaction start to the receiver holding N verified deliveries.
 """
 
