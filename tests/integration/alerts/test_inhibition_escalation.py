@@ -212,3 +212,28 @@ async def test_severity_rules_are_editable_and_checked(embedded: httpx.AsyncClie
     assert [a["labels"]["customer_no"] for a in page1["items"] + page2["items"]] == ["S2", "S1"]
     assert page2["next_cursor"] is None
     assert (await embedded.get("/api/v1/alerts?label=oops", headers=ADMIN)).status_code == 422
+
+
+async def test_a_subscription_can_name_the_policy_its_alerts_climb(embedded: httpx.AsyncClient) -> None:
+    from shared.events.audit import ErrorReported
+    runtime = embedded.app.state.runtime
+    await load_org(embedded)
+    hook = {"type": "webhook", "url": "http://127.0.0.1:9/none", "secret": SECRET}
+    duty = (await embedded.post("/api/v1/subscriptions", headers=ADMIN, json={
+        "name": "值班员", "match": {"types": ["ScoresPublished"]}, "channel": hook})).json()
+    policy = (await embedded.post("/api/v1/escalation-policies", headers=ADMIN, json={
+        "name": "差错问责升级", "levels": [{"after_working_hours": 2, "subscription_ids": [duty["id"]]}]})).json()
+    missing = await embedded.post("/api/v1/subscriptions", headers=ADMIN, json={
+        "name": "x", "channel": hook, "escalation_policy_id": str(uuid.uuid4())})
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "body.escalation_policy_id"
+    r = await embedded.post("/api/v1/subscriptions", headers=ADMIN, json={
+        "name": "稽核中心", "match": {"types": ["ErrorReported"]}, "channel": hook,
+        "escalation_policy_id": policy["id"]})
+    assert r.status_code == 201 and r.json()["escalation_policy_id"] == policy["id"], r.text
+    await publish(runtime, ErrorReported(
+        error_id=uuid.uuid4(), unit="QY-QC-07", period="2026-10", category="tariff", nature="fraud",
+        amount=Decimal("120000"), description="x", reporter="t", reported_at=datetime.now(ZoneInfo("UTC")),
+        level="accountability"), "QY-QC-07")
+    [row] = await eventually(lambda: rows(runtime, "SELECT e.policy_id::text AS policy, a.type FROM "
+                                                   "alerts_escalations e JOIN alerts_alerts a ON a.id = e.alert_id"))
+    assert row == {"policy": policy["id"], "type": "ErrorReported"}
