@@ -3,8 +3,9 @@
     python bench/fanout.py [--subscriptions N]     # default 100; target: all delivered in < 2 s
 
 A real PostgreSQL (embedded, or M2C_BENCH_DATABASE_URL), the alerts service's own code path: one
-TicketEscalated signal → alert + N queued deliveries in one transaction (lifecycle.on_signal) → the
-delivery worker POSTs each, signed, to a local HTTP receiver (uvicorn) that verifies signatures.
+TicketEscalated signal → alert + N notification groups in one transaction (lifecycle.on_signal) → the
+delivery worker looks at the due groups (group_wait 0), queues one delivery each and POSTs each,
+signed, to a local HTTP receiver (uvicorn) that verifies signatures.
 Time: from the transaction start to the receiver holding N verified deliveries.
 """
 
@@ -83,6 +84,7 @@ async def run(server_url: str, n: int) -> None:
                         "id": uuid.uuid4(), "name": f"sub-{i}", "types": [], "min_severity": "info",
                         "unit_prefix": None, "channel": "webhook", "url": f"http://127.0.0.1:{port}/hook",
                         "secret": SECRET, "repeat_interval_s": None, "created_by": "bench",
+                        "group_wait_s": 0,  # measure the path, not the (default 30 s) wait for a burst
                         "created_at": datetime.now(UTC)})
                 await uow.commit()
             for _ in range(500):  # until uvicorn has bound the port

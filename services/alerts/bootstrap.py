@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from services.alerts import delivery, handlers
-from services.alerts.entrypoints import channels_http, credit_http, http, silences_http, subscriptions_http
+from services.alerts.entrypoints import (
+    channels_http,
+    credit_http,
+    escalation_http,
+    http,
+    rules_http,
+    silences_http,
+    subscriptions_http,
+)
 from shared.events import topics
 from shared.http.app import ServiceParts
 from shared.runtime import ConsumerSpec
@@ -12,7 +20,9 @@ from shared.runtime import ConsumerSpec
 def build() -> ServiceParts:
     return ServiceParts(
         name="alerts",
-        routers=[http.router, silences_http.router, subscriptions_http.router, credit_http.router,
+        # rules_http before http: /alerts/severity-rules must not be read as /alerts/{alert_id}
+        routers=[rules_http.router, http.router, escalation_http.router, silences_http.router,
+                 subscriptions_http.router, credit_http.router,
                  channels_http.router],
         consumers=[ConsumerSpec("m2c-alerts", (topics.AUDIT, topics.SCORING, topics.ALERTS, topics.INTAKE),
                                 handlers.HANDLERS)],

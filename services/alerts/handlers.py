@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.alerts import credit, lifecycle
+from services.alerts.adapters import credit_repository
 from services.alerts.domain import alerts as domain
 from shared.events.alerts import ArrearsRiskDetected
 from shared.events.audit import CalendarYearMissing, ErrorReported, TicketClosed, TicketEscalated
@@ -56,7 +57,10 @@ async def on_scores_published(event: ReceivedEvent, uow: UnitOfWork) -> None:
 
 async def on_arrears_risk(event: ReceivedEvent, uow: UnitOfWork) -> None:
     e: ArrearsRiskDetected = event.payload
-    signal = domain.from_arrears_risk(e.customer_no, e.unit, e.grade, str(e.arrears), e.measures)
+    customer = await credit_repository.customer(uow.session, e.customer_no)  # is it a large customer?
+    signal = domain.from_arrears_risk(e.customer_no, e.unit, e.grade, str(e.arrears), e.measures,
+                                      months_overdue=e.months_overdue,
+                                      large=bool(customer["large"]) if customer else None)
     await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
 
 

@@ -1,42 +1,44 @@
-"""Applies alert changes: the row, its history, the m2c.alerts.v1 event and the webhook queue,
-all in the caller's unit of work (one transaction)."""
+"""Applies alert changes: the row, its history, inhibition, the m2c.alerts.v1 event, the groups that
+will notify webhook subscribers, and escalations — all in the caller's unit of work (one transaction)."""
 
 from __future__ import annotations
 
-import json
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from services.alerts.adapters import repository
+from services.alerts import inhibition
+from services.alerts.adapters import escalation_repository, group_repository, repository, rules_repository
 from services.alerts.domain import alerts as domain
+from services.alerts.domain import escalation, grouping, rules
 from services.alerts.domain.silences import is_silenced
 from services.alerts.domain.subscriptions import Match
+from shared.calendar import CalendarMissing
 from shared.events.alerts import AlertRaised, AlertResolved, AlertUpdated
 from shared.uow import UnitOfWork
 
 _EVENTS = {"raised": AlertRaised, "updated": AlertUpdated, "acked": AlertUpdated, "resolved": AlertResolved}
 
 
-def alert_json(a: domain.Alert) -> dict[str, Any]:
-    return {
-        "id": str(a.id), "fingerprint": a.fingerprint, "type": a.type, "unit": a.unit, "severity": a.severity,
-        "state": a.state, "summary": a.summary, "labels": a.labels, "first_seen": a.first_seen.isoformat(),
-        "last_seen": a.last_seen.isoformat(), "count": a.count,
-    }
-
-
-def delivery_body(delivery_id: uuid.UUID, sub: dict[str, Any], change: str, alert: domain.Alert) -> str:
-    return json.dumps({"delivery_id": str(delivery_id), "subscription": {"id": str(sub["id"]), "name": sub["name"]},
-                       "change": change, "alert": alert_json(alert)}, ensure_ascii=False, separators=(",", ":"))
-
-
 def sub_match(sub: dict[str, Any]) -> Match:
     return Match(tuple(sub["types"]), sub["min_severity"], sub["unit_prefix"])
 
 
+async def calibrate(uow: UnitOfWork, signal: domain.AlertSignal) -> domain.AlertSignal:
+    """The severity the rules give this signal (the source's own when no rule applies)."""
+    if signal.resolves:
+        return signal
+    doc = await rules_repository.get(uow.session, "severity")
+    severity, _ = rules.calibrated_severity(rules.parse_severity_rules(doc["rules"]), signal.type,
+                                            {**signal.labels, "type": signal.type, "unit": signal.unit},
+                                            signal.severity)
+    return replace(signal, severity=severity)
+
+
 async def on_signal(uow: UnitOfWork, signal: domain.AlertSignal, event_id: uuid.UUID, at: datetime) -> None:
     """A source event's signal: raise, update or resolve the alert of its fingerprint."""
+    signal = await calibrate(uow, signal)
     await repository.lock_fingerprint(uow.session, signal.fingerprint)
     current = await repository.alert_by_fingerprint(uow.session, signal.fingerprint)
     change = domain.apply_signal(current, signal, new_id=uuid.uuid4(), event_id=str(event_id), at=at)
@@ -49,25 +51,64 @@ async def record(uow: UnitOfWork, change: domain.Change, *, new: bool, event_id:
     a = change.alert
     session = uow.session
     await repository.save_alert(session, a, new=new)
-    labels = {**a.labels, "type": a.type, "unit": a.unit, "severity": a.severity}
+    labels = inhibition.labels_of(a)
     silenced = is_silenced(await repository.active_silences(session, at), labels, at)
+    inhibit_rules = rules.parse_inhibition_rules((await rules_repository.get(session, "inhibition"))["rules"])
+    was_inhibited_by = None if new else await repository.inhibited_by(session, a.id)
+    inhibited_by = await inhibition.inhibitor_of(uow, a, inhibit_rules)
+    if inhibited_by != was_inhibited_by:
+        await repository.set_inhibited_by(session, a.id, inhibited_by)
+    await inhibition.update_targets(uow, a, inhibit_rules, at)
+
+    something_to_tell = change.notify or inhibited_by != was_inhibited_by
     kafka_subs: list[str] = []
-    if change.notify and not silenced:
-        for sub in await repository.active_subscriptions(session):
-            if not sub_match(sub).accepts(a.type, a.severity, a.unit):
-                continue
-            if sub["channel"] == "kafka":
+    subs = [s for s in await repository.active_subscriptions(session) if sub_match(s).accepts(a.type, a.severity,
+                                                                                            a.unit)]
+    kept: list[tuple[uuid.UUID, str]] = []
+    for sub in subs:
+        if sub["channel"] == "kafka":  # Kafka subscribers read the per-alert events (see docs/alerts.md)
+            if change.notify and not silenced and inhibited_by is None:
                 kafka_subs.append(str(sub["id"]))
-                continue
-            delivery_id = uuid.uuid4()
-            await repository.enqueue_delivery(
-                session, delivery_id=delivery_id, subscription_id=sub["id"], alert_id=a.id, change=change.kind,
-                body=delivery_body(delivery_id, sub, change.kind, a), at=at)
+        elif a.state == "firing":
+            key, group_labels = grouping.group_of(sub["group_by"], labels, a.fingerprint)
+            kept.append((sub["id"], key))
+            await group_repository.note_member(
+                session, subscription_id=sub["id"], group_key=key, labels=group_labels, alert_id=a.id, at=at,
+                group_wait_s=sub["group_wait_s"], group_interval_s=sub["group_interval_s"],
+                changed=something_to_tell, fresh=change.kind == "raised")
+    if a.state == "resolved" and change.notify:
+        await group_repository.mark_changed(session, a.id, at)
+    elif change.kind == "updated" and a.state == "firing":
+        await group_repository.keep_only(session, a.id, kept)
+
+    if change.kind == "raised":
+        await _start_escalations(uow, a, subs, at)
+    elif change.kind in ("acked", "resolved"):
+        await escalation_repository.stop(session, a.id, at=at, reason=change.kind)
+
     await repository.add_history(session, alert=a, change=change.kind, at=at, event_id=event_id, actor=actor,
-                                 changes=change.changes, silenced=silenced)
+                                 changes=change.changes, silenced=silenced, inhibited=inhibited_by is not None)
     uow.emit(_EVENTS[change.kind](
         alert_id=a.id, fingerprint=a.fingerprint, type=a.type, unit=a.unit, severity=a.severity, state=a.state,
         summary=a.summary, labels=a.labels, count=a.count, first_seen=a.first_seen, last_seen=a.last_seen,
         change=change.kind, silenced=silenced, source_event_id=event_id, acked_by=a.acked_by,
         subscriptions=kafka_subs,
     ), subject=a.unit)
+
+
+async def _start_escalations(uow: UnitOfWork, a: domain.Alert, subs: list[dict[str, Any]], at: datetime) -> None:
+    """Policies for this alert: those naming its type, and those of the subscriptions that accept it."""
+    referenced = {s["escalation_policy_id"] for s in subs if s.get("escalation_policy_id")}
+    policies = [p for p in await escalation_repository.policies(uow.session)
+                if a.type in p["types"] or p["id"] in referenced]
+    if not policies:
+        return
+    cal = await escalation_repository.calendar(uow.session)
+    for p in policies:
+        levels = [escalation.Level(lv["after_working_hours"], tuple(lv["subscription_ids"])) for lv in p["levels"]]
+        try:
+            next_at, reason = escalation.first_due(cal, levels, at), None
+        except CalendarMissing as exc:  # explicit, never a weekends-only guess
+            next_at, reason = None, str(exc)
+        await escalation_repository.start(uow.session, alert_id=a.id, policy_id=p["id"], at=at, next_at=next_at,
+                                          stop_reason=reason)

@@ -1,4 +1,4 @@
-"""The webhook delivery queue: claim due rows, record attempts, find alerts due for a repeat."""
+"""The webhook delivery queue: claim due rows, record attempts, the delivery log."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.alerts.adapters.tables import deliveries, delivery_attempts, notifications
+from services.alerts.adapters.tables import deliveries, delivery_attempts
 
 
 async def claim_due(session: AsyncSession, *, now: datetime, lease_s: float, limit: int) -> list[dict[str, Any]]:
@@ -34,9 +34,6 @@ async def record_attempt(session: AsyncSession, d: dict[str, Any], *, at: dateti
     if ok:
         await session.execute(update(deliveries).where(deliveries.c.id == d["id"]).values(
             state="delivered", delivered_at=at, last_error=None))
-        await session.execute(update(notifications).where(
-            notifications.c.subscription_id == d["subscription_id"], notifications.c.alert_id == d["alert_id"],
-            notifications.c.last_sent_at < at).values(last_sent_at=at))
     else:
         values: dict[str, Any] = {"last_error": error}
         if retry_at is None:
@@ -46,30 +43,13 @@ async def record_attempt(session: AsyncSession, d: dict[str, Any], *, at: dateti
         await session.execute(update(deliveries).where(deliveries.c.id == d["id"]).values(**values))
 
 
-async def due_repeats(session: AsyncSession, *, now: datetime, limit: int) -> list[dict[str, Any]]:
-    """Firing alerts whose subscriber was last notified a repeat interval ago (rows locked)."""
-    rows = await session.execute(text("""
-SELECT n.subscription_id, n.alert_id FROM alerts_notifications n
-JOIN alerts_subscriptions s ON s.id = n.subscription_id
-JOIN alerts_alerts a ON a.id = n.alert_id
-WHERE a.state = 'firing' AND s.deleted_at IS NULL AND s.channel = 'webhook' AND s.repeat_interval_s IS NOT NULL
-  AND n.last_sent_at + make_interval(secs => s.repeat_interval_s) <= CAST(:now AS timestamptz)
-  AND NOT EXISTS (SELECT 1 FROM alerts_deliveries d WHERE d.subscription_id = n.subscription_id
-                  AND d.alert_id = n.alert_id AND d.state = 'pending')
-LIMIT :limit FOR UPDATE OF n SKIP LOCKED"""), {"now": now, "limit": limit})
-    return [dict(r) for r in rows.mappings()]
-
-
-async def touch_notification(session: AsyncSession, subscription_id: uuid.UUID, alert_id: uuid.UUID,
-                             at: datetime) -> None:
-    await session.execute(update(notifications).where(
-        notifications.c.subscription_id == subscription_id, notifications.c.alert_id == alert_id)
-        .values(last_sent_at=at))
-
-
-async def log(session: AsyncSession, subscription_id: uuid.UUID, limit: int) -> tuple[list[dict], list[dict]]:
-    ds = await session.execute(select(deliveries).where(deliveries.c.subscription_id == subscription_id)
-                               .order_by(deliveries.c.created_at.desc()).limit(limit))
+async def log(session: AsyncSession, subscription_id: uuid.UUID, limit: int,
+              after: int | None = None) -> tuple[list[dict], list[dict]]:
+    """A page of deliveries (newest first, by seq, below cursor `after`) and their attempts."""
+    q = select(deliveries).where(deliveries.c.subscription_id == subscription_id)
+    if after is not None:
+        q = q.where(deliveries.c.seq < after)
+    ds = [dict(r) for r in (await session.execute(q.order_by(deliveries.c.seq.desc()).limit(limit))).mappings()]
     at = await session.execute(select(delivery_attempts).where(
-        delivery_attempts.c.subscription_id == subscription_id).order_by(delivery_attempts.c.id.desc()).limit(limit))
-    return [dict(r) for r in ds.mappings()], [dict(r) for r in at.mappings()]
+        delivery_attempts.c.delivery_id.in_([d["id"] for d in ds])).order_by(delivery_attempts.c.id.desc()))
+    return ds, [dict(r) for r in at.mappings()]

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, true, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import and_, case, false, func, insert, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
-from services.alerts.adapters.tables import alerts, deliveries, history, notifications, silences, subscriptions
+from services.alerts.adapters.tables import alerts, deliveries, history, silences, subscriptions
 from services.alerts.domain.alerts import Alert
 from services.alerts.domain.silences import Matcher, Silence
 
@@ -58,10 +58,33 @@ async def save_alert(session: AsyncSession, alert: Alert, *, new: bool) -> None:
 
 async def add_history(session: AsyncSession, *, alert: Alert, change: str, at: datetime,
                       event_id: uuid.UUID | None, actor: str | None, changes: dict[str, Any],
-                      silenced: bool) -> None:
+                      silenced: bool, inhibited: bool = False) -> None:
     await session.execute(insert(history).values(
         alert_id=alert.id, change=change, at=at, event_id=event_id, actor=actor, severity=alert.severity,
-        state=alert.state, changes=changes, silenced=silenced))
+        state=alert.state, changes=changes, silenced=silenced, inhibited=inhibited))
+
+
+async def inhibited_by(session: AsyncSession, alert_id: uuid.UUID) -> str | None:
+    return (await session.execute(select(alerts.c.inhibited_by).where(alerts.c.id == alert_id))).scalar()
+
+
+async def set_inhibited_by(session: AsyncSession, alert_id: uuid.UUID, source: str | None) -> None:
+    await session.execute(update(alerts).where(alerts.c.id == alert_id).values(inhibited_by=source))
+
+
+def label_expr(name: str) -> ColumnElement:
+    """A label of an alert as SQL: type, unit and severity are columns, the rest live in `labels`."""
+    if name in ("type", "unit", "severity"):
+        return alerts.c[name]
+    return func.coalesce(alerts.c.labels[name].astext, literal(""))
+
+
+async def active_with_labels(session: AsyncSession, equal: dict[str, str], *, exclude: uuid.UUID,
+                             limit: int = 100_000) -> list[dict[str, Any]]:
+    """Alerts not resolved whose labels have these values (inhibition candidates), with inhibited_by."""
+    q = select(alerts).where(alerts.c.state != "resolved", alerts.c.id != exclude,
+                             *(label_expr(k) == v for k, v in equal.items())).limit(limit)
+    return [dict(r) for r in (await session.execute(q)).mappings()]
 
 
 async def alert_history(session: AsyncSession, alert_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -69,23 +92,69 @@ async def alert_history(session: AsyncSession, alert_id: uuid.UUID) -> list[dict
     return [dict(r) for r in rows.mappings()]
 
 
-async def list_alerts(
-    session: AsyncSession, *, state: str | None, severity: str | None, unit: str | None,
-    scope: Sequence[str] | None, after: int | None, limit: int,
-) -> list[dict[str, Any]]:
-    q = select(alerts)
-    if state:
-        q = q.where(alerts.c.state == state)
-    if severity:
-        q = q.where(alerts.c.severity == severity)
+def silenced_sql(active: list[Silence]) -> ColumnElement:
+    """Whether an active silence matches an alert, as SQL (a regex matcher is a full match)."""
+    if not active:
+        return false()
+    def one(m: Matcher) -> ColumnElement:
+        label = label_expr(m.name)
+        return label.op("~")(f"^(?:{m.value})$") if m.is_regex else label == m.value
+    return or_(*(and_(*(one(m) for m in s.matchers)) for s in active))
+
+
+def status_sql(active: list[Silence]) -> ColumnElement:
+    """The one definition (domain.status) as SQL."""
+    a = alerts.c
+    return case((a.state.in_(("resolved", "acknowledged")), a.state),
+                (or_(a.inhibited_by.is_not(None), silenced_sql(active)), "suppressed"), else_="firing")
+
+
+def _scope(q: Any, unit: str | None, scope: Sequence[str] | None) -> Any:
     if unit:
         q = q.where(or_(alerts.c.unit == unit, alerts.c.unit.startswith(unit + "-")))
     if scope is not None:
         q = q.where(or_(*(or_(alerts.c.unit == u, alerts.c.unit.startswith(u + "-")) for u in scope)) if scope
                     else ~true())
+    return q
+
+
+async def list_alerts(
+    session: AsyncSession, *, state: str | None, severity: str | None, unit: str | None,
+    scope: Sequence[str] | None, after: int | None, limit: int, type_: str | None = None,
+    labels: dict[str, str] | None = None, fingerprint: str | None = None, at: datetime | None = None,
+    alert_id: uuid.UUID | None = None,
+) -> list[dict[str, Any]]:
+    """Alerts, newest first; `state` filters by status (firing | suppressed | acknowledged | resolved)."""
+    active = await active_silences(session, at) if at is not None else []
+    status = status_sql(active).label("status")
+    silenced = silenced_sql(active).label("silenced")
+    q = select(alerts, status, silenced)
+    if state:
+        q = q.where(status == state)
+    if severity:
+        q = q.where(alerts.c.severity == severity)
+    if type_:
+        q = q.where(alerts.c.type == type_)
+    if fingerprint:
+        q = q.where(alerts.c.fingerprint == fingerprint)
+    if alert_id:
+        q = q.where(alerts.c.id == alert_id)
+    for k, v in (labels or {}).items():
+        q = q.where(label_expr(k) == v)
+    q = _scope(q, unit, scope)
     if after is not None:
         q = q.where(alerts.c.seq < after)
     rows = (await session.execute(q.order_by(alerts.c.seq.desc()).limit(limit))).mappings().all()
+    return [dict(r) for r in rows]
+
+
+async def summary(session: AsyncSession, *, unit: str | None, scope: Sequence[str] | None,
+                  at: datetime) -> list[dict[str, Any]]:
+    """Counts per (status, severity, type) under the one definition."""
+    status = status_sql(await active_silences(session, at)).label("status")
+    q = select(status, alerts.c.severity, alerts.c.type, func.count().label("n")).group_by(
+        status, alerts.c.severity, alerts.c.type)
+    rows = (await session.execute(_scope(q, unit, scope))).mappings().all()
     return [dict(r) for r in rows]
 
 
@@ -158,11 +227,11 @@ async def delete_subscription(session: AsyncSession, sub_id: uuid.UUID, at: date
 
 
 async def enqueue_delivery(session: AsyncSession, *, delivery_id: uuid.UUID, subscription_id: uuid.UUID,
-                           alert_id: uuid.UUID, change: str, body: str, at: datetime) -> None:
-    """Queue one webhook POST (in the transaction of the alert change) and note the notification."""
+                           change: str, body: str, at: datetime, alert_id: uuid.UUID | None = None,
+                           group_key: str | None = None, alert_count: int | None = None) -> None:
+    """Queue one webhook POST (in the transaction that decided it): a group's notification or an
+    escalation of one alert."""
     await session.execute(insert(deliveries).values(
-        id=delivery_id, subscription_id=subscription_id, alert_id=alert_id, change=change, body=body,
-        state="pending", attempts=0, next_attempt_at=at, created_at=at))
-    stmt = pg_insert(notifications).values(subscription_id=subscription_id, alert_id=alert_id, last_sent_at=at)
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=["subscription_id", "alert_id"], set_={"last_sent_at": stmt.excluded.last_sent_at}))
+        id=delivery_id, subscription_id=subscription_id, alert_id=alert_id, group_key=group_key,
+        alert_count=alert_count, change=change, body=body, state="pending", attempts=0, next_attempt_at=at,
+        created_at=at))

@@ -46,6 +46,8 @@ alerts = Table(
     Column("acked_by", Text),
     Column("acked_at", TS),
     Column("resolved_at", TS),
+    # 0014: the fingerprint of the firing alert that inhibits this one (an inhibition rule), if any
+    Column("inhibited_by", Text),
     Index("ix_alerts_alerts_state_severity", "state", "severity"),
     Index("ix_alerts_alerts_unit", "unit"),
 )
@@ -64,6 +66,7 @@ history = Table(
     Column("state", Text, nullable=False),
     Column("changes", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("silenced", Boolean, nullable=False, server_default=text("false")),
+    Column("inhibited", Boolean, nullable=False, server_default=text("false")),
 )
 
 silences = Table(
@@ -93,18 +96,27 @@ subscriptions = Table(
     Column("previous_secret", Text),  # still signs deliveries until previous_secret_until (rotation)
     Column("previous_secret_until", TS),
     Column("repeat_interval_s", Integer),
+    # 0014: Alertmanager-style grouping of notifications, and an optional escalation policy
+    Column("group_by", JSONB, nullable=False, server_default=text("'[\"unit\",\"type\"]'")),
+    Column("group_wait_s", Integer, nullable=False, server_default=text("30")),
+    Column("group_interval_s", Integer, nullable=False, server_default=text("300")),
+    Column("send_resolved", Boolean, nullable=False, server_default=text("true")),
+    Column("escalation_policy_id", Uuid),
     Column("created_by", Text, nullable=False),
     Column("created_at", TS, nullable=False),
     Column("deleted_at", TS),
 )
 
-# The durable webhook queue: a row per (subscription, alert change), created with the change.
+# The durable webhook queue: a row per notification (a group's, or one alert's escalation).
 deliveries = Table(
     "alerts_deliveries",
     metadata,
     Column("id", Uuid, primary_key=True),
+    Column("seq", BigInteger, Identity(), nullable=False),
     Column("subscription_id", Uuid, nullable=False, index=True),
-    Column("alert_id", Uuid, nullable=False),
+    Column("alert_id", Uuid),  # an escalation's alert; None for a group notification
+    Column("group_key", Text),
+    Column("alert_count", Integer),
     Column("change", Text, nullable=False),
     Column("body", Text, nullable=False),
     Column("state", Text, nullable=False),
@@ -114,6 +126,77 @@ deliveries = Table(
     Column("delivered_at", TS),
     Column("last_error", Text),
     Index("ix_alerts_deliveries_due", "next_attempt_at", postgresql_where=text("state = 'pending'")),
+    Index("ix_alerts_deliveries_subscription_seq", "subscription_id", "seq"),
+)
+
+# One aggregation group per (subscription, values of its group_by labels), Alertmanager-style:
+# next_flush_at is when the group is next looked at (group_wait, group_interval, repeat_interval).
+groups = Table(
+    "alerts_groups",
+    metadata,
+    Column("subscription_id", Uuid, nullable=False),
+    Column("group_key", Text, nullable=False),
+    Column("labels", JSONB, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("next_flush_at", TS),
+    Column("last_flushed_at", TS),
+    Column("last_sent_at", TS),
+    Column("sent_firing", Boolean, nullable=False, server_default=text("false")),
+    PrimaryKeyConstraint("subscription_id", "group_key", name="pk_alerts_groups"),
+    Index("ix_alerts_groups_due", "next_flush_at", postgresql_where=text("next_flush_at IS NOT NULL")),
+)
+
+# The alerts of a group; notified_severity: the severity the subscriber last heard of (None: not yet).
+group_members = Table(
+    "alerts_group_members",
+    metadata,
+    Column("subscription_id", Uuid, nullable=False),
+    Column("group_key", Text, nullable=False),
+    Column("alert_id", Uuid, nullable=False),
+    Column("added_at", TS, nullable=False),
+    Column("notified_severity", Text),
+    PrimaryKeyConstraint("subscription_id", "group_key", "alert_id", name="pk_alerts_group_members"),
+    Index("ix_alerts_group_members_alert", "alert_id"),
+)
+
+# Editable rule documents: kind 'severity' or 'inhibition' (docs/alerts.md).
+rule_sets = Table(
+    "alerts_rule_sets",
+    metadata,
+    Column("kind", Text, primary_key=True),
+    Column("rules", JSONB, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+escalation_policies = Table(
+    "alerts_escalation_policies",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("types", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("levels", JSONB, nullable=False),
+    Column("repeat_cap", Integer, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("deleted_at", TS),
+)
+
+# Where one alert stands on one policy: the last level notified, the round, when the next level is due.
+escalations = Table(
+    "alerts_escalations",
+    metadata,
+    Column("alert_id", Uuid, nullable=False),
+    Column("policy_id", Uuid, nullable=False),
+    Column("level", Integer, nullable=False, server_default=text("0")),
+    Column("round", Integer, nullable=False, server_default=text("0")),
+    Column("started_at", TS, nullable=False),
+    Column("next_at", TS),
+    Column("stopped_at", TS),
+    Column("stop_reason", Text),
+    PrimaryKeyConstraint("alert_id", "policy_id", name="pk_alerts_escalations"),
+    Index("ix_alerts_escalations_due", "next_at", postgresql_where=text("stopped_at IS NULL")),
 )
 
 delivery_attempts = Table(

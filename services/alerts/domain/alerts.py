@@ -228,12 +228,21 @@ def from_ticket_closed(ticket_id: str, unit: str) -> AlertSignal:
                        resolves=True)
 
 
-def from_arrears_risk(customer_no: str, unit: str, grade: str, arrears: str, measures: list[str]) -> AlertSignal:
+def from_arrears_risk(customer_no: str, unit: str, grade: str, arrears: str, measures: list[str], *,
+                      months_overdue: int | None = None, large: bool | None = None) -> AlertSignal:
+    """The source's own severity (C critical, B warning) stands only where no severity rule applies;
+    the default rules calibrate it by the overdue amount and the customer's size (docs/alerts.md).
+    `arrears`, `months_overdue` and `large` are labels so that rules can read them."""
+    labels = {"unit": unit, "customer_no": customer_no, "grade": grade, "arrears": arrears}
+    if months_overdue is not None:
+        labels["months_overdue"] = str(months_overdue)
+    if large is not None:
+        labels["large"] = "true" if large else "false"
     return AlertSignal(
         type="ArrearsRiskDetected", unit=unit, key=customer_no,
         severity="critical" if grade == "C" else "warning",
         summary=f"{unit} 客户 {customer_no} 信用等级 {grade}，欠费 {arrears} 元；建议：{'、'.join(measures)}",
-        labels={"unit": unit, "customer_no": customer_no, "grade": grade},
+        labels=labels,
     )
 
 

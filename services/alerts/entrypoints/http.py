@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Query
 from services.alerts import lifecycle
 from services.alerts.adapters import repository
 from services.alerts.domain import alerts as domain
-from services.alerts.entrypoints.schemas import AlertDetail, AlertOut, AlertPage, HistoryOut
+from services.alerts.domain.status import FIRING_DEFINITION, STATUSES
+from services.alerts.entrypoints.schemas import AlertDetail, AlertOut, AlertPage, CountsOut, HistoryOut, SummaryOut
 from shared.auth import Principal
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
@@ -22,24 +23,62 @@ router = APIRouter(prefix="/api/v1", tags=["alerts"])
 ACK_ROLES = ("admin", "customer_service", "marketing", "audit_center", "station", "system")
 
 
+def _label_filters(label: list[str]) -> dict[str, str]:
+    out = {}
+    for i, item in enumerate(label):
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            raise Problem(422, "Request validation failed", "label filters are name=value",
+                          errors=[{"field": f"query.label.{i}", "message": "expected name=value"}])
+        out[name] = value
+    return out
+
+
 @router.get("/alerts", response_model=AlertPage)
 async def list_alerts(
-    state: Literal["firing", "acknowledged", "resolved"] | None = None,
+    state: Literal["firing", "suppressed", "acknowledged", "resolved"] | None = Query(
+        None, description="Status: firing = state firing, not silenced, not inhibited (docs/alerts.md)"),
     severity: Literal["info", "warning", "critical"] | None = None,
-    unit: UnitCode | None = None,
+    type: str | None = Query(None, max_length=100, description="Alert type, e.g. ArrearsRiskDetected"),
+    unit: UnitCode | None = Query(None, description="The unit and its subtree"),
+    label: list[str] = Query(default_factory=list, description="name=value (a notification group's link)"),
+    fingerprint: str | None = Query(None, max_length=500),
     cursor: int | None = Query(None, ge=1, description="next_cursor of the previous page"),
     limit: int = Query(50, ge=1, le=500),
     caller: Principal = Depends(require_roles()), uow: UnitOfWork = Depends(get_uow),
+    runtime: Runtime = Depends(get_runtime),
 ) -> AlertPage:
     rows = await repository.list_alerts(
         uow.session, state=state, severity=severity, unit=unit, scope=caller.unit_prefixes(),
-        after=cursor, limit=limit + 1,
+        after=cursor, limit=limit + 1, type_=type, labels=_label_filters(label), fingerprint=fingerprint,
+        at=runtime.clock.now(),
     )
     page = rows[:limit]
     return AlertPage(
         items=[AlertOut(**r) for r in page],
         next_cursor=str(page[-1]["seq"]) if len(rows) > limit else None,
     )
+
+
+@router.get("/alerts/summary", response_model=SummaryOut)
+async def summary(unit: UnitCode | None = Query(None, description="The unit and its subtree"),
+                  caller: Principal = Depends(require_roles()), uow: UnitOfWork = Depends(get_uow),
+                  runtime: Runtime = Depends(get_runtime)) -> SummaryOut:
+    """Counts by status under the one definition of firing (what the dashboard and bulletin show)."""
+    if unit is not None:
+        ensure_visible(caller, unit)
+    now = runtime.clock.now()
+    rows = await repository.summary(uow.session, unit=unit, scope=caller.unit_prefixes(), at=now)
+    counts = {}
+    for st in STATUSES:
+        mine = [r for r in rows if r["status"] == st]
+        by_sev: dict[str, int] = {}
+        by_type: dict[str, int] = {}
+        for r in mine:
+            by_sev[r["severity"]] = by_sev.get(r["severity"], 0) + r["n"]
+            by_type[r["type"]] = by_type.get(r["type"], 0) + r["n"]
+        counts[st] = CountsOut(total=sum(r["n"] for r in mine), by_severity=by_sev, by_type=by_type)
+    return SummaryOut(definition=FIRING_DEFINITION, unit=unit, at=now, **counts)
 
 
 async def _visible_alert(uow: UnitOfWork, alert_id: uuid.UUID, caller: Principal, *,
@@ -57,10 +96,13 @@ def _out(a: domain.Alert) -> dict:
 
 @router.get("/alerts/{alert_id}", response_model=AlertDetail)
 async def get_alert(alert_id: uuid.UUID, caller: Principal = Depends(require_roles()),
-                    uow: UnitOfWork = Depends(get_uow)) -> AlertDetail:
+                    uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> AlertDetail:
     alert = await _visible_alert(uow, alert_id, caller)
+    [row] = await repository.list_alerts(uow.session, state=None, severity=None, unit=None, scope=None, after=None,
+                                         limit=1, at=runtime.clock.now(), alert_id=alert_id)
     hist = await repository.alert_history(uow.session, alert_id)
-    return AlertDetail(**_out(alert), history=[HistoryOut(**h) for h in hist])
+    return AlertDetail(**{**_out(alert), "status": row["status"], "silenced": row["silenced"],
+                          "inhibited_by": row["inhibited_by"]}, history=[HistoryOut(**h) for h in hist])
 
 
 @router.post("/alerts/{alert_id}/ack", response_model=AlertOut)

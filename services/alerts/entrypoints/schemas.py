@@ -32,6 +32,10 @@ class AlertOut(BaseModel):
     acked_by: str | None = None
     acked_at: datetime | None = None
     resolved_at: datetime | None = None
+    status: Literal["firing", "suppressed", "acknowledged", "resolved"] | None = Field(
+        None, description="The one definition: firing = state firing, not silenced, not inhibited")
+    silenced: bool = False
+    inhibited_by: str | None = Field(None, description="Fingerprint of the alert that inhibits this one")
 
 
 class AlertPage(BaseModel):
@@ -48,6 +52,7 @@ class HistoryOut(BaseModel):
     state: str
     changes: dict[str, list[object]]
     silenced: bool
+    inhibited: bool = False
 
 
 class AlertDetail(AlertOut):
@@ -110,7 +115,15 @@ class SubscriptionIn(BaseModel):
     match: MatchIn = Field(default_factory=MatchIn)
     channel: WebhookChannel | KafkaChannel = Field(discriminator="type")
     repeat_interval_s: int | None = Field(None, ge=60, le=30 * 86400,
-                                          description="Re-send unacknowledged firing alerts this often")
+                                          description="Re-send a group with unacknowledged firing alerts this often")
+    group_by: list[str] = Field(default_factory=lambda: ["unit", "type"], min_length=1, max_length=10,
+                                description='Labels that split alerts into notification groups; ["..."]: one '
+                                            "group per alert")
+    group_wait_s: int = Field(30, ge=0, le=3600, description="A new group waits this long to collect a burst")
+    group_interval_s: int = Field(300, ge=1, le=86400,
+                                  description="After a notification, changes to the group wait this long")
+    send_resolved: bool = Field(True, description="Notify when every alert of a group has resolved")
+    escalation_policy_id: uuid.UUID | None = Field(None, description="Alerts this subscription accepts climb it")
 
 
 class SecretRotationIn(BaseModel):
@@ -131,6 +144,11 @@ class SubscriptionOut(BaseModel):
     match: MatchIn
     channel: ChannelOut
     repeat_interval_s: int | None
+    group_by: list[str]
+    group_wait_s: int
+    group_interval_s: int
+    send_resolved: bool
+    escalation_policy_id: uuid.UUID | None
     created_at: datetime
     rotation_until: datetime | None = Field(
         None, description="During a secret rotation: until when deliveries also carry the previous secret's v1")
@@ -147,7 +165,9 @@ class AttemptOut(BaseModel):
 
 class DeliveryOut(BaseModel):
     id: uuid.UUID
-    alert_id: uuid.UUID
+    alert_id: uuid.UUID | None = Field(None, description="The escalated alert; None for a group notification")
+    group_key: str | None = None
+    alert_count: int | None = None
     change: str
     state: str
     attempts: int
@@ -158,7 +178,102 @@ class DeliveryOut(BaseModel):
 
 class DeliveriesOut(BaseModel):
     deliveries: list[DeliveryOut]
-    attempts: list[AttemptOut]
+    attempts: list[AttemptOut] = Field(description="The attempts of the deliveries on this page")
+    next_cursor: str | None = None
+
+
+class GroupOut(BaseModel):
+    group_key: str
+    labels: dict[str, str]
+    alerts: int
+    created_at: datetime
+    last_sent_at: datetime | None
+    next_flush_at: datetime | None
+
+
+class ConditionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(min_length=1, max_length=100)
+    op: Literal["=", "!=", "=~", ">=", ">", "<=", "<"]
+    value: str | float | int
+
+    def doc(self) -> dict:
+        return {"label": self.label, "op": self.op, "value": str(self.value)}
+
+
+class SeverityRuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    type: str = Field(min_length=1, max_length=100, description="The alert type the rule calibrates")
+    conditions: list[ConditionIn] = Field(default_factory=list, max_length=20, description="All must hold")
+    severity: Severity
+
+
+class SeverityRulesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[SeverityRuleIn] = Field(max_length=200, description="In order; the first that applies wins")
+
+
+class InhibitionRuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    source_matchers: list[MatcherIn] = Field(min_length=1, max_length=20)
+    target_matchers: list[MatcherIn] = Field(min_length=1, max_length=20)
+    equal: list[str] = Field(default_factory=list, max_length=20,
+                             description="Labels whose values source and target must share")
+
+
+class InhibitionRulesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[InhibitionRuleIn] = Field(max_length=200)
+
+
+class RuleSetOut(BaseModel):
+    kind: str
+    rules: list[dict]
+    version: int
+    updated_by: str | None
+    updated_at: datetime | None
+
+
+class LevelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    after_working_hours: float = Field(gt=0, le=2000, description="Unacknowledged this long (working hours, "
+                                                                    "09:00–17:00 on working days) after the "
+                                                                    "previous level (level 1: after firing)")
+    subscription_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
+
+
+class EscalationPolicyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    types: list[str] = Field(default_factory=list, max_length=50,
+                             description="Alert types that climb this policy (besides subscriptions naming it)")
+    levels: list[LevelIn] = Field(min_length=1, max_length=10)
+    repeat_cap: int = Field(1, ge=1, le=10, description="Rounds through all levels before the climb stops")
+
+
+class EscalationPolicyOut(EscalationPolicyIn):
+    model_config = ConfigDict(extra="ignore")
+    id: uuid.UUID
+    created_by: str
+    created_at: datetime
+
+
+class CountsOut(BaseModel):
+    total: int
+    by_severity: dict[str, int]
+    by_type: dict[str, int]
+
+
+class SummaryOut(BaseModel):
+    definition: str = Field(description="What firing means here (and everywhere in m2c)")
+    unit: str | None = Field(description="The subtree counted (None: all the caller may see)")
+    at: datetime
+    firing: CountsOut
+    suppressed: CountsOut
+    acknowledged: CountsOut
+    resolved: CountsOut
 
 
 class CreditHistoryOut(BaseModel):

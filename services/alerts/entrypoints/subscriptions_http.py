@@ -8,14 +8,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.alerts.adapters import delivery_repository, repository
+from services.alerts.adapters import delivery_repository, escalation_repository, group_repository, repository
 from services.alerts.config import AlertsSettings
+from services.alerts.domain.grouping import ALL_LABELS
 from services.alerts.domain.subscriptions import url_problem
 from services.alerts.entrypoints.schemas import (
     AttemptOut,
     ChannelOut,
     DeliveriesOut,
     DeliveryOut,
+    GroupOut,
     MatchIn,
     SecretRotationIn,
     SubscriptionIn,
@@ -43,6 +45,8 @@ def alerts_settings(request: Request) -> AlertsSettings:
 def _out(row: dict[str, Any]) -> SubscriptionOut:
     return SubscriptionOut(
         id=row["id"], name=row["name"], repeat_interval_s=row["repeat_interval_s"], created_at=row["created_at"],
+        group_by=row["group_by"], group_wait_s=row["group_wait_s"], group_interval_s=row["group_interval_s"],
+        send_resolved=row["send_resolved"], escalation_policy_id=row.get("escalation_policy_id"),
         match=MatchIn(types=row["types"], min_severity=row["min_severity"], unit_prefix=row["unit_prefix"]),
         channel=ChannelOut(type=row["channel"], url=row["url"]),
         rotation_until=row.get("previous_secret_until"),
@@ -65,10 +69,21 @@ async def create_subscription(
         if problem := url_problem(url, config.webhook_allowed_hosts):
             raise Problem(422, "Request validation failed", f"invalid: body.channel.url ({problem})",
                           errors=[{"field": "body.channel.url", "message": problem}])
+    if body.escalation_policy_id is not None and (
+            await escalation_repository.policy(uow.session, body.escalation_policy_id)) is None:
+        raise Problem(422, "Request validation failed", f"no escalation policy {body.escalation_policy_id}",
+                      errors=[{"field": "body.escalation_policy_id",
+                               "message": f"no escalation policy {body.escalation_policy_id}"}])
+    if ALL_LABELS in body.group_by and len(body.group_by) > 1:
+        raise Problem(422, "Request validation failed", '"..." stands alone in group_by',
+                      errors=[{"field": "body.group_by", "message": '"..." (one group per alert) stands alone'}])
     values = {
         "id": uuid.uuid4(), "name": body.name, "types": body.match.types, "min_severity": body.match.min_severity,
         "unit_prefix": body.match.unit_prefix, "channel": body.channel.type, "url": url, "secret": secret,
-        "repeat_interval_s": body.repeat_interval_s, "created_by": caller.subject, "created_at": runtime.clock.now(),
+        "repeat_interval_s": body.repeat_interval_s, "group_by": body.group_by, "group_wait_s": body.group_wait_s,
+        "group_interval_s": body.group_interval_s, "send_resolved": body.send_resolved,
+        "escalation_policy_id": body.escalation_policy_id,
+        "created_by": caller.subject, "created_at": runtime.clock.now(),
     }
     await repository.add_subscription(uow.session, values)
     await uow.commit()
@@ -108,15 +123,32 @@ async def delete_subscription(sub_id: uuid.UUID, caller: Principal = Depends(req
                               uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> Response:
     if not await repository.delete_subscription(uow.session, sub_id, runtime.clock.now()):
         raise Problem(404, "Not found", f"no subscription {sub_id}")
+    await group_repository.drop_subscription(uow.session, sub_id)
     await uow.commit()
     return Response(status_code=204)
 
 
 @router.get("/{sub_id}/deliveries", response_model=DeliveriesOut)
 async def deliveries(sub_id: uuid.UUID, limit: int = Query(100, ge=1, le=1000),
+                     cursor: int | None = Query(None, ge=1, description="next_cursor of the previous page"),
                      caller: Principal = Depends(require_roles(*READ_ROLES)),
                      uow: UnitOfWork = Depends(get_uow)) -> DeliveriesOut:
+    """The delivery log, newest first, with the attempts of the deliveries on the page."""
     if await repository.subscription(uow.session, sub_id) is None:
         raise Problem(404, "Not found", f"no subscription {sub_id}")
-    ds, attempts = await delivery_repository.log(uow.session, sub_id, limit)
-    return DeliveriesOut(deliveries=[DeliveryOut(**d) for d in ds], attempts=[AttemptOut(**a) for a in attempts])
+    ds, attempts = await delivery_repository.log(uow.session, sub_id, limit + 1, after=cursor)
+    page = ds[:limit]
+    shown = {d["id"] for d in page}
+    return DeliveriesOut(deliveries=[DeliveryOut(**d) for d in page],
+                         attempts=[AttemptOut(**a) for a in attempts if a["delivery_id"] in shown],
+                         next_cursor=str(page[-1]["seq"]) if len(ds) > limit else None)
+
+
+@router.get("/{sub_id}/groups", response_model=list[GroupOut])
+async def groups(sub_id: uuid.UUID, limit: int = Query(100, ge=1, le=1000),
+                 caller: Principal = Depends(require_roles(*READ_ROLES)),
+                 uow: UnitOfWork = Depends(get_uow)) -> list[GroupOut]:
+    """The subscription's open notification groups and how many alerts each holds."""
+    if await repository.subscription(uow.session, sub_id) is None:
+        raise Problem(404, "Not found", f"no subscription {sub_id}")
+    return [GroupOut(**g) for g in await group_repository.list_groups(uow.session, sub_id, limit)]

@@ -46,9 +46,11 @@ async def _app(settings: Settings, clock=None) -> AsyncIterator[httpx.AsyncClien
 
 
 async def _subscribe(client: httpx.AsyncClient, url: str, **extra) -> dict:
+    """These tests are about delivery itself: one group per alert (group_by "...") sent at once."""
     body = {"name": "sms-gateway", "match": {"types": ["TicketEscalated"], "min_severity": "warning",
                                              "unit_prefix": "QY"},
-            "channel": {"type": "webhook", "url": url, "secret": SECRET}, **extra}
+            "channel": {"type": "webhook", "url": url, "secret": SECRET}, "group_by": ["..."], "group_wait_s": 0,
+            **extra}
     r = await client.post("/api/v1/subscriptions", json=body, headers=ADMIN)
     assert r.status_code == 201, r.text
     return r.json()
@@ -74,7 +76,7 @@ async def test_receiver_down_then_up_gets_every_alert_once_and_signed(settings: 
             await receiver.stop()
         assert receiver.bad_signatures == 0
         assert len(receiver.delivery_ids) == len(set(receiver.delivery_ids)) == 3
-        assert {b["alert"]["labels"]["ticket_id"] for b in receiver.received} == {str(t) for t in tickets}
+        assert {b["alerts"][0]["labels"]["ticket_id"] for b in receiver.received} == {str(t) for t in tickets}
         assert {b["delivery_id"] for b in receiver.received} == set(receiver.delivery_ids)
 
         log = (await client.get(f"/api/v1/subscriptions/{sub['id']}/deliveries", headers=ADMIN)).json()
@@ -115,7 +117,7 @@ async def test_silence_suppresses_delivery_but_keeps_the_record(settings: Settin
             await publish(runtime, escalated(uuid.uuid4(), unit="QY-QC-03"), "QY-QC-03")  # not silenced
             await eventually(_true(lambda: len(receiver.received) >= 1))
             await asyncio.sleep(0.5)
-            assert [b["alert"]["unit"] for b in receiver.received] == ["QY-QC-03"]
+            assert [b["alerts"][0]["unit"] for b in receiver.received] == ["QY-QC-03"]
             alerts = [a for a in (await client.get("/api/v1/alerts", headers=ADMIN)).json()["items"]
                       if a["type"] != "CalendarYearMissing"]  # the ops alert of an app started after 1 Nov
             assert {a["unit"] for a in alerts} == {"QY-QC-01", "QY-QC-03"}  # both recorded
@@ -147,7 +149,7 @@ async def test_unacknowledged_alert_repeats_after_the_interval(settings: Setting
             assert receiver.received[1]["change"] == "repeat"
             assert len(set(receiver.delivery_ids)) == 2
 
-            alert_id = receiver.received[0]["alert"]["id"]
+            alert_id = receiver.received[0]["alerts"][0]["id"]
             assert (await client.post(f"/api/v1/alerts/{alert_id}/ack", headers=ADMIN)).status_code == 200
             clock.advance(seconds=7200)
             await asyncio.sleep(0.6)

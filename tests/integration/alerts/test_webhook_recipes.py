@@ -59,7 +59,8 @@ async def _captured_deliveries(settings: Settings) -> list[tuple[str, bytes]]:
         runtime = client.app.state.runtime
         r = await client.post("/api/v1/subscriptions", headers=ADMIN, json={
             "name": "audit-system", "match": {"types": ["TicketEscalated"]},
-            "channel": {"type": "webhook", "url": f"http://127.0.0.1:{capture.port}/hook", "secret": OLD}})
+            "channel": {"type": "webhook", "url": f"http://127.0.0.1:{capture.port}/hook", "secret": OLD},
+            "group_by": ["..."], "group_wait_s": 0})
         assert r.status_code == 201, r.text
         await publish(runtime, escalated(uuid.uuid4()), "QY-QC-01")
         await eventually(lambda: asyncio.sleep(0, len(capture.got) >= 1 or None))
