@@ -25,7 +25,7 @@ from tests.integration.alerts.support import ADMIN, rows
 
 SECRET = "s3cret-for-the-grouping-receiver"
 STATIONS = [f"QY-GB-{i:02d}" for i in range(1, 61)]
-START = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+START = datetime(2026, 10, 20, 2, 0, tzinfo=UTC)  # before 1 Nov: no CalendarYearMissing ops alert
 
 
 @pytest.fixture(autouse=True)

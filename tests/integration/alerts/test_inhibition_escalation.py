@@ -44,7 +44,7 @@ async def _inbox(runtime, n: int) -> None:
 
 
 async def test_a_red_light_inhibits_its_stations_risk_warnings_recorded_not_sent(settings: Settings) -> None:
-    clock = ManualClock(datetime(2026, 11, 20, 2, 0, tzinfo=ZoneInfo("UTC")))
+    clock = ManualClock(datetime(2026, 10, 20, 2, 0, tzinfo=ZoneInfo("UTC")))  # before 1 Nov (no ops alert)
     receiver = Receiver(SECRET, free_port(), clock=lambda: clock.now().timestamp())
     await receiver.start()
     try:
