@@ -5,11 +5,13 @@ for a re-score."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 
 from services.scoring import handlers
-from shared.events.envelope import Envelope
+from shared.events.envelope import Envelope, new_envelope
+from shared.events.review import ReviewSuspectCleared
 from shared.messaging.dispatch import EventDispatcher
 from tests.helpers import GOOD_COUNTERS, eventually
 from tests.integration.bill_review.conftest import ADMIN, PERIOD, bill, outbox, post_bills, rows, run, suspects
@@ -122,3 +124,17 @@ async def test_review_indicator_scores_handling_with_no_data_semantics(org: http
         assert explained["score"] == before[unit]["score"]
     assert (await indicator("QY-YD-01"))[1]["inputs"] == {"review_suspects_handled": 0.0, "review_suspects": 0.0}
     assert (await indicator("QY-QC-02"))[1]["inputs"] == {"review_suspects_handled": None, "review_suspects": None}
+
+
+async def test_a_decision_without_a_snapshot_creates_no_counter(org: httpx.AsyncClient) -> None:
+    """Confirmed/Cleared only adjust a snapshot already there: alone they would make handled without a base."""
+    cleared = ReviewSuspectCleared(suspect_id=1, period=PERIOD, unit="QY-QC-01", bill_id="k1", rule="surge",
+                                   reason="核实无误", cleared_by="tester", cleared_at=datetime(2026, 11, 2, tzinfo=UTC))
+    envelope = new_envelope(type_="ReviewSuspectCleared", source="m2c/bill-review", version=1, subject="QY-QC-01",
+                            data=cleared.model_dump(mode="json"))
+    runtime = org.app.state.runtime  # type: ignore[attr-defined]
+    dispatcher = EventDispatcher("m2c-scoring", {"ReviewSuspectCleared": handlers.on_review_suspect_decided},
+                                 runtime.uow)
+    assert await dispatcher.dispatch(dispatcher.decode(envelope)) == "processed"
+    assert await _review_counters(org) == {}
+    assert await rows(org, "SELECT count(*) FROM scoring_counters") == [(0,)]
