@@ -1,10 +1,16 @@
-"""Wires bill_review: its routes (it consumes no events yet)."""
+"""Wires bill_review: its routes and its consumer group (audit_link's ErrorReported → misses)."""
 
 from __future__ import annotations
 
 from services.bill_review.entrypoints import config_http, http
+from services.bill_review.handlers import misses
+from shared.events import topics
 from shared.http.app import ServiceParts
+from shared.runtime import ConsumerSpec
+
+GROUP = "m2c-bill-review"
 
 
 def build() -> ServiceParts:
-    return ServiceParts(name="bill-review", routers=[config_http.router, http.router])
+    return ServiceParts(name="bill-review", routers=[config_http.router, http.router],
+                        consumers=[ConsumerSpec(GROUP, (topics.AUDIT,), {"ErrorReported": misses.on_error_reported})])

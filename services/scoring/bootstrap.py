@@ -1,4 +1,5 @@
-"""Wires scoring: its routes, its consumer group (ErrorReported → bills_erroneous) and the re-scorer."""
+"""Wires scoring: its routes, its consumer group (ErrorReported → bills_erroneous; bill review's events →
+the `review` counters) and the re-scorer."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ def build() -> ServiceParts:
     return ServiceParts(
         name="scoring",
         routers=[facts_router, scores_router],
-        consumers=[ConsumerSpec("m2c-scoring", (topics.AUDIT,), {"ErrorReported": handlers.on_error_reported})],
+        consumers=[ConsumerSpec("m2c-scoring", (topics.AUDIT, topics.REVIEW), {
+            "ErrorReported": handlers.on_error_reported,
+            "BillReviewCompleted": handlers.on_bill_review_completed,
+            "ReviewSuspectConfirmed": handlers.on_review_suspect_decided,
+            "ReviewSuspectCleared": handlers.on_review_suspect_decided,
+        })],
         workers=[("scoring:rescorer", rescorer)],
     )

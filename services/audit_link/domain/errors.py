@@ -60,7 +60,7 @@ class BillingError:
 
 def report(*, unit: str, period: str, category: str, nature: str, amount: Decimal, description: str,
            customer_no: str | None, reporter: str, now: datetime, evidence: str | None = None,
-           grade: Grade | None = None, bills_affected: int = 1) -> BillingError:
+           grade: Grade | None = None, bills_affected: int = 1, error_id: uuid.UUID | None = None) -> BillingError:
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category}")
     if nature not in NATURES:
@@ -68,7 +68,8 @@ def report(*, unit: str, period: str, category: str, nature: str, amount: Decima
     if not 1 <= bills_affected <= MAX_BILLS_AFFECTED:
         raise ValueError(f"bills_affected must be 1..{MAX_BILLS_AFFECTED}")
     return BillingError(
-        uuid.uuid4(), unit, period, category, nature, amount, description.strip(), customer_no, reporter, now,
+        error_id or uuid.uuid4(), unit, period, category, nature, amount, description.strip(), customer_no, reporter,
+        now,
         evidence=evidence, points=grade.points if grade else None, level=grade.level if grade else None,
         occurrence=grade.occurrence if grade else None, bills_affected=bills_affected,
     )

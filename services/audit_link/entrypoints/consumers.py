@@ -1,8 +1,9 @@
-"""audit_link's consumer group: scores (auto-raise) and intake commands (errors, anomalies)."""
+"""audit_link's consumer group: scores (auto-raise), intake commands (errors, anomalies) and bill review's
+confirmed suspects (errors)."""
 
 from __future__ import annotations
 
-from services.audit_link.handlers import autoraise, errors
+from services.audit_link.handlers import autoraise, errors, review
 from shared.events import topics
 from shared.runtime import ConsumerSpec
 
@@ -10,9 +11,10 @@ GROUP = "m2c-audit-link"
 
 
 def consumer_specs() -> list[ConsumerSpec]:
-    return [ConsumerSpec(GROUP, (topics.SCORING, topics.INTAKE), {
+    return [ConsumerSpec(GROUP, (topics.SCORING, topics.INTAKE, topics.REVIEW), {
         "ScoresPublished": autoraise.on_scores_published,
         "ReportError": errors.on_report_error,
         "ReportAnomaly": autoraise.on_report_anomaly,
         "RectifyAnomaly": autoraise.on_rectify_anomaly,
+        "ReviewSuspectConfirmed": review.on_review_suspect_confirmed,
     })]

@@ -41,6 +41,7 @@ class ReportError:
     evidence: str | None = None
     idempotency_key: str | None = None
     bills_affected: int = 1
+    error_id: uuid.UUID | None = None  # given by the producer (bill review) so the error is registered once
 
 
 async def record_error(cmd: ReportError, uow: UnitOfWork, now: datetime, *,
@@ -61,7 +62,7 @@ async def record_error(cmd: ReportError, uow: UnitOfWork, now: datetime, *,
     error = domain.report(
         unit=cmd.unit, period=cmd.period, category=cmd.category, nature=cmd.nature, amount=cmd.amount,
         description=cmd.description, customer_no=cmd.customer_no, reporter=cmd.reporter, now=now,
-        evidence=cmd.evidence, grade=grade, bills_affected=cmd.bills_affected,
+        evidence=cmd.evidence, grade=grade, bills_affected=cmd.bills_affected, error_id=cmd.error_id,
     )
     if not await repository.add_error(uow.session, error, cmd.idempotency_key):
         existing = await repository.get_by_idempotency_key(uow.session, cmd.idempotency_key or "")

@@ -1,4 +1,4 @@
-"""bill_review's tables (prefix review_). Migration 0011 creates the same."""
+"""bill_review's tables (prefix review_). Migrations 0011 and 0016 create the same."""
 
 from __future__ import annotations
 
@@ -116,4 +116,18 @@ runs = Table(
     Column("run_at", TS, nullable=False),
     Column("idempotency_key", Text, unique=True),
     Index("ix_review_runs_period", "period"),
+)
+
+# The errors audit_link registered that name a customer (ErrorReported, migration 0016): the evidence of
+# misses — errors for reviewed bills that no rule flagged — read against the bills and suspects.
+errors = Table(
+    "review_errors", metadata,
+    Column("error_id", Uuid, primary_key=True),
+    Column("period", Text, nullable=False),
+    Column("unit", Text, nullable=False),
+    Column("customer_no", Text, nullable=False),
+    Column("bills_affected", Integer, nullable=False),
+    Column("reported_at", TS, nullable=False),
+    Column("received_at", TS, nullable=False),
+    Index("ix_review_errors_period_unit_customer", "period", "unit", "customer_no"),
 )

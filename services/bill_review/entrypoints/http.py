@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from services.bill_review.adapters import suspects_repo
+from services.bill_review.adapters import misses_repo, suspects_repo
 from services.bill_review.entrypoints.problems import as_problems
 from services.bill_review.entrypoints.schemas import (
     ClearIn,
     ConfirmIn,
     EffectivenessOut,
     ImportOut,
+    PeriodMisses,
     ReadinessOut,
     RuleEffect,
     RunOut,
@@ -47,7 +48,8 @@ async def effectiveness(
     unit: UnitCode | None = Query(None, description="This unit and every unit below it"),
     caller: Principal = Depends(READERS), uow: UnitOfWork = Depends(get_uow),
 ) -> EffectivenessOut:
-    """Per rule and month: suspects raised, decided, and the share confirmed (how well a threshold is tuned)."""
+    """Per rule and month: suspects raised, decided, and the share confirmed (how well a threshold is tuned);
+    per month: errors registered later for reviewed bills no rule flagged (misses)."""
     last = last or first
     if last < first:
         raise Problem(422, "Request validation failed", errors=[{"field": "query.last", "message": "before first"}])
@@ -57,7 +59,8 @@ async def effectiveness(
         decided = r["confirmed"] + r["cleared"]
         items.append(RuleEffect(**r, decided=decided,
                                 confirmed_share=round(r["confirmed"] / decided, 4) if decided else None))
-    return EffectivenessOut(first=first, last=last, items=items)
+    periods = await misses_repo.per_period(uow.session, first, last, scope=caller.unit_prefixes(), unit=unit)
+    return EffectivenessOut(first=first, last=last, items=items, periods=[PeriodMisses(**p) for p in periods])
 
 
 @router.get("/suspects/{suspect_id}", response_model=SuspectOut)

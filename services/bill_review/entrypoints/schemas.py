@@ -148,11 +148,21 @@ class RuleEffect(BaseModel):
     cleared: int
     decided: int = Field(description="confirmed + cleared: what confirmed_share is based on")
     confirmed_share: float | None = Field(description="confirmed / decided; null while nothing is decided")
-    misses: int | None = Field(None, description="Errors registered later for bills no rule flagged: not yet "
-                                                 "available (needs audit_link's errors per bill)")
+    misses: int | None = Field(None, description="Always null: a miss is a bill no rule flagged, so it belongs "
+                                                 "to no rule — see periods[].misses")
+
+
+class PeriodMisses(BaseModel):
+    period: Period
+    errors: int = Field(description="Errors audit_link registered for customers with a reviewed bill of the "
+                                    "period and unit: what misses are based on")
+    from_review: int = Field(description="Of them, registered from a confirmed suspect")
+    misses: int = Field(description="Of them, errors for customers none of whose bills any rule flagged")
 
 
 class EffectivenessOut(BaseModel):
     first: Period
     last: Period
     items: list[RuleEffect]
+    periods: list[PeriodMisses] = Field(default_factory=list, description=(
+        "Per period with reviewed units: the rules' misses (a period without review is absent: no data)"))

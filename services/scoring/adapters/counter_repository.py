@@ -1,7 +1,8 @@
 """Counters per (period, unit, counter, source). The effective value: the imported sources
-(`reported`, `raw:<kind>`) add up; the error register's events (`events`, only bills_erroneous) and
-the imported value are two views of the same erroneous bills, so the larger of the two counts
-(docs/scoring.md: never their sum). A counter with no row was never reported."""
+(`reported`, `raw:<kind>`) add up; the other services' registers (`events`: the error register's
+bills_erroneous; `review`: bill review's counters) and the imported value are two views of the same
+things, so the larger of the two counts (docs/scoring.md: never their sum). A counter with no row
+was never reported."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,8 @@ from services.scoring.adapters.tables import counters, fact_batches
 
 REPORTED = "reported"
 EVENTS = "events"
+REVIEW = "review"
+REGISTERS = (EVENTS, REVIEW)  # sources fed by other services' events: a view besides the imported one
 
 
 async def claim_batch(session: AsyncSession, batch_id: str, period: str, rows: int, now: datetime) -> bool:
@@ -47,11 +50,38 @@ async def increment(session: AsyncSession, period: str, unit: str, counter: str,
         set_={"value": counters.c.value + stmt.excluded.value, "updated_at": stmt.excluded.updated_at}))
 
 
+async def set_values(session: AsyncSession, period: str, unit: str, values: Mapping[str, int], source: str,
+                     now: datetime) -> None:
+    """Set (not add) the unit's counters of `source` from a snapshot taken at `now`; a counter changed
+    after that (a later snapshot or decision) keeps its value: an older snapshot replayed is stale."""
+    rows = [{"period": period, "unit": unit, "counter": c, "source": source, "value": v, "updated_at": now}
+            for c, v in values.items()]
+    stmt = insert(counters).values(rows)
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=["period", "unit", "counter", "source"],
+        set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        where=counters.c.updated_at <= stmt.excluded.updated_at))
+
+
+async def adjust_existing(session: AsyncSession, period: str, unit: str, changes: Mapping[str, int], source: str,
+                          now: datetime) -> bool:
+    """Add `changes` to counters of `source` that exist already (never creates one; never below 0);
+    False when the unit has none of them for the period."""
+    changed = False
+    for counter, by in changes.items():
+        result = await session.execute(
+            update(counters).where(counters.c.period == period, counters.c.unit == unit,
+                                   counters.c.counter == counter, counters.c.source == source)
+            .values(value=func.greatest(counters.c.value + by, 0), updated_at=now).returning(counters.c.counter))
+        changed = result.first() is not None or changed
+    return changed
+
+
 async def effective(session: AsyncSession, period: str) -> dict[str, dict[str, int]]:
     """unit → counter → effective value for the period: max(Σ imported sources, events); counters
     never reported are absent (not 0)."""
-    imported = func.coalesce(func.sum(counters.c.value).filter(counters.c.source != EVENTS), 0)
-    registered = func.coalesce(func.sum(counters.c.value).filter(counters.c.source == EVENTS), 0)
+    imported = func.coalesce(func.sum(counters.c.value).filter(counters.c.source.not_in(REGISTERS)), 0)
+    registered = func.coalesce(func.sum(counters.c.value).filter(counters.c.source.in_(REGISTERS)), 0)
     rows = (await session.execute(
         select(counters.c.unit, counters.c.counter, func.greatest(imported, registered).label("value"))
         .where(counters.c.period == period).group_by(counters.c.unit, counters.c.counter))).all()

@@ -41,12 +41,18 @@ DEFAULT_SCHEME: dict[str, Any] = {
                  _deduction(10)),
         ]},
         {"code": "review", "name": "电费复核管理", "weight": 0.5, "indicators": [
-            _ind("bill_error_rate", "账单差错率", "assessment", 0.5,
+            # Weights 0.4/0.2/0.2/0.2 (migration 0016): without review data the stage re-normalises to the
+            # former 0.5/0.25/0.25, so a station that does not use bill review scores as before.
+            _ind("bill_error_rate", "账单差错率", "assessment", 0.4,
                  _ratio("bills_erroneous", "bills_issued"), _linear("lower_better", 0.0005, 0.0)),
-            _ind("overdue_anomalies", "异常整改未完成", "process", 0.25,
+            _ind("overdue_anomalies", "异常整改未完成", "process", 0.2,
                  _count("anomalies_overdue", "bills_issued", "readings_planned"), _deduction(5)),
-            _ind("receivable_rollbacks", "应收回退", "process", 0.25,
+            _ind("receivable_rollbacks", "应收回退", "process", 0.2,
                  _count("receivable_rollbacks", "bills_issued"), _deduction(5)),
+            # Suspects of the pre-release review decided (confirmed or cleared) out of those raised; no
+            # review, or no suspect, is no data (0/0 is neither 0 nor 100).
+            _ind("review_handling_rate", "发行前复核疑点处理率", "assessment", 0.2,
+                 _ratio("review_suspects_handled", "review_suspects"), _linear("higher_better", 0.9, 1.0)),
         ]},
         {"code": "reconciliation", "name": "集中对账管理", "weight": 0.2, "indicators": [
             _ind("reconciliation_rate", "每月对账完成率", "assessment", 0.7,

@@ -60,7 +60,7 @@ async def test_score_period_revisions_county_mean_and_explanation(org: httpx.Asy
     assert [(i["unit"], i["score"], i["rank"]) for i in stations["items"]] == [
         ("QY-YD-01", 100.0, 1), ("QY-QC-02", 80.6, 2), ("QY-QC-01", 75.0, 3)]
     qc02 = next(i for i in stations["items"] if i["unit"] == "QY-QC-02")
-    assert qc02["no_data"] == ["reconciliation_rate"]
+    assert qc02["no_data"] == ["review_handling_rate", "reconciliation_rate"]  # no bill review reported (issue 15)
     assert next(s for s in qc02["stages"] if s["code"] == "reconciliation") == {
         "code": "reconciliation", "name": "集中对账管理", "score": 100.0, "renormalised": True}
     counties = (await org.get("/api/v1/scores?period=2026-10&level=county", headers=ADMIN)).json()["items"]

@@ -48,7 +48,9 @@ def test_reported_zero_is_not_never_reported() -> None:
 def test_required_facts_default_and_validation() -> None:
     doc = copy.deepcopy(DEFAULT_SCHEME)
     del doc["required_facts"]
-    assert parse_scheme(doc).required_facts == ("readings_planned", "one_stop_due", "bills_issued", "recon_due")
+    # Without the declaration every ratio's denominator is required, the review indicator's too (issue 15).
+    assert parse_scheme(doc).required_facts == ("readings_planned", "one_stop_due", "bills_issued", "recon_due",
+                                                "review_suspects")
     doc["required_facts"] = ["bills_issued", "readings_guessed"]
     doc["stages"][1]["indicators"][1]["measure"]["base"] = ["bills_guessed"]
     doc["incomplete_stations"] = "sometimes"

@@ -66,7 +66,8 @@ def test_zero_denominator_is_no_data_and_the_stage_renormalises() -> None:
     assert recon.value is None and recon.score is None and recon.points_lost == 0
     stage = next(s for s in result.stages if s.code == "reconciliation")
     assert stage.score == 100.0 and stage.renormalised
-    assert result.no_data == ("reconciliation_rate",)
+    # GOOD has no review counters: the pre-release review indicator is no data too (issue 15)
+    assert result.no_data == ("review_handling_rate", "reconciliation_rate")
     assert result.score == 80.6  # 23.1 + 37.5 + 0.2 × 100
 
 
