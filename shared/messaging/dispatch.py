@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from shared.events.catalog import by_name
 from shared.events.envelope import Envelope, EventPayload, validate_payload
 from shared.messaging import inbox
+from shared.messaging.failures import is_transient
+from shared.observability import set_correlation_id
 from shared.uow import UnitOfWork
 
 
@@ -49,3 +51,40 @@ class EventDispatcher:
             await self._handlers[event.envelope.type](event, uow)
             await uow.commit()
         return "processed"
+
+    async def dispatch_batch(self, events: Sequence[ReceivedEvent],
+                             correlation_ids: Sequence[str | None]) -> tuple[list[str], BaseException | None]:
+        """Apply events in order in one transaction: one set-based inbox claim for all of them,
+        each handler in a SAVEPOINT, one outbox insert and one commit at the end.
+
+        Returns the outcomes of the events applied and, when one failed deterministically, its
+        error: that event and the ones after it are not applied (their claims are released), so the
+        caller can retry it alone (attempts, dead-lettering) and go on after it in order. A transient
+        failure (the database away, a deadlock) raises: the whole batch rolls back and is retried.
+        """
+        outcomes: list[str] = []
+        failure: BaseException | None = None
+        async with self._uow_factory() as uow:
+            fresh = await inbox.claim_many(uow.session, self.consumer,
+                                           [(e.envelope.id, e.envelope.type) for e in events])
+            async with uow.deferred_commits():
+                for event, correlation_id in zip(events, correlation_ids, strict=True):
+                    if event.envelope.id not in fresh:  # seen before (or twice in this batch)
+                        outcomes.append("duplicate")
+                        continue
+                    set_correlation_id(correlation_id)
+                    try:
+                        async with uow.savepoint():
+                            await self._handlers[event.envelope.type](event, uow)
+                    except Exception as exc:
+                        if is_transient(exc):
+                            raise
+                        failure = exc
+                        break
+                    fresh.discard(event.envelope.id)
+                    outcomes.append("processed")
+            if failure is not None:
+                await inbox.release(uow.session, self.consumer, [
+                    e.envelope.id for e in events[len(outcomes):] if e.envelope.id in fresh])
+            await uow.commit()
+        return outcomes, failure
