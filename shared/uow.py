@@ -76,18 +76,6 @@ class UnitOfWork:
         finally:
             self._commits_deferred = False
 
-    @contextlib.asynccontextmanager
-    async def savepoint(self) -> AsyncIterator[None]:
-        """A SAVEPOINT: when the block raises, its statements and the events it emitted are undone,
-        and the rest of the transaction goes on."""
-        mark = len(self._pending)
-        try:
-            async with self.session.begin_nested():
-                yield
-        except BaseException:
-            del self._pending[mark:]
-            raise
-
     async def commit(self) -> None:
         if self._commits_deferred:
             return

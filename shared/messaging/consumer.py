@@ -1,9 +1,9 @@
 """The consumer loop: fetch, apply the batch in one transaction, then commit offsets.
 
 A fetched batch is applied in one database transaction (dispatch_batch: one inbox claim for all,
-each handler in a SAVEPOINT, one commit); a message whose handler fails there is rolled back to
-its savepoint, the ones before it are committed, and it is retried alone in its own transaction,
-then the batch goes on after it: one bad message neither loses nor reorders the others' work.
+one outbox insert, one commit); when a message's handler fails there, the ones before it are
+committed, it is retried alone in its own transaction, then the batch goes on after it: one bad
+message neither loses nor reorders the others' work.
 
 Offsets are committed only after the database commit of every message before them, so a crash
 replays messages (the inbox makes that harmless) and never skips one.
@@ -149,21 +149,37 @@ class ConsumerLoop:
 
     async def poll_once(self, timeout_s: float) -> int:
         batch = await self._source.fetch(timeout_s)
-        items = [self._decode(msg) for msg in batch]
+        # Partitions are independent orderings: each one's messages go through their own
+        # transaction, side by side (one connection each), so the round trips of one overlap the
+        # others' instead of adding up. Within a partition the order is kept.
+        partitions: dict[tuple[str, int], list[_Decoded]] = {}
+        for msg in batch:
+            partitions.setdefault((msg.topic, msg.partition), []).append(self._decode(msg))
+        groups = list(partitions.values())
+        results = await asyncio.gather(*(self._apply_all(items) for items in groups))
+        failures = [exc for _, exc in results if exc is not None]
+        if failures:
+            # Keep what was applied; everything after it is fetched again.
+            applied = [item.msg for items, (done, _) in zip(groups, results, strict=True) for item in items[:done]]
+            if applied:
+                with contextlib.suppress(Exception):
+                    await self._source.commit(applied)
+            self._source.rewind([item.msg for items, (done, _) in zip(groups, results, strict=True)
+                                 for item in items[done:]])
+            raise next((e for e in failures if isinstance(e, Stopping)), failures[0])
+        if batch:
+            await self._source.commit(batch)
+        return len(batch)
+
+    async def _apply_all(self, items: Sequence[_Decoded]) -> tuple[int, Exception | None]:
+        """Apply one partition's messages in order: (how many are done, the failure that stopped it)."""
         done = 0
         try:
             while done < len(items):
                 done += await self._apply(items[done:])
-        except Exception:
-            # Keep what was applied; everything after it is fetched again.
-            if done:
-                with contextlib.suppress(Exception):
-                    await self._source.commit(batch[:done])
-            self._source.rewind(batch[done:])
-            raise
-        if batch:
-            await self._source.commit(batch)
-        return len(batch)
+        except Exception as exc:
+            return done, exc
+        return done, None
 
     def _decode(self, msg: InboundMessage) -> _Decoded:
         try:
