@@ -337,6 +337,7 @@ def report(rows: Sequence[Row], facts: dict[str, str], servers: Servers, opts: O
             print(f"second consumer adds {gain:+.0%} over one (the run with one, same make bench)")
             results.record("backbone_second_replica", figure="backbone: a second consumer adds",
                            value=round(gain * 100, 1), unit="%", baseline=known["value"], ratio=1 + gain,
+                           baseline_unit="events/s with one",
                            target=">= +60 % where cores allow", passed=gain >= 0.6,
                            scale=f"{scale}; {usable} usable cores shared by writer, relay and both consumers")
 

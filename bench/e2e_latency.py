@@ -181,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     scale = f"{a.errors} errors at {a.rate:g}/s"
     for q, v in (("p50", p50), ("p99", p99)):
         results.record(f"e2e_latency_{q}", figure=f"grave error → signed webhook {q}", value=round(v), unit="ms",
-                       target="—", passed=True, scale=scale, note="reported beside p95")
+                       target="—", passed=None, scale=scale, note="reported beside p95")
     results.record("e2e_latency_p95", figure="grave error → signed webhook p95", value=round(p95), unit="ms",
                    target="< 500 ms", passed=p95 < 500 and len(ms) == a.errors and unsigned == 0, scale=scale)
     return 0

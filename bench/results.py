@@ -16,13 +16,15 @@ from pathlib import Path
 RESULTS = Path(__file__).with_name("results.json")
 
 
-def record(key: str, *, figure: str, value: float, unit: str, target: str, passed: bool,
-           baseline: float | None = None, ratio: float | None = None, scale: str = "", note: str = "") -> None:
+def record(key: str, *, figure: str, value: float, unit: str, target: str, passed: bool | None,
+           baseline: float | None = None, ratio: float | None = None, scale: str = "", note: str = "",
+           baseline_unit: str | None = None) -> None:
     """Store (or replace) one figure in bench/results.json."""
     data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     data[key] = {
         "figure": figure, "value": round(value, 4), "unit": unit, "baseline": None if baseline is None else
-        round(baseline, 4), "ratio": None if ratio is None else round(ratio, 4), "target": target, "pass": passed,
+        round(baseline, 4), "baseline_unit": baseline_unit or unit,
+        "ratio": None if ratio is None else round(ratio, 4), "target": target, "pass": passed,
         "scale": scale, "note": note, "cores": len(os.sched_getaffinity(0)), "load_avg": round(os.getloadavg()[0], 2),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -34,10 +36,11 @@ def table(data: dict) -> str:
     lines = ["| figure | value | baseline (same run) | ratio | target | pass | scale |",
              "|---|---:|---:|---:|---|:---:|---|"]
     for e in data.values():
-        base = "—" if e["baseline"] is None else f"{e['baseline']:g} {e['unit']}"
+        base = "—" if e["baseline"] is None else f"{e['baseline']:g} {e.get('baseline_unit', e['unit'])}"
+        verdict = "—" if e["pass"] is None else "pass" if e["pass"] else "FAIL"
         ratio = "—" if e["ratio"] is None else f"{e['ratio']:.3f}"
         lines.append(f"| {e['figure']} | {e['value']:g} {e['unit']} | {base} | {ratio} | {e['target']} | "
-                     f"{'pass' if e['pass'] else 'FAIL'} | {e['scale']}; {e['cores']} cores, load {e['load_avg']} |")
+                     f"{verdict} | {e['scale']}; {e['cores']} cores, load {e['load_avg']} |")
     return "\n".join(lines)
 
 
