@@ -44,6 +44,7 @@ T = TypeVar("T")
 # Why a message was dead-lettered: `poison` never parses (a replay changes nothing unless the
 # consumer changed), `failed` passed parsing but its handler kept failing (replay after the fix).
 POISON, FAILED = "poison", "failed"
+PARTITIONS_AT_ONCE = 4  # partitions of one fetch applied side by side, each in its own transaction
 
 
 def dead_letter(msg: InboundMessage, group: str, error: str, dlq_topic: str, *, reason: str = FAILED,
@@ -156,7 +157,14 @@ class ConsumerLoop:
         for msg in batch:
             partitions.setdefault((msg.topic, msg.partition), []).append(self._decode(msg))
         groups = list(partitions.values())
-        results = await asyncio.gather(*(self._apply_all(items) for items in groups))
+        # At most a few at once: each holds a pooled connection the HTTP side also needs.
+        slots = asyncio.Semaphore(PARTITIONS_AT_ONCE)
+
+        async def apply(items: list[_Decoded]) -> tuple[int, Exception | None]:
+            async with slots:
+                return await self._apply_all(items)
+
+        results = await asyncio.gather(*(apply(items) for items in groups))
         failures = [exc for _, exc in results if exc is not None]
         if failures:
             # Keep what was applied; everything after it is fetched again.
