@@ -32,12 +32,18 @@ test: install kafka-jars
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not kafka"
 
+## Throughput, latency and read benchmarks; one table at the end (also bench/results.json).
 bench: install kafka-jars
-	$(BIN)/python bench/backbone.py
+	rm -f bench/results.json
+	$(BIN)/python bench/backbone.py --events 20000 --consumers 1
+	$(BIN)/python bench/backbone.py --events 20000 --consumers 2
+	$(BIN)/python bench/e2e_latency.py --errors 1000 --rate 20
+	$(BIN)/python bench/http_read.py --clients 20 --seconds 10 --rows 200
 	$(BIN)/python bench/scoring_ingest.py --scale 0.2
 	$(BIN)/python bench/sla_scan.py --scale 1
 	$(BIN)/python bench/credit.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/results.py
 
 ## Production mode locally: Kafka + PostgreSQL + each service as its own process.
 up: install kafka-jars

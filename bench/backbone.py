@@ -50,6 +50,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import asyncpg
+import results
 from _servers import ScratchDatabases, Servers, bench_servers, delete_topics, dsn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -324,6 +325,21 @@ def report(rows: Sequence[Row], facts: dict[str, str], servers: Servers, opts: O
     print()
     print(f"ratio pipeline_rate / baseline_rate (end to end) = {ratio:.3f}"
           f"  (1.0 = as fast as raw Kafka; {1 / ratio:.1f}x slower)")
+    scale = f"N={opts.events}, {opts.relays} relay(s), {opts.consumers} consumer loop(s) in one process"
+    results.record(f"backbone_e2e_c{opts.consumers}",
+                   figure=f"backbone end to end, {opts.consumers} consumer(s)", value=round(rows[-1].rate),
+                   unit="events/s", baseline=round(rows[0].rate), ratio=ratio, target="ratio >= 0.15",
+                   passed=ratio >= 0.15, scale=scale)
+    if opts.consumers == 2:
+        known = json.loads(results.RESULTS.read_text()).get("backbone_e2e_c1")
+        if known:
+            gain = rows[-1].rate / known["value"] - 1
+            print(f"second consumer adds {gain:+.0%} over one (the run with one, same make bench)")
+            results.record("backbone_second_replica", figure="backbone: a second consumer adds",
+                           value=round(gain * 100, 1), unit="%", baseline=known["value"], ratio=1 + gain,
+                           baseline_unit="events/s with one",
+                           target=">= +60 % where cores allow", passed=gain >= 0.6,
+                           scale=f"{scale}; {usable} usable cores shared by writer, relay and both consumers")
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:

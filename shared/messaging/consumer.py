@@ -1,4 +1,9 @@
-"""The consumer loop: fetch, apply each message in its own transaction, then commit offsets.
+"""The consumer loop: fetch, apply the batch in one transaction, then commit offsets.
+
+A fetched batch is applied in one database transaction (dispatch_batch: one inbox claim for all,
+one outbox insert, one commit); when a message's handler fails there, the ones before it are
+committed, it is retried alone in its own transaction, then the batch goes on after it: one bad
+message neither loses nor reorders the others' work.
 
 Offsets are committed only after the database commit of every message before them, so a crash
 replays messages (the inbox makes that harmless) and never skips one.
@@ -19,7 +24,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -27,7 +32,7 @@ from typing import TypeVar
 from shared.events.envelope import PoisonMessage, parse_envelope
 from shared.log_throttle import ThrottledLog
 from shared.messaging.backoff import Backoff
-from shared.messaging.dispatch import EventDispatcher
+from shared.messaging.dispatch import EventDispatcher, ReceivedEvent
 from shared.messaging.failures import describe, is_transient
 from shared.messaging.message import InboundMessage, OutboundMessage
 from shared.messaging.ports import MessageSource, Publisher
@@ -39,6 +44,7 @@ T = TypeVar("T")
 # Why a message was dead-lettered: `poison` never parses (a replay changes nothing unless the
 # consumer changed), `failed` passed parsing but its handler kept failing (replay after the fix).
 POISON, FAILED = "poison", "failed"
+PARTITIONS_AT_ONCE = 4  # partitions of one fetch applied side by side, each in its own transaction
 
 
 def dead_letter(msg: InboundMessage, group: str, error: str, dlq_topic: str, *, reason: str = FAILED,
@@ -83,6 +89,16 @@ class ConsumerHealth:
         lasted = time.monotonic() - self.waiting_since
         self.waiting_since = self.reason = None
         return lasted
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """A fetched message, parsed once: its event (None: no handler here) or why it is poison."""
+
+    msg: InboundMessage
+    event_type: str
+    event: ReceivedEvent | None
+    poison: str | None
 
 
 class Stopping(Exception):
@@ -134,23 +150,100 @@ class ConsumerLoop:
 
     async def poll_once(self, timeout_s: float) -> int:
         batch = await self._source.fetch(timeout_s)
-        done = 0
-        try:
-            for msg in batch:
-                await self._handle(msg)
-                done += 1
-        except Exception:
+        # Partitions are independent orderings: each one's messages go through their own
+        # transaction, side by side (one connection each), so the round trips of one overlap the
+        # others' instead of adding up. Within a partition the order is kept.
+        partitions: dict[tuple[str, int], list[_Decoded]] = {}
+        for msg in batch:
+            partitions.setdefault((msg.topic, msg.partition), []).append(self._decode(msg))
+        groups = list(partitions.values())
+        # At most a few at once: each holds a pooled connection the HTTP side also needs.
+        slots = asyncio.Semaphore(PARTITIONS_AT_ONCE)
+
+        async def apply(items: list[_Decoded]) -> tuple[int, Exception | None]:
+            async with slots:
+                return await self._apply_all(items)
+
+        results = await asyncio.gather(*(apply(items) for items in groups))
+        failures = [exc for _, exc in results if exc is not None]
+        if failures:
             # Keep what was applied; everything after it is fetched again.
-            if done:
+            applied = [item.msg for items, (done, _) in zip(groups, results, strict=True) for item in items[:done]]
+            if applied:
                 with contextlib.suppress(Exception):
-                    await self._source.commit(batch[:done])
-            self._source.rewind(batch[done:])
-            raise
+                    await self._source.commit(applied)
+            self._source.rewind([item.msg for items, (done, _) in zip(groups, results, strict=True)
+                                 for item in items[done:]])
+            raise next((e for e in failures if isinstance(e, Stopping)), failures[0])
         if batch:
             await self._source.commit(batch)
         return len(batch)
 
-    async def _handle(self, msg: InboundMessage) -> None:
+    async def _apply_all(self, items: Sequence[_Decoded]) -> tuple[int, Exception | None]:
+        """Apply one partition's messages in order: (how many are done, the failure that stopped it)."""
+        done = 0
+        try:
+            while done < len(items):
+                done += await self._apply(items[done:])
+        except Exception as exc:
+            return done, exc
+        return done, None
+
+    def _decode(self, msg: InboundMessage) -> _Decoded:
+        try:
+            envelope = parse_envelope(msg.value)
+        except PoisonMessage as exc:
+            return _Decoded(msg, "unknown", None, str(exc))
+        try:
+            return _Decoded(msg, envelope.type, self._dispatcher.decode(envelope), None)
+        except PoisonMessage as exc:
+            return _Decoded(msg, envelope.type, None, str(exc))
+
+    async def _apply(self, items: Sequence[_Decoded]) -> int:
+        """Apply the leading messages of `items`; returns how many are done (at least one).
+
+        The run up to the next poison message goes through the database as one transaction
+        (dispatch_batch); a message whose handler fails there is retried alone, in order.
+        """
+        first = items[0]
+        if first.poison is not None:
+            set_correlation_id(first.msg.headers.get("correlation_id"))
+            await self._dead_letter(first.msg, first.event_type, first.poison, POISON)
+            return 1
+        run: list[_Decoded] = []
+        for item in items:
+            if item.poison is not None:
+                break
+            run.append(item)
+        events = [item for item in run if item.event is not None]
+        applied: list[str] = []
+        failure: BaseException | None = None
+        if events:
+            applied, failure = await self._until_done(lambda: self._dispatcher.dispatch_batch(
+                [item.event for item in events],  # type: ignore[misc]
+                [item.msg.headers.get("correlation_id") for item in events]))
+        for item, outcome in zip(events, applied, strict=False):
+            self._metrics.events_consumed.labels(self.group, item.event_type, outcome).inc()
+        if failure is None:
+            for item in run:
+                if item.event is None:
+                    self._metrics.events_consumed.labels(self.group, item.event_type, "ignored").inc()
+            return len(run)
+        failed = events[len(applied)]
+        log.warning("consumer %s: %s %s failed (attempt 1/%d, in a batch; retrying it alone): %r", self.group,
+                    failed.event_type, failed.event.envelope.id, self._max_attempts, failure)  # type: ignore[union-attr]
+        position = run.index(failed)
+        for item in run[:position]:
+            if item.event is None:
+                self._metrics.events_consumed.labels(self.group, item.event_type, "ignored").inc()
+        if self._max_attempts > 1:
+            await self._pause(self._retry_pause_s)
+        await self._handle(failed.msg, tried=1, error=describe(failure))
+        return position + 1
+
+    async def _handle(self, msg: InboundMessage, *, tried: int = 0, error: str = "") -> None:
+        """One message alone, in its own transaction, with attempts and dead-lettering (`tried`:
+        attempts already made, in a batch)."""
         set_correlation_id(msg.headers.get("correlation_id"))
         event_type = "unknown"
         try:
@@ -163,8 +256,7 @@ class ConsumerLoop:
         if event is None:
             self._metrics.events_consumed.labels(self.group, event_type, "ignored").inc()
             return
-        error = ""
-        for attempt in range(1, self._max_attempts + 1):
+        for attempt in range(tried + 1, self._max_attempts + 1):
             try:
                 outcome = await self._until_done(lambda: self._dispatcher.dispatch(event))
                 self._metrics.events_consumed.labels(self.group, event_type, outcome).inc()

@@ -84,7 +84,12 @@ class KafkaSource:
         for m in messages:
             tp = TopicPartition(m.topic, m.partition)
             offsets[tp] = max(offsets.get(tp, 0), m.offset + 1)
-        await self._consumer.commit(offsets)
+        # A partition revoked while its batch was applied (a replica joined or left) is not ours to
+        # commit: its new owner starts at the last commit, and the inbox drops what it sees again.
+        assigned = self._consumer.assignment()
+        offsets = {tp: offset for tp, offset in offsets.items() if tp in assigned}
+        if offsets:
+            await self._consumer.commit(offsets)
 
     def rewind(self, messages: Sequence[InboundMessage]) -> None:
         # getmany() moved the position past the batch; go back to the first message not applied,

@@ -25,7 +25,7 @@ from shared.testing.plugin import token
 from shared.transport import InProcessTransport
 from tests.fault.conftest import FaultyPostgres
 from tests.fault.support import counts, error_envelope, not_ready, ready, wait_until
-from tests.helpers import ERROR_BODY
+from tests.helpers import ERROR_BODY, SMALL_BUREAU_ORG, seed_org_units
 
 AUDIT, DLQ = "m2c.audit.v1", "m2c.dlq.v1"
 ADMIN = token("admin")
@@ -39,7 +39,9 @@ async def test_a_consumer_waits_out_a_database_restart_and_loses_nothing(
     runtime = await Runtime.open(faulty_settings, transport=transport)
     [spec] = build_alerts().consumers
     try:
-        await transport.broker.publish([OutboundMessage(AUDIT, "QY-QC-01", error_envelope()) for _ in range(N)])
+        # A first part, applied; the rest arrives while the server is down (a whole fetched batch
+        # is one transaction now, so a backlog published at once may be done before the stop).
+        await transport.broker.publish([OutboundMessage(AUDIT, "QY-QC-01", error_envelope()) for _ in range(30)])
         runtime.start_consumers([spec])
 
         async def some_done() -> bool:
@@ -48,6 +50,8 @@ async def test_a_consumer_waits_out_a_database_restart_and_loses_nothing(
 
         await wait_until(some_done, timeout_s=30)
         await faulty_pg.stop()  # mid-stream
+        await transport.broker.publish([OutboundMessage(AUDIT, "QY-QC-01", error_envelope())
+                                        for _ in range(N - 30)])
         health = runtime.consumer_health["m2c-alerts"]
         await wait_until(lambda: not_ready(health), timeout_s=10)
         await asyncio.sleep(3)
@@ -78,6 +82,7 @@ async def _post(client: httpx.AsyncClient) -> httpx.Response:
 async def test_writes_answer_503_during_the_outage_and_succeed_after_it(
     faulty_pg: FaultyPostgres, faulty_settings: Settings,
 ) -> None:
+    await seed_org_units(faulty_settings.database_url, SMALL_BUREAU_ORG)  # no scoring app here
     app = create_app(faulty_settings, [SERVICES["audit-link"]()], run_relay=True)
     async with (
         app.router.lifespan_context(app),

@@ -1,0 +1,45 @@
+"""One HTTP server process for bench/http_read.py (uvicorn, one worker, 127.0.0.1 only).
+
+    python bench/_http_server.py m2c PORT DATABASE_URL      audit-link + alerts, as `m2c run` wires them
+    python bench/_http_server.py bare PORT BODIES.json      bare FastAPI: each path returns its stored body
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI, Request, Response
+
+
+def bare_app(bodies: dict[str, str]) -> FastAPI:
+    app = FastAPI()
+    encoded = {path: body.encode() for path, body in bodies.items()}
+
+    @app.get("/{path:path}")
+    async def body(path: str, request: Request) -> Response:
+        return Response(encoded["/" + path], media_type="application/json")
+
+    return app
+
+
+def m2c_app(database_url: str) -> FastAPI:
+    from services.registry import SERVICES
+    from shared.http.app import create_app
+    from shared.settings import Settings
+    from shared.testing.plugin import JWT_SECRET
+
+    settings = Settings(database_url=database_url, jwt_secret=JWT_SECRET, relay_idle_s=0.05, _env_file=None)
+    return create_app(settings, [SERVICES["audit-link"](), SERVICES["alerts"]()], run_relay=True)
+
+
+def main() -> None:
+    kind, port, arg = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    app = bare_app(json.loads(Path(arg).read_text())) if kind == "bare" else m2c_app(arg)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()
