@@ -14,9 +14,10 @@ from services.audit_link.entrypoints.schemas import ErrorActionIn, ErrorIn, Erro
 from services.audit_link.handlers import errors as handlers
 from shared.auth import Principal
 from shared.events.audit import AccountabilityLevel, ErrorCategory
-from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
+from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
 from shared.runtime import Runtime
+from shared.scope import ensure_writable
 from shared.uow import UnitOfWork
 from shared.validation import Period, UnitCode
 
@@ -34,7 +35,7 @@ async def report_error(
     caller: Principal = Depends(_REPORTERS), uow: UnitOfWork = Depends(get_uow),
     runtime: Runtime = Depends(get_runtime),
 ) -> ErrorOut:
-    ensure_visible(caller, body.unit)
+    ensure_writable(caller, body.unit)
     with as_problems():
         error, created = await handlers.report_error(
             handlers.ReportError(**body.model_dump(), reporter=caller.subject, idempotency_key=idempotency_key),

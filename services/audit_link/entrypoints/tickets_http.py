@@ -26,9 +26,10 @@ from services.audit_link.handlers import tickets as handlers
 from shared.auth import Principal
 from shared.calendar import in_shanghai
 from shared.events.audit import TicketReason, TicketState
-from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
+from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
 from shared.runtime import Runtime
+from shared.scope import ensure_writable
 from shared.uow import UnitOfWork
 from shared.validation import Period, UnitCode
 
@@ -54,7 +55,7 @@ async def raise_ticket(
     caller: Principal = Depends(_ISSUERS), uow: UnitOfWork = Depends(get_uow),
     runtime: Runtime = Depends(get_runtime),
 ) -> TicketOut:
-    ensure_visible(caller, body.unit)
+    ensure_writable(caller, body.unit)
     now = runtime.clock.now()
     with as_problems():
         ticket, created = await handlers.raise_ticket(handlers.RaiseTicket(

@@ -23,10 +23,11 @@ from services.scoring.entrypoints.schemas import (
     SchemeIn,
 )
 from shared.auth import Principal
-from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
+from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
 from shared.http.uploads import decode_small_body, decoded_body, read_bounded, upload_decoder
 from shared.runtime import Runtime
+from shared.scope import ensure_rows_writable
 from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["scoring facts"])
@@ -111,8 +112,7 @@ async def get_scheme(code: str, caller: Principal = Depends(READERS),
 async def put_counters(period: PeriodPath, body: CountersIn, response: Response,
                        caller: Principal = Depends(FACT_WRITERS), uow: UnitOfWork = Depends(get_uow),
                        runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
-    for row in body.rows:
-        ensure_visible(caller, row.unit)
+    ensure_rows_writable(caller, ((f"body.rows[{i}].unit", r.unit) for i, r in enumerate(body.rows)))
     with as_problems():
         applied = await handlers.put_counters(period, body.batch_id, [(r.unit, r.counters) for r in body.rows],
                                               uow, runtime.clock.now())
@@ -150,8 +150,7 @@ async def import_records(period: PeriodPath, kind: str, request: Request,
 async def put_recovery_facts(period: PeriodPath, body: RecoveryFactsIn, caller: Principal = Depends(FACT_WRITERS),
                              uow: UnitOfWork = Depends(get_uow),
                              runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
-    for row in body.rows:
-        ensure_visible(caller, row.unit)
+    ensure_rows_writable(caller, ((f"body.rows[{i}].unit", r.unit) for i, r in enumerate(body.rows)))
     with as_problems():
         await handlers.put_recovery_facts(period, [r.model_dump() for r in body.rows], uow, runtime.clock.now())
     return {"period": period, "rows": len(body.rows)}
@@ -163,8 +162,7 @@ async def put_recovery_tasks(year: int, body: RecoveryTasksIn, caller: Principal
                              runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     if not 2000 <= year <= 2100:
         raise Problem(422, "Invalid year", errors=[{"field": "year", "message": "2000–2100"}])
-    for row in body.rows:
-        ensure_visible(caller, row.unit)
+    ensure_rows_writable(caller, ((f"body.rows[{i}].unit", r.unit) for i, r in enumerate(body.rows)))
     with as_problems():
         await handlers.put_recovery_tasks(year, [r.model_dump() for r in body.rows], uow, runtime.clock.now())
     return {"year": year, "rows": len(body.rows)}
