@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query
 
 from services.audit_link.adapters import policy_repo, repository
 from services.audit_link.domain.accountability import AccountabilityPolicy
@@ -15,6 +16,7 @@ from services.audit_link.handlers import errors as handlers
 from shared.auth import Principal
 from shared.events.audit import AccountabilityLevel, ErrorCategory
 from shared.http.deps import get_runtime, get_uow, require_roles
+from shared.http.idempotency import IdempotentRequest, idempotent
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.scope import ensure_writable
@@ -30,21 +32,16 @@ _ADMIN = require_roles("admin")
 
 @router.post("/errors", status_code=201, response_model=ErrorOut)
 async def report_error(
-    body: ErrorIn, response: Response,
-    idempotency_key: str | None = Header(None, max_length=200),
-    caller: Principal = Depends(_REPORTERS), uow: UnitOfWork = Depends(get_uow),
-    runtime: Runtime = Depends(get_runtime),
-) -> ErrorOut:
+    body: ErrorIn, caller: Principal = Depends(_REPORTERS), uow: UnitOfWork = Depends(get_uow),
+    runtime: Runtime = Depends(get_runtime), idem: IdempotentRequest = Depends(idempotent),
+) -> Any:
     ensure_writable(caller, body.unit)
+    if (replayed := await idem.replay(uow)) is not None:
+        return replayed
     with as_problems():
-        error, created = await handlers.report_error(
-            handlers.ReportError(**body.model_dump(), reporter=caller.subject, idempotency_key=idempotency_key),
-            uow, runtime.clock.now(),
-        )
-    if not created:
-        response.status_code = 200
-    response.headers["Location"] = f"/api/v1/errors/{error.id}"
-    return ErrorOut(**asdict(error))
+        error, _ = await handlers.report_error(
+            handlers.ReportError(**body.model_dump(), reporter=caller.subject), uow, runtime.clock.now())
+    return await idem.remember(201, ErrorOut(**asdict(error)), {"Location": f"/api/v1/errors/{error.id}"})
 
 
 @router.get("/errors", response_model=ErrorPage)

@@ -8,7 +8,9 @@ Reading — anyone, in scope. Something outside the caller's scope is 404, as if
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
 
 from services.bill_review.adapters import suspects_repo
 from services.bill_review.entrypoints.problems import as_problems
@@ -29,6 +31,7 @@ from services.bill_review.handlers import decisions, review
 from shared.auth import Principal
 from shared.events.review import ReviewRule
 from shared.http.deps import get_runtime, get_uow, require_roles
+from shared.http.idempotency import IdempotentRequest, idempotent
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
@@ -70,26 +73,30 @@ async def get_suspect(suspect_id: int, caller: Principal = Depends(READERS),
 
 
 @router.post("/suspects/{suspect_id}/confirm", response_model=SuspectOut)
-async def confirm(suspect_id: int, body: ConfirmIn, response: Response, idempotency_key: str | None = _KEY,
-                  caller: Principal = Depends(DECIDERS), uow: UnitOfWork = Depends(get_uow),
-                  runtime: Runtime = Depends(get_runtime)) -> SuspectOut:
+async def confirm(suspect_id: int, body: ConfirmIn, caller: Principal = Depends(DECIDERS),
+                  uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime),
+                  idem: IdempotentRequest = Depends(idempotent)) -> Any:
     """Confirm a suspect as a billing error: ReviewSuspectConfirmed → audit_link registers the error."""
+    if (replayed := await idem.replay(uow)) is not None:
+        return replayed
     with as_problems():
         suspect, _ = await decisions.confirm(
             decisions.Confirm(suspect_id=suspect_id, **body.model_dump()), uow, runtime.clock.now(), caller.subject,
-            caller.may_see, idempotency_key)
-    return SuspectOut(**suspect)
+            caller.may_see, None)
+    return await idem.remember(200, SuspectOut(**suspect))
 
 
 @router.post("/suspects/{suspect_id}/clear", response_model=SuspectOut)
-async def clear(suspect_id: int, body: ClearIn, idempotency_key: str | None = _KEY,
-                caller: Principal = Depends(DECIDERS), uow: UnitOfWork = Depends(get_uow),
-                runtime: Runtime = Depends(get_runtime)) -> SuspectOut:
+async def clear(suspect_id: int, body: ClearIn, caller: Principal = Depends(DECIDERS),
+                uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime),
+                idem: IdempotentRequest = Depends(idempotent)) -> Any:
     """Clear a suspect (not an error), with the reason."""
+    if (replayed := await idem.replay(uow)) is not None:
+        return replayed
     with as_problems():
         suspect, _ = await decisions.clear(decisions.Clear(suspect_id=suspect_id, reason=body.reason), uow,
-                                           runtime.clock.now(), caller.subject, caller.may_see, idempotency_key)
-    return SuspectOut(**suspect)
+                                           runtime.clock.now(), caller.subject, caller.may_see, None)
+    return await idem.remember(200, SuspectOut(**suspect))
 
 
 @router.post("/{period}/bills", response_model=ImportOut, openapi_extra={"requestBody": {"content": {
@@ -107,13 +114,15 @@ async def import_bills(period: Period, request: Request, format: str | None = Qu
 
 
 @router.post("/{period}/run", response_model=RunOut)
-async def run(period: Period, idempotency_key: str | None = _KEY, caller: Principal = Depends(IMPORTERS),
-              uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> RunOut:
+async def run(period: Period, caller: Principal = Depends(IMPORTERS), uow: UnitOfWork = Depends(get_uow),
+              runtime: Runtime = Depends(get_runtime), idem: IdempotentRequest = Depends(idempotent)) -> Any:
     """Screen the period's bills (a restricted caller's own units) with the rule set in force."""
+    if (replayed := await idem.replay(uow)) is not None:
+        return replayed
     with as_problems():
         result, _ = await review.run_review(period, uow, runtime.clock.now(), caller.subject, caller.unit_prefixes(),
-                                            caller.may_see, idempotency_key)
-    return RunOut(**result)
+                                            caller.may_see, None)
+    return await idem.remember(200, RunOut(**result))
 
 
 @router.get("/{period}/suspects", response_model=SuspectPage)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.scoring import handlers
 from services.scoring.adapters import org_repository, score_repository
@@ -21,6 +21,7 @@ from services.scoring.entrypoints.report import build_report
 from shared.auth import Principal
 from shared.http.contract import PROBLEM_RESPONSES
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
+from shared.http.idempotency import IdempotentRequest, idempotent
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
@@ -59,25 +60,25 @@ async def _revision(uow: UnitOfWork, period: str, revision: int | None) -> int:
 async def score_period(period: PeriodPath, request: Request, response: Response,
                        allow_incomplete: bool = Query(False, description="Publish stations that lack required "
                                                       "facts, marked incomplete (unranked, not averaged)"),
-                       idempotency_key: str | None = Header(None, max_length=200),
                        caller: Principal = Depends(SCORERS), uow: UnitOfWork = Depends(get_uow),
-                       runtime: Runtime = Depends(get_runtime)) -> Any:
+                       runtime: Runtime = Depends(get_runtime), idem: IdempotentRequest = Depends(idempotent)) -> Any:
     """Score the period as a new revision; a repeated Idempotency-Key returns the first run (200)."""
+    if (replayed := await idem.replay(uow)) is not None:
+        return replayed
     try:
         with as_problems():
-            run = await handlers.score_period(period, caller.subject, uow, runtime.clock.now(), idempotency_key,
+            run = await handlers.score_period(period, caller.subject, uow, runtime.clock.now(), None,
                                               allow_incomplete)
     except handlers.IncompletePeriod as exc:
         return incomplete_period(request, exc)
-    if not run.created:
-        response.status_code = 200
     incomplete = [r["unit"] for r in run.rows if r["level"] == "station" and status(r)[0] == "incomplete"]
-    return {"period": run.period, "revision": run.revision, "scheme": run.scheme,
-            "stations": sum(r["level"] == "station" for r in run.rows),
-            "counties": sum(r["level"] == "county" for r in run.rows),
-            "cities": sum(r["level"] == "city" for r in run.rows),
-            "allow_incomplete": run.allow_incomplete, "incomplete_stations": incomplete,
-            "warnings_issued": run.warnings}
+    return await idem.remember(201, {
+        "period": run.period, "revision": run.revision, "scheme": run.scheme,
+        "stations": sum(r["level"] == "station" for r in run.rows),
+        "counties": sum(r["level"] == "county" for r in run.rows),
+        "cities": sum(r["level"] == "city" for r in run.rows),
+        "allow_incomplete": run.allow_incomplete, "incomplete_stations": incomplete,
+        "warnings_issued": run.warnings})
 
 
 @router.get("/periods/{period}/completeness")
