@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Query
 
 from services.audit_link.adapters import policy_repo, repository
 from services.audit_link.domain.accountability import AccountabilityPolicy
-from services.audit_link.entrypoints.problems import as_problems
 from services.audit_link.entrypoints.schemas import ErrorActionIn, ErrorIn, ErrorOut, ErrorPage, PolicyIO
 from services.audit_link.handlers import errors as handlers
 from shared.auth import Principal
@@ -38,9 +37,8 @@ async def report_error(
     ensure_writable(caller, body.unit)
     if (replayed := await idem.replay(uow)) is not None:
         return replayed
-    with as_problems():
-        error, _ = await handlers.report_error(
-            handlers.ReportError(**body.model_dump(), reporter=caller.subject), uow, runtime.clock.now())
+    error, _ = await handlers.report_error(
+        handlers.ReportError(**body.model_dump(), reporter=caller.subject), uow, runtime.clock.now())
     return await idem.remember(201, ErrorOut(**asdict(error)), {"Location": f"/api/v1/errors/{error.id}"})
 
 
@@ -80,12 +78,11 @@ async def act_on_error(
     runtime: Runtime = Depends(get_runtime),
 ) -> ErrorOut:
     """reported → root_caused (root_cause) → rectified (prevention_measure) → closed (accountability_decision)."""
-    with as_problems():
-        error = await handlers.act_on_error(handlers.ErrorAction(
-            error_id=error_id, action=body.action, actor=caller.subject, root_cause=body.root_cause,
-            prevention_measure=body.prevention_measure, accountability_decision=body.accountability_decision,
-            expected_version=body.version,
-        ), uow, runtime.clock.now(), caller.may_see)
+    error = await handlers.act_on_error(handlers.ErrorAction(
+        error_id=error_id, action=body.action, actor=caller.subject, root_cause=body.root_cause,
+        prevention_measure=body.prevention_measure, accountability_decision=body.accountability_decision,
+        expected_version=body.version,
+    ), uow, runtime.clock.now(), caller.may_see)
     return ErrorOut(**asdict(error))
 
 

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Query
 from services.audit_link.adapters import policy_repo, tickets_repo
 from services.audit_link.domain import tickets as domain
 from services.audit_link.domain.sla_policy import SlaPolicy
-from services.audit_link.entrypoints.problems import as_problems
 from services.audit_link.entrypoints.ticket_schemas import (
     EscalationOut,
     HistoryOut,
@@ -60,10 +59,9 @@ async def raise_ticket(
     if (replayed := await idem.replay(uow)) is not None:
         return replayed
     now = runtime.clock.now()
-    with as_problems():
-        ticket, _ = await handlers.raise_ticket(handlers.RaiseTicket(
-            unit=body.unit, period=body.period, reason=body.reason, detail=body.detail, raised_by=caller.subject),
-            uow, now)
+    ticket, _ = await handlers.raise_ticket(handlers.RaiseTicket(
+        unit=body.unit, period=body.period, reason=body.reason, detail=body.detail, raised_by=caller.subject),
+        uow, now)
     return await idem.remember(201, TicketOut(**_out(ticket, now)), {"Location": f"/api/v1/tickets/{ticket.id}"})
 
 
@@ -132,8 +130,7 @@ async def transition(
     now = runtime.clock.now()
     facts = domain.Facts(note=body.note, findings=body.findings, root_cause=body.root_cause,
                          rectification=body.rectification, accountability_decision=body.accountability_decision)
-    with as_problems():
-        ticket = await handlers.transition(handlers.Transition(
-            ticket_id=ticket_id, action=body.action, actor=caller.subject, roles=caller.roles, facts=facts,
-            expected_version=body.version), uow, now, caller.may_see)
+    ticket = await handlers.transition(handlers.Transition(
+        ticket_id=ticket_id, action=body.action, actor=caller.subject, roles=caller.roles, facts=facts,
+        expected_version=body.version), uow, now, caller.may_see)
     return TicketOut(**_out(ticket, now))

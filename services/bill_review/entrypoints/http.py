@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 
 from services.bill_review.adapters import suspects_repo
-from services.bill_review.entrypoints.problems import as_problems
 from services.bill_review.entrypoints.schemas import (
     ClearIn,
     ConfirmIn,
@@ -79,10 +78,9 @@ async def confirm(suspect_id: int, body: ConfirmIn, caller: Principal = Depends(
     """Confirm a suspect as a billing error: ReviewSuspectConfirmed → audit_link registers the error."""
     if (replayed := await idem.replay(uow)) is not None:
         return replayed
-    with as_problems():
-        suspect, _ = await decisions.confirm(
-            decisions.Confirm(suspect_id=suspect_id, **body.model_dump()), uow, runtime.clock.now(), caller.subject,
-            caller.may_see, None)
+    suspect, _ = await decisions.confirm(
+        decisions.Confirm(suspect_id=suspect_id, **body.model_dump()), uow, runtime.clock.now(), caller.subject,
+        caller.may_see, None)
     return await idem.remember(200, SuspectOut(**suspect))
 
 
@@ -93,9 +91,8 @@ async def clear(suspect_id: int, body: ClearIn, caller: Principal = Depends(DECI
     """Clear a suspect (not an error), with the reason."""
     if (replayed := await idem.replay(uow)) is not None:
         return replayed
-    with as_problems():
-        suspect, _ = await decisions.clear(decisions.Clear(suspect_id=suspect_id, reason=body.reason), uow,
-                                           runtime.clock.now(), caller.subject, caller.may_see, None)
+    suspect, _ = await decisions.clear(decisions.Clear(suspect_id=suspect_id, reason=body.reason), uow,
+                                       runtime.clock.now(), caller.subject, caller.may_see, None)
     return await idem.remember(200, SuspectOut(**suspect))
 
 
@@ -107,9 +104,8 @@ async def import_bills(period: Period, request: Request, format: str | None = Qu
     """Stream a bill file (CSV with a header row in any order, or NDJSON). Atomic: one bad row → 422 naming
     its row and column, nothing written. The file replaces the period's bills of the units it contains."""
     fmt = format or ("ndjson" if "ndjson" in request.headers.get("content-type", "") else "csv")
-    with as_problems():
-        result = await review.import_bills(period, fmt, request.stream(), uow, runtime.clock.now(), caller.subject,
-                                           caller.may_see)
+    result = await review.import_bills(period, fmt, request.stream(), uow, runtime.clock.now(), caller.subject,
+                                       caller.may_see)
     return ImportOut(**result)
 
 
@@ -119,9 +115,8 @@ async def run(period: Period, caller: Principal = Depends(IMPORTERS), uow: UnitO
     """Screen the period's bills (a restricted caller's own units) with the rule set in force."""
     if (replayed := await idem.replay(uow)) is not None:
         return replayed
-    with as_problems():
-        result, _ = await review.run_review(period, uow, runtime.clock.now(), caller.subject, caller.unit_prefixes(),
-                                            caller.may_see, None)
+    result, _ = await review.run_review(period, uow, runtime.clock.now(), caller.subject, caller.unit_prefixes(),
+                                        caller.may_see, None)
     return await idem.remember(200, RunOut(**result))
 
 

@@ -14,8 +14,6 @@ from services.scoring.entrypoints.errors import (
     PERIOD_PATTERN,
     PeriodPath,
     PeriodQuery,
-    as_problems,
-    incomplete_period,
 )
 from services.scoring.entrypoints.report import build_report
 from shared.auth import Principal
@@ -65,12 +63,7 @@ async def score_period(period: PeriodPath, request: Request, response: Response,
     """Score the period as a new revision; a repeated Idempotency-Key returns the first run (200)."""
     if (replayed := await idem.replay(uow)) is not None:
         return replayed
-    try:
-        with as_problems():
-            run = await handlers.score_period(period, caller.subject, uow, runtime.clock.now(), None,
-                                              allow_incomplete)
-    except handlers.IncompletePeriod as exc:
-        return incomplete_period(request, exc)
+    run = await handlers.score_period(period, caller.subject, uow, runtime.clock.now(), None, allow_incomplete)
     incomplete = [r["unit"] for r in run.rows if r["level"] == "station" and status(r)[0] == "incomplete"]
     return await idem.remember(201, {
         "period": run.period, "revision": run.revision, "scheme": run.scheme,
@@ -86,8 +79,7 @@ async def completeness(period: PeriodPath, caller: Principal = Depends(READERS),
                        uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
     """What each unit lacks before anyone scores: stations' missing required facts; counties and the
     city: their incomplete stations / counties; and whether each will have a recovery light."""
-    with as_problems():
-        c = await handlers.completeness(period, uow)
+    c = await handlers.completeness(period, uow)
     incomplete_of: dict[str, list[str]] = {}
     for code, missing in c.missing.items():
         if missing:
@@ -168,10 +160,9 @@ async def explain(period: PeriodPath, unit: str, revision: int | None = Query(No
 @router.get("/recovery/lights")
 async def recovery_lights(period: PeriodQuery, caller: Principal = Depends(READERS),
                           uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
-    with as_problems():
-        scheme = await handlers.scheme_in_force(uow, period)
-        lights = await handlers.lights(uow, period, scheme)
-        units = await org_repository.all_units(uow.session)
+    scheme = await handlers.scheme_in_force(uow, period)
+    lights = await handlers.lights(uow, period, scheme)
+    units = await org_repository.all_units(uow.session)
     return {"period": period, "thresholds": scheme.lights,
             "items": [{"unit": u, **{k: v for k, v in light.__dict__.items() if k != "unit"},
                        "causes": list(light.causes), "message": warning_message(units[u].name, light)}
