@@ -32,6 +32,7 @@ from shared.events.review import ReviewRule
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.idempotency import IdempotentRequest, idempotent
 from shared.http.problems import Problem
+from shared.patterns import PERIOD_PATTERN
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 from shared.validation import Period, UnitCode
@@ -45,7 +46,8 @@ _KEY = Header(None, max_length=200, alias="Idempotency-Key")
 
 @router.get("/effectiveness", response_model=EffectivenessOut)
 async def effectiveness(
-    first: Period = Query(description="First period"), last: Period | None = Query(None, description="Default: first"),
+    first: str = Query(pattern=PERIOD_PATTERN, description="First period"),
+    last: str | None = Query(None, pattern=PERIOD_PATTERN, description="Default: first"),
     unit: UnitCode | None = Query(None, description="This unit and every unit below it"),
     caller: Principal = Depends(READERS), uow: UnitOfWork = Depends(get_uow),
 ) -> EffectivenessOut:

@@ -26,6 +26,7 @@ from services.identity.entrypoints.schemas import (
 )
 from shared.auth import Principal
 from shared.http.authentication import CSRF_COOKIE, SESSION_COOKIE
+from shared.http.contract import PROBLEM_CONTENT
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
 from shared.identity import repository
@@ -51,7 +52,9 @@ def build_routers(config: IdentitySettings) -> list[APIRouter]:
     policy = ThrottlePolicy(config.max_failures_per_account, config.max_failures_per_address,
                             config.failure_window_s)
 
-    @auth.post("/login", response_model=SessionOut)
+    @auth.post("/login", response_model=SessionOut, responses={
+        401: {"description": "Wrong name or password, or a disabled account", "content": PROBLEM_CONTENT},
+        429: {"description": "Too many failed sign-ins: wait Retry-After seconds", "content": PROBLEM_CONTENT}})
     async def login(body: SignInIn, request: Request, response: Response, uow: UnitOfWork = Depends(get_uow),
                     runtime: Runtime = Depends(get_runtime)) -> SessionOut:
         """Sign in: sets an httpOnly, SameSite=Strict session cookie and returns the CSRF token for writes."""
