@@ -42,6 +42,7 @@ def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
             raise Problem(403, "Forbidden", f"requires one of the roles: {', '.join(roles)}")
         return caller
 
+    principal.roles = frozenset(roles)  # type: ignore[attr-defined]  # the design, read by the authorization matrix
     return principal
 
 

@@ -26,6 +26,12 @@ KEY_DESCRIPTION = ("Retry-safe writes: the same caller repeating the same reques
                    "method and the route, and expire after 24 hours.")
 
 
+def replayed(model: Any = None) -> dict[int | str, dict[str, Any]]:
+    """The 200 a 201-route answers to a replay, for its `responses=`."""
+    return {200: {"description": "A replay (same caller, same Idempotency-Key, same request): the first answer",
+                  **({"model": model} if model is not None else {})}}
+
+
 class IdempotentRequest:
     def __init__(self, request: Request, key: str | None, runtime: Runtime) -> None:
         self._request, self.key, self._runtime = request, key, runtime

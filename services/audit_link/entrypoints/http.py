@@ -15,7 +15,7 @@ from services.audit_link.handlers import errors as handlers
 from shared.auth import Principal
 from shared.events.audit import AccountabilityLevel, ErrorCategory
 from shared.http.deps import get_runtime, get_uow, require_roles
-from shared.http.idempotency import IdempotentRequest, idempotent
+from shared.http.idempotency import IdempotentRequest, idempotent, replayed
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.scope import ensure_writable
@@ -29,7 +29,7 @@ _READERS = require_roles()
 _ADMIN = require_roles("admin")
 
 
-@router.post("/errors", status_code=201, response_model=ErrorOut)
+@router.post("/errors", status_code=201, response_model=ErrorOut, responses=replayed(ErrorOut))
 async def report_error(
     body: ErrorIn, caller: Principal = Depends(_REPORTERS), uow: UnitOfWork = Depends(get_uow),
     runtime: Runtime = Depends(get_runtime), idem: IdempotentRequest = Depends(idempotent),

@@ -27,7 +27,7 @@ from shared.auth import Principal
 from shared.calendar import in_shanghai
 from shared.events.audit import TicketReason, TicketState
 from shared.http.deps import get_runtime, get_uow, require_roles
-from shared.http.idempotency import IdempotentRequest, idempotent
+from shared.http.idempotency import IdempotentRequest, idempotent, replayed
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.scope import ensure_writable
@@ -50,7 +50,7 @@ def _out(t: domain.Ticket, now: datetime) -> dict:
             "overdue": t.is_open and t.due_at is not None and now > t.due_at}
 
 
-@router.post("/tickets", status_code=201, response_model=TicketOut)
+@router.post("/tickets", status_code=201, response_model=TicketOut, responses=replayed(TicketOut))
 async def raise_ticket(
     body: TicketIn, caller: Principal = Depends(_ISSUERS), uow: UnitOfWork = Depends(get_uow),
     runtime: Runtime = Depends(get_runtime), idem: IdempotentRequest = Depends(idempotent),

@@ -19,7 +19,7 @@ from services.scoring.entrypoints.report import build_report
 from shared.auth import Principal
 from shared.http.contract import PROBLEM_RESPONSES
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
-from shared.http.idempotency import IdempotentRequest, idempotent
+from shared.http.idempotency import IdempotentRequest, idempotent, replayed
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
@@ -53,7 +53,7 @@ async def _revision(uow: UnitOfWork, period: str, revision: int | None) -> int:
     return revision or latest
 
 
-@router.post("/periods/{period}/score", status_code=201, responses={409: {
+@router.post("/periods/{period}/score", status_code=201, responses={**replayed(), 409: {
     **PROBLEM_RESPONSES[409], "description": "Stations lack required facts (type urn:m2c:problem:incomplete-period)"}})
 async def score_period(period: PeriodPath, request: Request, response: Response,
                        allow_incomplete: bool = Query(False, description="Publish stations that lack required "
