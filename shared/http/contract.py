@@ -86,7 +86,7 @@ def _trim(operation: dict[str, Any]) -> None:
     body = operation.get("requestBody", {}).get("content", {})
     for status in _BODY_ONLY:
         streamed = any("json" not in media for media in body)
-        if responses.get(status, {}).get("content") == _PROBLEM and (not body or (status == "415" and not streamed)):
+        if responses.get(status) == PROBLEM_RESPONSES[int(status)] and (not body or (status == "415" and not streamed)):
             responses.pop(status)
 
 
