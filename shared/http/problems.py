@@ -14,6 +14,7 @@ from shared.errors import DomainError
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+_UNPARSABLE_BODY = "There was an error parsing the body"
 
 
 class Problem(Exception):
@@ -72,6 +73,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
+            # FastAPI's answer to a body it cannot decode (bytes that are not UTF-8 JSON): invalid input.
+            return problem_response(request, 422, "Request validation failed", "body: not UTF-8 JSON",
+                                    [{"field": "body", "message": "the body is not UTF-8 JSON"}])
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
         return problem_response(request, exc.status_code, title, str(exc.detail), headers=exc.headers)
 

@@ -86,3 +86,23 @@ def test_every_operation_answers_within_its_contract(base_url: str) -> None:
             failures.append(f"{op.method.upper()} {op.path}: {str(exc)[:1500]}")
     assert operations >= 50
     assert not failures, "\n\n".join(failures)
+
+
+def test_sequences_of_operations_stay_within_the_contract(base_url: str) -> None:
+    """Stateful phase: schemathesis chains operations along the links it infers (a created error's
+    id into GET /errors/{error_id}, …) — a few short, seeded sequences."""
+    from hypothesis.stateful import run_state_machine_as_test
+
+    machine = _schema(base_url).as_state_machine()
+
+    class Machine(machine):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+            return {"base_url": base_url, "headers": ADMIN, "timeout": 30}
+
+        def validate_response(self, response: Any, case: schemathesis.Case, additional_checks: Any = None,
+                              **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    run_state_machine_as_test(Machine, settings=settings(
+        max_examples=int(os.environ.get("M2C_SCHEMATHESIS_SEQUENCES", "30")), stateful_step_count=6,
+        deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)))
