@@ -131,3 +131,19 @@ async def test_out_of_scope_reads_answer_404_everywhere(client: httpx.AsyncClien
     # writes naming another unit: 403 naming the field (never written)
     r = await client.post("/api/v1/errors", json={**ERROR_BODY, "unit": "QY-FG-06"}, headers=station)
     assert r.status_code == 403 and r.json()["errors"][0]["field"] == "body.unit"
+
+
+async def test_the_sql_rule_escapes_like_wildcards_and_agrees_with_python(client: httpx.AsyncClient) -> None:
+    from sqlalchemy import String, column, select, values
+
+    from shared.auth import Principal
+    from shared.scope import within
+
+    codes = ["QY", "QY-QC", "QY-QC-01", "QY-QCX", "QYXQC-01", "QY_QC-01", "QY%-01", "QY-FG-06"]
+    table = values(column("code", String), name="units").data([(c,) for c in codes])
+    async with client.app.state.runtime.session_factory() as s:  # type: ignore[attr-defined]
+        for prefixes in (("QY-QC",), ("QY_QC",), ("QY%",), ("QY-QC", "QY-FG"), ()):
+            rows = (await s.execute(select(table.c.code).where(within(table.c.code, prefixes)))).scalars()
+            caller = Principal("p", frozenset({"viewer"}), prefixes)
+            expected = [c for c in codes if caller.may_see(c)] if prefixes else []
+            assert sorted(rows) == sorted(expected), prefixes
