@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 JARS   := deploy/kafka/lib/.complete
 
-.PHONY: run test test-fast bench up down install kafka-jars lint events clean
+.PHONY: run test test-fast contract bench up down install kafka-jars lint events clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: install kafka-jars
 ## Without the Kafka broker (quick inner loop).
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not kafka"
+
+## The HTTP contract (schemathesis, fixed seed and budget) and the authorization matrix, about a minute.
+contract: install
+	$(BIN)/python -m pytest -q tests/contract
 
 ## Throughput, latency and read benchmarks; one table at the end (also bench/results.json).
 bench: install kafka-jars

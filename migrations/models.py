@@ -10,6 +10,7 @@ def target_metadata() -> MetaData:
     import services.audit_link.adapters.tables  # noqa: F401
     import services.bill_review.adapters.tables  # noqa: F401
     import services.scoring.adapters.tables  # noqa: F401
+    import shared.idempotency_tables  # noqa: F401
     import shared.identity.tables  # noqa: F401
     import shared.messaging.tables  # noqa: F401
     from shared.db import metadata

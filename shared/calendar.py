@@ -14,15 +14,21 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from shared.errors import InvalidInput
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 END_OF_DAY = time(23, 59, 59)
 
 
-class CalendarMissing(Exception):
-    """A date falls in a year the calendar has no official schedule for."""
+class CalendarMissing(InvalidInput):
+    """A date falls in a year the calendar has no official schedule for (422 naming `field`)."""
 
-    def __init__(self, year: int):
-        super().__init__(f"no working-day calendar for {year}: load that year's official schedule first")
+    default_title = "No working-day calendar"
+
+    def __init__(self, year: int, field: str = "now"):
+        message = f"no working-day calendar for {year}: load that year's official schedule first"
+        super().__init__(f"{message} (PUT /api/v1/calendar/years/{year})",
+                         errors=[{"field": field, "message": message}])
         self.year = year
 
 

@@ -45,10 +45,12 @@ async def record_payment(uow: UnitOfWork, e: RecordPayment, now: datetime) -> No
     await regrade_one(uow, e.customer_no, as_of=local_date(e.paid_at), now=e.paid_at)
 
 
-async def import_file(uow: UnitOfWork, kind: str, chunks: AsyncIterator[bytes], now: datetime) -> int:
+async def import_file(uow: UnitOfWork, kind: str, chunks: AsyncIterator[bytes], now: datetime,
+                      scope: tuple[str, ...] | None = None) -> int:
     """A bulk file of customers, bills or payments, all rows or none (raises InvalidRow); no re-grading.
-    Rows for unknown org units or months after `now`'s are refused with the rest of the file."""
-    return await credit_import.import_file(uow.session, kind, chunks, now)
+    Rows for unknown org units, months after `now`'s or units outside `scope` (None: all) are refused
+    with the rest of the file."""
+    return await credit_import.import_file(uow.session, kind, chunks, now, scope)
 
 
 async def regrade_one(uow: UnitOfWork, customer_no: str, *, as_of: date, now: datetime) -> None:

@@ -42,6 +42,13 @@ async def _get(client: httpx.AsyncClient, path: str, *, allow_404: bool = False,
     return r.json()
 
 
+FIRST_PERIOD = "1900-01"
+
+
+async def _none() -> None:
+    return None
+
+
 async def _all(client: httpx.AsyncClient, path: str, **params: Any) -> list[dict]:
     items: list[dict] = []
     cursor = None
@@ -70,7 +77,8 @@ class Gatherer:
         units, scores, prev_scores, lights, errors, tickets, alerts = await asyncio.gather(
             _all(self.src.scoring, "/org-units"),
             _get(self.src.scoring, "/scores", allow_404=True, period=period),
-            _get(self.src.scoring, "/scores", allow_404=True, period=prev),
+            # the month before the first a period may name (1900-01) was never scored
+            _get(self.src.scoring, "/scores", allow_404=True, period=prev) if prev >= FIRST_PERIOD else _none(),
             _get(self.src.scoring, "/recovery/lights", allow_404=True, period=period),
             _all(self.src.audit_link, "/errors", period=period),
             _all(self.src.audit_link, "/tickets", period=period),

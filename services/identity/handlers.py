@@ -9,24 +9,20 @@ from typing import Any
 
 from services.identity.domain.accounts import grant_problems, name_problem
 from services.identity.domain.throttle import ThrottlePolicy, retry_after_s
+from shared import errors as shared_errors
 from shared.identity import repository
 from shared.identity.passwords import dummy_verify, hash_password, password_problem, verify_password
 from shared.identity.tokens import new_api_key, new_csrf_token, new_session_token
 from shared.uow import UnitOfWork
 
 
-class InvalidInput(Exception):
+class InvalidInput(shared_errors.InvalidInput):
     def __init__(self, errors: list[dict[str, str]]):
-        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
-        self.errors = errors
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
 
 
-class NotFound(Exception):
-    pass
-
-
-class Conflict(Exception):
-    pass
+NotFound = shared_errors.NotFound
+Conflict = shared_errors.Conflict
 
 
 class SignInRefused(Exception):

@@ -23,6 +23,7 @@ from services.scoring.domain.raw_records import KINDS
 from services.scoring.domain.rollup import unit_lights
 from services.scoring.domain.scheme import Scheme, parse_scheme
 from services.scoring.domain.scoring import missing_facts
+from shared.errors import Conflict, NotFound
 from shared.events.audit import ErrorReported
 from shared.events.review import BillReviewCompleted, ReviewSuspectCleared, ReviewSuspectConfirmed
 from shared.events.scoring import LightCause, PublishedUnitScore, RecoveryWarningIssued, ScoresPublished
@@ -33,20 +34,22 @@ from shared.uow import UnitOfWork
 STATION = frozenset({"station"})
 
 
-class NotFound(Exception):
-    pass
+class IncompletePeriod(Conflict):
+    """Scoring would publish stations that lack required facts, and nobody chose to allow it: 409
+    naming each incomplete station and what it lacks; the caller decides (`?allow_incomplete=true`)
+    after looking at GET /periods/{p}/completeness."""
 
-
-class Conflict(Exception):
-    pass
-
-
-class IncompletePeriod(Exception):
-    """Scoring would publish stations that lack required facts, and nobody chose to allow it."""
+    problem_type = "urn:m2c:problem:incomplete-period"
+    default_title = "Incomplete period"
 
     def __init__(self, period: str, incomplete: list[dict[str, Any]]):
-        super().__init__(f"{period}: {len(incomplete)} station(s) lack required facts: "
-                         + ", ".join(i["unit"] for i in incomplete))
+        units = ", ".join(i["unit"] for i in incomplete)
+        super().__init__(
+            f"{period}: {len(incomplete)} station(s) lack facts the scheme requires ({units}); "
+            "score with ?allow_incomplete=true to publish them as incomplete",
+            errors=[{"field": "allow_incomplete", "message": f"{i['unit']} lacks {', '.join(i['missing'])}",
+                     "unit": i["unit"], "missing": i["missing"]} for i in incomplete],
+            extra={"incomplete": incomplete})
         self.period = period
         self.incomplete = incomplete
 

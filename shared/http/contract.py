@@ -17,6 +17,7 @@ from shared.validation import INT64_MAX, INT64_MIN
 
 PROBLEM_REF = "#/components/schemas/Problem"
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}}
+PROBLEM_CONTENT = _PROBLEM  # for routes that declare answers of their own
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"description": description, "content": _PROBLEM} for status, description in (
         (401, "No or invalid bearer token"),
@@ -79,13 +80,13 @@ def _bound_integers(node: Any) -> None:
 def _trim(operation: dict[str, Any]) -> None:
     responses = operation.get("responses", {})
     if not operation.get("security"):
-        for status in ("401", "403"):
-            if responses.get(status, {}).get("content") == _PROBLEM:
+        for status in ("401", "403"):  # the defaults only: an open route may declare its own (login: 401)
+            if responses.get(status) == PROBLEM_RESPONSES[int(status)]:
                 responses.pop(status)
     body = operation.get("requestBody", {}).get("content", {})
     for status in _BODY_ONLY:
         streamed = any("json" not in media for media in body)
-        if responses.get(status, {}).get("content") == _PROBLEM and (not body or (status == "415" and not streamed)):
+        if responses.get(status) == PROBLEM_RESPONSES[int(status)] and (not body or (status == "415" and not streamed)):
             responses.pop(status)
 
 

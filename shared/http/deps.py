@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shared import scope
 from shared.auth import Principal
 from shared.http.authentication import authenticate
 from shared.http.problems import Problem
@@ -41,10 +42,10 @@ def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
             raise Problem(403, "Forbidden", f"requires one of the roles: {', '.join(roles)}")
         return caller
 
+    principal.roles = frozenset(roles)  # type: ignore[attr-defined]  # the design, read by the authorization matrix
     return principal
 
 
 def ensure_visible(caller: Principal, unit: str) -> None:
-    """403 when the unit lies outside the caller's org subtree."""
-    if not caller.may_see(unit):
-        raise Problem(403, "Forbidden", f"unit {unit} is outside your scope")
+    """404 when the unit lies outside the caller's org subtree (reads; shared.scope has the rule)."""
+    scope.ensure_visible(caller, unit)

@@ -63,7 +63,8 @@ async def readyz(runtime: Runtime = Depends(get_runtime)) -> JSONResponse:
                         status_code=200 if ready else 503)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=Response, responses={200: {
+    "description": "Prometheus text exposition", "content": {"text/plain": {"schema": {"type": "string"}}}}})
 async def metrics(runtime: Runtime = Depends(get_runtime)) -> Response:
     return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts.adapters.credit_columns import KINDS, Column, FileKind
 from services.alerts.domain.credit import InvalidRow
+from shared.errors import OutOfScope
 from shared.reference import current_period
+from shared.scope import sql_within
 
 STAGE = "alerts_credit_stage"
 CLEAN = "alerts_credit_clean"
@@ -167,6 +169,22 @@ async def _stage(conn: asyncpg.Connection, kind: FileKind, chunks: AsyncIterator
     return body
 
 
+async def _check_scope(conn: asyncpg.Connection, body: _Body, scope: tuple[str, ...]) -> None:
+    """Refuses the file when a row names a unit outside the caller's subtree, or a customer already
+    kept under such a unit (a scoped caller must not rewrite another county's customers)."""
+    bad = await conn.fetch(
+        f"SELECT c.rn, c.unit, k.unit AS kept FROM {CLEAN} c"
+        " LEFT JOIN alerts_credit_customers k ON k.customer_no = c.customer_no"
+        f" WHERE NOT {sql_within('c.unit', '$1')} OR (k.unit IS NOT NULL AND NOT {sql_within('k.unit', '$1')})"
+        " ORDER BY c.rn LIMIT 100", list(scope))
+    if bad:
+        raise OutOfScope(
+            f"{len(bad)} row(s) name units outside your scope (first: row {body.row(bad[0]['rn'])})",
+            errors=[{"field": f"row {body.row(r['rn'])}.unit", "row": body.row(r["rn"]),
+                     "message": f"unit {r['kept'] if r['kept'] and r['kept'] != r['unit'] else r['unit']}"
+                                " is outside your scope"} for r in bad])
+
+
 async def _check_references(conn: asyncpg.Connection, kind: FileKind, body: _Body, now: datetime) -> None:
     """Refuses the file at its first row naming an org unit that does not exist or a month after the
     current one (Asia/Shanghai). Set-based: one anti-join against the shared org-unit table, the
@@ -232,7 +250,8 @@ FROM x WHERE b.customer_no = x.customer_no AND b.period = x.period
   AND (b.paid_amount IS DISTINCT FROM x.total OR b.paid_on IS DISTINCT FROM x.paid_on)""")
 
 
-async def import_file(session: AsyncSession, kind: str, chunks: AsyncIterator[bytes], now: datetime) -> int:
+async def import_file(session: AsyncSession, kind: str, chunks: AsyncIterator[bytes], now: datetime,
+                      scope: tuple[str, ...] | None = None) -> int:
     """Stages, checks and loads one file; returns its number of rows. Raises InvalidRow.
 
     `now` (the runtime's clock) decides which months have begun: a row for a later one is refused."""
@@ -242,6 +261,8 @@ async def import_file(session: AsyncSession, kind: str, chunks: AsyncIterator[by
     conn: asyncpg.Connection = (await (await session.connection()).get_raw_connection()).driver_connection
     body = await _stage(conn, spec, chunks)
     await _check_references(conn, spec, body, now)
+    if scope is not None:
+        await _check_scope(conn, body, scope)
     await _load(conn, spec)
     rows = await conn.fetchval(f"SELECT count(*) FROM {CLEAN}")
     await conn.execute(f"DROP TABLE {CLEAN}; DROP TABLE {STAGE}")

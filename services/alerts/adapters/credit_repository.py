@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select, text, true
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts.adapters.tables import credit_bills, credit_customers, credit_history, credit_payments
+from shared.scope import in_subtree, within
 
 _KEYS = "alerts_tmp_credit_keys"
 _LOCAL_DATE = "(p.paid_at AT TIME ZONE 'Asia/Shanghai')::date"
@@ -92,9 +93,9 @@ async def risks(session: AsyncSession, *, unit: str | None, scope: Sequence[str]
     c = credit_customers
     q = select(c).where(c.c.at_risk)
     if unit:
-        q = q.where(or_(c.c.unit == unit, c.c.unit.startswith(unit + "-")))
+        q = q.where(in_subtree(c.c.unit, unit))
     if scope is not None:
-        q = q.where(or_(*(or_(c.c.unit == u, c.c.unit.startswith(u + "-")) for u in scope)) if scope else ~true())
+        q = q.where(within(c.c.unit, scope))
     q = q.order_by(func.array_position(text("ARRAY['C','B','A','AA','AAA']"), c.c.grade),
                    c.c.score.asc().nullsfirst(), c.c.arrears.desc(), c.c.customer_no).limit(limit)
     return [dict(r) for r in (await session.execute(q)).mappings()]

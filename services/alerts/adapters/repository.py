@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, insert, literal, or_, select, true, update
+from sqlalchemy import and_, case, false, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.alerts.adapters.tables import alerts, deliveries, history, silences, subscriptions
 from services.alerts.domain.alerts import Alert
 from services.alerts.domain.silences import Matcher, Silence
+from shared.scope import in_subtree, within
 
 _ALERT_FIELDS = ("id", "fingerprint", "type", "unit", "severity", "state", "summary", "labels", "first_seen",
                  "last_seen", "count", "source_event_ids", "acked_by", "acked_at", "resolved_at")
@@ -111,11 +112,8 @@ def status_sql(active: list[Silence]) -> ColumnElement:
 
 def _scope(q: Any, unit: str | None, scope: Sequence[str] | None) -> Any:
     if unit:
-        q = q.where(or_(alerts.c.unit == unit, alerts.c.unit.startswith(unit + "-")))
-    if scope is not None:
-        q = q.where(or_(*(or_(alerts.c.unit == u, alerts.c.unit.startswith(u + "-")) for u in scope)) if scope
-                    else ~true())
-    return q
+        q = q.where(in_subtree(alerts.c.unit, unit))
+    return q.where(within(alerts.c.unit, scope))
 
 
 async def list_alerts(
@@ -181,6 +179,12 @@ async def list_silences(session: AsyncSession, *, include_expired: bool, at: dat
         q = q.where(silences.c.ends_at > at)
     rows = await session.execute(q.order_by(silences.c.created_at.desc()))
     return [dict(r) for r in rows.mappings()]
+
+
+async def get_silence(session: AsyncSession, silence_id: uuid.UUID) -> dict[str, Any] | None:
+    row = (await session.execute(select(silences).where(silences.c.id == silence_id,
+                                                        silences.c.deleted_at.is_(None)))).mappings().first()
+    return dict(row) if row else None
 
 
 async def delete_silence(session: AsyncSession, silence_id: uuid.UUID, at: datetime) -> bool:

@@ -18,8 +18,9 @@ from services.alerts.entrypoints.schemas import (
     RisksOut,
 )
 from shared.auth import Principal
+from shared.errors import NotFound, OutOfScope
 from shared.events import topics
-from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
+from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
 from shared.http.uploads import decoded_body, upload_decoder
 from shared.runtime import Runtime
@@ -39,7 +40,8 @@ async def import_file(kind: Literal["customers", "bills", "payments"], request: 
     e.g. an unknown org unit or a period after the current month)."""
     decoder = upload_decoder(request)
     try:
-        rows = await credit.import_file(uow, kind, decoded_body(request, decoder), runtime.clock.now())
+        rows = await credit.import_file(uow, kind, decoded_body(request, decoder), runtime.clock.now(),
+                                       caller.unit_prefixes())
     except InvalidRow as exc:
         raise _invalid(exc) from exc
     await uow.commit()
@@ -56,6 +58,10 @@ def _invalid(exc: InvalidRow) -> Problem:
 @router.post("/recompute", response_model=RecomputeOut)
 async def recompute(caller: Principal = Depends(require_roles(*WRITE_ROLES)),
                     uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> RecomputeOut:
+    """Re-grades every customer of the city, so it needs a city-wide token (403 for a scoped one)."""
+    if not caller.sees_all_units:
+        raise OutOfScope("recompute re-grades every customer of the city; a token scoped to "
+                         f"{', '.join(caller.units)} may not run it")
     now = runtime.clock.now()
     as_of = credit.local_date(now)
     counts = await credit.regrade_all(uow, as_of=as_of, now=now, topic=runtime.settings.topic(topics.ALERTS))
@@ -67,9 +73,8 @@ async def recompute(caller: Principal = Depends(require_roles(*WRITE_ROLES)),
 async def get_customer(customer_no: str, caller: Principal = Depends(require_roles()),
                        uow: UnitOfWork = Depends(get_uow)) -> CustomerDetail:
     row = await repo.customer(uow.session, customer_no)
-    if row is None:
-        raise Problem(404, "Not found", f"no customer {customer_no}")
-    ensure_visible(caller, row["unit"])
+    if row is None or not caller.may_see(row["unit"]):
+        raise NotFound(f"no customer {customer_no}")
     hist = await repo.customer_history(uow.session, customer_no)
     return CustomerDetail(**row, history=[CreditHistoryOut(**h) for h in hist])
 

@@ -13,9 +13,11 @@ from services.alerts.domain import alerts as domain
 from services.alerts.domain.status import FIRING_DEFINITION, STATUSES
 from services.alerts.entrypoints.schemas import AlertDetail, AlertOut, AlertPage, CountsOut, HistoryOut, SummaryOut
 from shared.auth import Principal
-from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
+from shared.errors import Conflict, NotFound
+from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
 from shared.runtime import Runtime
+from shared.scope import ensure_visible
 from shared.uow import UnitOfWork
 from shared.validation import UnitCode
 
@@ -84,9 +86,8 @@ async def summary(unit: UnitCode | None = Query(None, description="The unit and 
 async def _visible_alert(uow: UnitOfWork, alert_id: uuid.UUID, caller: Principal, *,
                          for_update: bool = False) -> domain.Alert:
     alert = await repository.alert_by_id(uow.session, alert_id, for_update=for_update)
-    if alert is None:
-        raise Problem(404, "Not found", f"no alert {alert_id}")
-    ensure_visible(caller, alert.unit)
+    if alert is None or not caller.may_see(alert.unit):
+        raise NotFound(f"no alert {alert_id}")
     return alert
 
 
@@ -110,7 +111,7 @@ async def acknowledge(alert_id: uuid.UUID, caller: Principal = Depends(require_r
                       uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> AlertOut:
     alert = await _visible_alert(uow, alert_id, caller, for_update=True)
     if alert.state == "resolved":
-        raise Problem(409, "Conflict", "a resolved alert cannot be acknowledged")
+        raise Conflict("a resolved alert cannot be acknowledged")
     now = runtime.clock.now()
     change = domain.acknowledge(alert, by=caller.subject, at=now)
     if change is not None:

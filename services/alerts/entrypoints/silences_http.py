@@ -9,13 +9,27 @@ from fastapi import APIRouter, Depends, Response
 from services.alerts.adapters import repository
 from services.alerts.entrypoints.schemas import SilenceIn, SilenceOut
 from shared.auth import Principal
+from shared.errors import NotFound
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
 from shared.runtime import Runtime
+from shared.scope import ensure_writable
 from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/silences", tags=["silences"])
 WRITE_ROLES = ("admin", "customer_service", "marketing", "system")
+
+
+def _unit_of(matchers: list[dict]) -> str | None:
+    """The unit a silence is confined to: its exact `unit` matcher (none, or a regex: city-wide)."""
+    units = [m["value"] for m in matchers if m["name"] == "unit" and not m.get("is_regex", False)]
+    return units[0] if len(units) == 1 else None
+
+
+def _visible(caller: Principal, row: dict) -> bool:
+    """A scoped caller sees and deletes only silences confined to a unit of its subtree."""
+    unit = _unit_of(row["matchers"])
+    return caller.sees_all_units or (unit is not None and caller.may_see(unit))
 
 
 @router.post("", status_code=201, response_model=SilenceOut)
@@ -29,6 +43,7 @@ async def create_silence(body: SilenceIn, caller: Principal = Depends(require_ro
     if body.ends_at <= starts:
         raise Problem(422, "Request validation failed", "ends_at must be after starts_at",
                       errors=[{"field": "body.ends_at", "message": "must be after starts_at"}])
+    ensure_writable(caller, _unit_of(body.model_dump()["matchers"]) or "", "body.matchers")
     values = {"id": uuid.uuid4(), "matchers": [m.model_dump() for m in body.matchers], "starts_at": starts,
               "ends_at": body.ends_at, "comment": body.comment, "created_by": caller.subject, "created_at": now}
     await repository.add_silence(uow.session, values)
@@ -42,13 +57,15 @@ async def list_silences(
     uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime),
 ) -> list[SilenceOut]:
     rows = await repository.list_silences(uow.session, include_expired=expired, at=runtime.clock.now())
-    return [SilenceOut(**r) for r in rows]
+    return [SilenceOut(**r) for r in rows if _visible(caller, r)]
 
 
 @router.delete("/{silence_id}", status_code=204)
 async def delete_silence(silence_id: uuid.UUID, caller: Principal = Depends(require_roles(*WRITE_ROLES)),
                          uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> Response:
-    if not await repository.delete_silence(uow.session, silence_id, runtime.clock.now()):
-        raise Problem(404, "Not found", f"no silence {silence_id}")
+    row = await repository.get_silence(uow.session, silence_id)
+    if row is None or not _visible(caller, row) \
+            or not await repository.delete_silence(uow.session, silence_id, runtime.clock.now()):
+        raise NotFound(f"no silence {silence_id}")
     await uow.commit()
     return Response(status_code=204)

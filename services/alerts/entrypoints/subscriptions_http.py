@@ -24,6 +24,7 @@ from services.alerts.entrypoints.schemas import (
     SubscriptionOut,
 )
 from shared.auth import Principal
+from shared.errors import NotFound
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
 from shared.reference import unknown_unit_problems
@@ -42,13 +43,20 @@ def alerts_settings(request: Request) -> AlertsSettings:
     return cached
 
 
-def _out(row: dict[str, Any]) -> SubscriptionOut:
+def _visible(caller: Principal, row: dict[str, Any]) -> bool:
+    """A scoped caller sees only subscriptions confined to its subtree (unit_prefix inside it)."""
+    return caller.sees_all_units or (row["unit_prefix"] is not None and caller.may_see(row["unit_prefix"]))
+
+
+def _out(row: dict[str, Any], caller: Principal | None = None) -> SubscriptionOut:
+    # Webhook URLs (often carrying a token of the receiver) are shown to admins only.
+    url = row["url"] if caller is None or "admin" in caller.roles else None
     return SubscriptionOut(
         id=row["id"], name=row["name"], repeat_interval_s=row["repeat_interval_s"], created_at=row["created_at"],
         group_by=row["group_by"], group_wait_s=row["group_wait_s"], group_interval_s=row["group_interval_s"],
         send_resolved=row["send_resolved"], escalation_policy_id=row.get("escalation_policy_id"),
         match=MatchIn(types=row["types"], min_severity=row["min_severity"], unit_prefix=row["unit_prefix"]),
-        channel=ChannelOut(type=row["channel"], url=row["url"]),
+        channel=ChannelOut(type=row["channel"], url=url),
         rotation_until=row.get("previous_secret_until"),
     )
 
@@ -93,16 +101,16 @@ async def create_subscription(
 @router.get("", response_model=list[SubscriptionOut])
 async def list_subscriptions(caller: Principal = Depends(require_roles(*READ_ROLES)),
                              uow: UnitOfWork = Depends(get_uow)) -> list[SubscriptionOut]:
-    return [_out(r) for r in await repository.active_subscriptions(uow.session)]
+    return [_out(r, caller) for r in await repository.active_subscriptions(uow.session) if _visible(caller, r)]
 
 
 @router.get("/{sub_id}", response_model=SubscriptionOut)
 async def get_subscription(sub_id: uuid.UUID, caller: Principal = Depends(require_roles(*READ_ROLES)),
                            uow: UnitOfWork = Depends(get_uow)) -> SubscriptionOut:
     row = await repository.subscription(uow.session, sub_id)
-    if row is None:
-        raise Problem(404, "Not found", f"no subscription {sub_id}")
-    return _out(row)
+    if row is None or not _visible(caller, row):
+        raise NotFound(f"no subscription {sub_id}")
+    return _out(row, caller)
 
 
 @router.post("/{sub_id}/secret", response_model=SubscriptionOut)
@@ -134,8 +142,9 @@ async def deliveries(sub_id: uuid.UUID, limit: int = Query(100, ge=1, le=1000),
                      caller: Principal = Depends(require_roles(*READ_ROLES)),
                      uow: UnitOfWork = Depends(get_uow)) -> DeliveriesOut:
     """The delivery log, newest first, with the attempts of the deliveries on the page."""
-    if await repository.subscription(uow.session, sub_id) is None:
-        raise Problem(404, "Not found", f"no subscription {sub_id}")
+    row = await repository.subscription(uow.session, sub_id)
+    if row is None or not _visible(caller, row):
+        raise NotFound(f"no subscription {sub_id}")
     ds, attempts = await delivery_repository.log(uow.session, sub_id, limit + 1, after=cursor)
     page = ds[:limit]
     shown = {d["id"] for d in page}
@@ -149,6 +158,7 @@ async def groups(sub_id: uuid.UUID, limit: int = Query(100, ge=1, le=1000),
                  caller: Principal = Depends(require_roles(*READ_ROLES)),
                  uow: UnitOfWork = Depends(get_uow)) -> list[GroupOut]:
     """The subscription's open notification groups and how many alerts each holds."""
-    if await repository.subscription(uow.session, sub_id) is None:
-        raise Problem(404, "Not found", f"no subscription {sub_id}")
+    row = await repository.subscription(uow.session, sub_id)
+    if row is None or not _visible(caller, row):
+        raise NotFound(f"no subscription {sub_id}")
     return [GroupOut(**g) for g in await group_repository.list_groups(uow.session, sub_id, limit)]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.audit_link.adapters.tables import errors
 from services.audit_link.domain.errors import BillingError
+from shared.scope import in_subtree, within
 
 
 async def add_error(session: AsyncSession, error: BillingError, idempotency_key: str | None) -> bool:
@@ -78,13 +79,7 @@ async def list_errors(session: AsyncSession, *, scope: tuple[str, ...] | None, u
 
 
 def subtree(stmt, column, unit: str | None, scope: tuple[str, ...] | None):
-    """Rows of `unit` and below it, within the caller's scope (unit codes nest by '-')."""
-
-    def under(prefix: str):
-        return or_(column == prefix, column.startswith(prefix + "-", autoescape=True))
-
+    """Rows of `unit` and below it, within the caller's scope (the one rule of shared/scope.py)."""
     if unit is not None:
-        stmt = stmt.where(under(unit))
-    if scope is not None:
-        stmt = stmt.where(or_(*[under(p) for p in scope]) if scope else column.is_(None))
-    return stmt
+        stmt = stmt.where(in_subtree(column, unit))
+    return stmt.where(within(column, scope))

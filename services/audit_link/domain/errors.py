@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import get_args
 
 from services.audit_link.domain.accountability import Grade
+from shared.errors import Conflict, InvalidInput
 from shared.events.audit import ErrorCategory, ErrorNature
 
 CATEGORIES: tuple[str, ...] = get_args(ErrorCategory)
@@ -20,15 +21,17 @@ ACTIONS: tuple[str, ...] = ("root_cause", "rectify", "close")
 MAX_BILLS_AFFECTED = 1_000_000
 
 
-class InvalidErrorTransition(Exception):
+class InvalidErrorTransition(Conflict):
     """The action does not apply to the error's state (409)."""
 
 
-class MissingFields(Exception):
+class MissingFields(InvalidInput):
     """Required facts are missing (422); `fields` names them."""
 
+    default_title = "Missing facts"
+
     def __init__(self, fields: list[str], message: str):
-        super().__init__(message)
+        super().__init__(message, errors=[{"field": f"body.{f}", "message": "required"} for f in fields])
         self.fields = fields
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from services.audit_link.domain.sla_policy import SlaPolicy
 from shared.calendar import CalendarData, CalendarMissing, deadline_after
+from shared.errors import Conflict, Forbidden, InvalidInput
 
 OPEN_STATES = ("issued", "coordinated", "received", "investigating", "reported")
 
@@ -40,19 +41,22 @@ ISSUE_ROLES = ("customer_service",)
 SUPER_ROLE = "admin"  # may do everything
 
 
-class TicketForbidden(Exception):
+class TicketForbidden(Forbidden):
     """The caller's roles do not allow the action (403)."""
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(Conflict):
     """The action does not apply to the ticket's current state (409)."""
 
 
-class MissingFacts(Exception):
+class MissingFacts(InvalidInput):
     """The action needs facts the ticket does not have yet (422); `fields` names them."""
 
+    default_title = "Missing facts"
+
     def __init__(self, fields: list[str]):
-        super().__init__(f"required before this action: {', '.join(fields)}")
+        super().__init__(f"required before this action: {', '.join(fields)}",
+                         errors=[{"field": f"body.{f}", "message": "required"} for f in fields])
         self.fields = fields
 
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.audit_link.adapters import calendar_repo
-from services.audit_link.entrypoints.problems import calendar_problem
 from services.audit_link.handlers import calendar as handlers
 from shared.auth import Principal
 from shared.calendar import CalendarMissing, add_working_days
@@ -64,7 +63,7 @@ async def add_days(
     try:
         due = add_working_days(cal, start, days)
     except CalendarMissing as exc:
-        raise calendar_problem(exc, "query.start") from exc
+        raise CalendarMissing(exc.year, "query.start") from exc
     return DueOut(start=start, days=days, due=due)
 
 

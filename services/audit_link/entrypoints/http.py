@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query
 
 from services.audit_link.adapters import policy_repo, repository
 from services.audit_link.domain.accountability import AccountabilityPolicy
-from services.audit_link.entrypoints.problems import as_problems
 from services.audit_link.entrypoints.schemas import ErrorActionIn, ErrorIn, ErrorOut, ErrorPage, PolicyIO
 from services.audit_link.handlers import errors as handlers
 from shared.auth import Principal
 from shared.events.audit import AccountabilityLevel, ErrorCategory
-from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
+from shared.http.deps import get_runtime, get_uow, require_roles
+from shared.http.idempotency import IdempotentRequest, idempotent, replayed
 from shared.http.problems import Problem
 from shared.runtime import Runtime
+from shared.scope import ensure_writable
 from shared.uow import UnitOfWork
 from shared.validation import Period, UnitCode
 
@@ -27,23 +29,17 @@ _READERS = require_roles()
 _ADMIN = require_roles("admin")
 
 
-@router.post("/errors", status_code=201, response_model=ErrorOut)
+@router.post("/errors", status_code=201, response_model=ErrorOut, responses=replayed(ErrorOut))
 async def report_error(
-    body: ErrorIn, response: Response,
-    idempotency_key: str | None = Header(None, max_length=200),
-    caller: Principal = Depends(_REPORTERS), uow: UnitOfWork = Depends(get_uow),
-    runtime: Runtime = Depends(get_runtime),
-) -> ErrorOut:
-    ensure_visible(caller, body.unit)
-    with as_problems():
-        error, created = await handlers.report_error(
-            handlers.ReportError(**body.model_dump(), reporter=caller.subject, idempotency_key=idempotency_key),
-            uow, runtime.clock.now(),
-        )
-    if not created:
-        response.status_code = 200
-    response.headers["Location"] = f"/api/v1/errors/{error.id}"
-    return ErrorOut(**asdict(error))
+    body: ErrorIn, caller: Principal = Depends(_REPORTERS), uow: UnitOfWork = Depends(get_uow),
+    runtime: Runtime = Depends(get_runtime), idem: IdempotentRequest = Depends(idempotent),
+) -> Any:
+    ensure_writable(caller, body.unit)
+    if (replayed := await idem.replay(uow)) is not None:
+        return replayed
+    error, _ = await handlers.report_error(
+        handlers.ReportError(**body.model_dump(), reporter=caller.subject), uow, runtime.clock.now())
+    return await idem.remember(201, ErrorOut(**asdict(error)), {"Location": f"/api/v1/errors/{error.id}"})
 
 
 @router.get("/errors", response_model=ErrorPage)
@@ -82,12 +78,11 @@ async def act_on_error(
     runtime: Runtime = Depends(get_runtime),
 ) -> ErrorOut:
     """reported → root_caused (root_cause) → rectified (prevention_measure) → closed (accountability_decision)."""
-    with as_problems():
-        error = await handlers.act_on_error(handlers.ErrorAction(
-            error_id=error_id, action=body.action, actor=caller.subject, root_cause=body.root_cause,
-            prevention_measure=body.prevention_measure, accountability_decision=body.accountability_decision,
-            expected_version=body.version,
-        ), uow, runtime.clock.now(), caller.may_see)
+    error = await handlers.act_on_error(handlers.ErrorAction(
+        error_id=error_id, action=body.action, actor=caller.subject, root_cause=body.root_cause,
+        prevention_measure=body.prevention_measure, accountability_decision=body.accountability_decision,
+        expected_version=body.version,
+    ), uow, runtime.clock.now(), caller.may_see)
     return ErrorOut(**asdict(error))
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query
 
 from services.audit_link.adapters import policy_repo, tickets_repo
 from services.audit_link.domain import tickets as domain
 from services.audit_link.domain.sla_policy import SlaPolicy
-from services.audit_link.entrypoints.problems import as_problems
 from services.audit_link.entrypoints.ticket_schemas import (
     EscalationOut,
     HistoryOut,
@@ -26,9 +26,11 @@ from services.audit_link.handlers import tickets as handlers
 from shared.auth import Principal
 from shared.calendar import in_shanghai
 from shared.events.audit import TicketReason, TicketState
-from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
+from shared.http.deps import get_runtime, get_uow, require_roles
+from shared.http.idempotency import IdempotentRequest, idempotent, replayed
 from shared.http.problems import Problem
 from shared.runtime import Runtime
+from shared.scope import ensure_writable
 from shared.uow import UnitOfWork
 from shared.validation import Period, UnitCode
 
@@ -48,22 +50,19 @@ def _out(t: domain.Ticket, now: datetime) -> dict:
             "overdue": t.is_open and t.due_at is not None and now > t.due_at}
 
 
-@router.post("/tickets", status_code=201, response_model=TicketOut)
+@router.post("/tickets", status_code=201, response_model=TicketOut, responses=replayed(TicketOut))
 async def raise_ticket(
-    body: TicketIn, response: Response, idempotency_key: str | None = Header(None, max_length=200),
-    caller: Principal = Depends(_ISSUERS), uow: UnitOfWork = Depends(get_uow),
-    runtime: Runtime = Depends(get_runtime),
-) -> TicketOut:
-    ensure_visible(caller, body.unit)
+    body: TicketIn, caller: Principal = Depends(_ISSUERS), uow: UnitOfWork = Depends(get_uow),
+    runtime: Runtime = Depends(get_runtime), idem: IdempotentRequest = Depends(idempotent),
+) -> Any:
+    ensure_writable(caller, body.unit)
+    if (replayed := await idem.replay(uow)) is not None:
+        return replayed
     now = runtime.clock.now()
-    with as_problems():
-        ticket, created = await handlers.raise_ticket(handlers.RaiseTicket(
-            unit=body.unit, period=body.period, reason=body.reason, detail=body.detail, raised_by=caller.subject,
-            idempotency_key=idempotency_key), uow, now)
-    if not created:
-        response.status_code = 200
-    response.headers["Location"] = f"/api/v1/tickets/{ticket.id}"
-    return TicketOut(**_out(ticket, now))
+    ticket, _ = await handlers.raise_ticket(handlers.RaiseTicket(
+        unit=body.unit, period=body.period, reason=body.reason, detail=body.detail, raised_by=caller.subject),
+        uow, now)
+    return await idem.remember(201, TicketOut(**_out(ticket, now)), {"Location": f"/api/v1/tickets/{ticket.id}"})
 
 
 # Before /tickets/{ticket_id}, which would take "sla-policy" for an id.
@@ -131,8 +130,7 @@ async def transition(
     now = runtime.clock.now()
     facts = domain.Facts(note=body.note, findings=body.findings, root_cause=body.root_cause,
                          rectification=body.rectification, accountability_decision=body.accountability_decision)
-    with as_problems():
-        ticket = await handlers.transition(handlers.Transition(
-            ticket_id=ticket_id, action=body.action, actor=caller.subject, roles=caller.roles, facts=facts,
-            expected_version=body.version), uow, now, caller.may_see)
+    ticket = await handlers.transition(handlers.Transition(
+        ticket_id=ticket_id, action=body.action, actor=caller.subject, roles=caller.roles, facts=facts,
+        expected_version=body.version), uow, now, caller.may_see)
     return TicketOut(**_out(ticket, now))

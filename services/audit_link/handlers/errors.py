@@ -12,6 +12,7 @@ from services.audit_link.adapters import policy_repo, rejections, repository
 from services.audit_link.domain import accountability
 from services.audit_link.domain import errors as domain
 from services.audit_link.handlers import reference
+from shared.errors import Conflict, NotFound
 from shared.events.audit import ErrorReported
 from shared.events.intake import ReportError as ReportErrorEvent
 from shared.messaging.dispatch import ReceivedEvent
@@ -20,12 +21,7 @@ from shared.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 
-class NotFound(Exception):
-    pass
-
-
-class Conflict(Exception):
-    pass
+__all__ = ["Conflict", "NotFound"]  # the shared failures, raised by these handlers
 
 
 @dataclass(frozen=True)

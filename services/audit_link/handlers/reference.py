@@ -6,15 +6,18 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.errors import InvalidInput
 from shared.reference import future_period_problems, unknown_unit_problems
 
 
-class InvalidReference(Exception):
+class InvalidReference(InvalidInput):
     """The command names a unit that does not exist or a period after the current month (422);
     `problems` are [{"field", "message"}], one per offending field."""
 
+    default_title = "Unknown reference"
+
     def __init__(self, problems: list[dict[str, str]]):
-        super().__init__("; ".join(f"{p['field']}: {p['message']}" for p in problems))
+        super().__init__("; ".join(f"{p['field']}: {p['message']}" for p in problems), errors=problems)
         self.problems = problems
 
 

@@ -17,10 +17,13 @@ from shared.events.audit import TicketClosed, TicketRaised, TicketTransitioned
 from shared.uow import UnitOfWork
 
 
-class DuplicateOpenTicket(Exception):
+class DuplicateOpenTicket(Conflict):
+    default_title = "Duplicate open ticket"
+
     def __init__(self, existing: domain.Ticket):
         super().__init__(f"ticket {existing.id} is already open for {existing.unit} "
-                         f"({existing.reason}, {existing.period})")
+                         f"({existing.reason}, {existing.period})",
+                         errors=[{"field": "body.unit", "message": f"open ticket {existing.id}"}])
         self.existing = existing
 
 

@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bill_review.adapters.tables import suspects, units
+from shared.scope import in_subtree, within
 
 _FIELDS = (suspects.c.id, suspects.c.period, suspects.c.bill_id, suspects.c.customer_no, suspects.c.unit,
            suspects.c.rule, suspects.c.severity, suspects.c.message, suspects.c.state, suspects.c.rule_set_version,
@@ -18,16 +19,10 @@ _FIELDS = (suspects.c.id, suspects.c.period, suspects.c.bill_id, suspects.c.cust
 
 
 def subtree(stmt, column, unit: str | None, scope: tuple[str, ...] | None):
-    """Rows of `unit` and below it, within the caller's scope (unit codes nest by '-')."""
-
-    def under(prefix: str):
-        return or_(column == prefix, column.startswith(prefix + "-", autoescape=True))
-
+    """Rows of `unit` and below it, within the caller's scope (the one rule of shared/scope.py)."""
     if unit is not None:
-        stmt = stmt.where(under(unit))
-    if scope is not None:
-        stmt = stmt.where(or_(*[under(p) for p in scope]) if scope else column.is_(None))
-    return stmt
+        stmt = stmt.where(in_subtree(column, unit))
+    return stmt.where(within(column, scope))
 
 
 async def list_suspects(session: AsyncSession, period: str, *, scope: tuple[str, ...] | None, unit: str | None,

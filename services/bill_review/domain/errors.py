@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared import errors as shared_errors
 
-class InvalidInput(Exception):
+
+class InvalidInput(shared_errors.InvalidInput):
     """Bad input: nothing was written. `errors` name the field, or the row and column of a file."""
 
     def __init__(self, title: str, errors: list[dict[str, Any]], status: int = 422):
-        super().__init__("; ".join(str(e.get("message")) for e in errors))
-        self.title, self.errors, self.status = title, errors, status
+        super().__init__("; ".join(str(e.get("message")) for e in errors), title=title, errors=errors)
+        self.status = status  # type: ignore[misc]  # 413 for a file over the limit
 
 
-class NotFound(Exception):
-    pass
-
-
-class Conflict(Exception):
-    pass
+NotFound = shared_errors.NotFound
+Conflict = shared_errors.Conflict

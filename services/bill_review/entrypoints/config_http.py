@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Query
 
 from services.bill_review.adapters import config_repo
 from services.bill_review.domain.rules import BY_CODE
-from services.bill_review.entrypoints.problems import as_problems
 from services.bill_review.entrypoints.schemas import RuleSetOut, RulesIn, TariffOut, TariffsIn, TariffsOut
 from services.bill_review.handlers import config as handlers
 from shared.auth import Principal
@@ -37,9 +36,8 @@ async def put_tariffs(body: TariffsIn, caller: Principal = Depends(EDITORS), uow
     """Prices from `effective_from` on (default this month); codes not named keep their prices."""
     now = runtime.clock.now()
     effective_from = body.effective_from or current_period(now)
-    with as_problems():
-        items = await handlers.put_tariffs([i.model_dump() for i in body.items], effective_from, uow, caller.subject,
-                                           now)
+    items = await handlers.put_tariffs([i.model_dump() for i in body.items], effective_from, uow, caller.subject,
+                                       now)
     return TariffsOut(period=effective_from, items=[TariffOut(**t) for t in items])
 
 
@@ -64,6 +62,5 @@ async def put_rules(body: RulesIn, caller: Principal = Depends(EDITORS), uow: Un
     """A new version: the latest one with the given rules and thresholds changed."""
     now = runtime.clock.now()
     changes = {code: cfg.model_dump(exclude_none=True) for code, cfg in body.rules.items()}
-    with as_problems():
-        row = await handlers.put_rules(changes, body.effective_from or current_period(now), uow, caller.subject, now)
+    row = await handlers.put_rules(changes, body.effective_from or current_period(now), uow, caller.subject, now)
     return await _rule_set_out(uow, row)

@@ -8,10 +8,11 @@ Reading — anyone, in scope. Something outside the caller's scope is 404, as if
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
 
 from services.bill_review.adapters import misses_repo, suspects_repo
-from services.bill_review.entrypoints.problems import as_problems
 from services.bill_review.entrypoints.schemas import (
     ClearIn,
     ConfirmIn,
@@ -30,7 +31,9 @@ from services.bill_review.handlers import decisions, review
 from shared.auth import Principal
 from shared.events.review import ReviewRule
 from shared.http.deps import get_runtime, get_uow, require_roles
+from shared.http.idempotency import IdempotentRequest, idempotent
 from shared.http.problems import Problem
+from shared.patterns import PERIOD_PATTERN
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 from shared.validation import Period, UnitCode
@@ -44,7 +47,8 @@ _KEY = Header(None, max_length=200, alias="Idempotency-Key")
 
 @router.get("/effectiveness", response_model=EffectivenessOut)
 async def effectiveness(
-    first: Period = Query(description="First period"), last: Period | None = Query(None, description="Default: first"),
+    first: str = Query(pattern=PERIOD_PATTERN, description="First period"),
+    last: str | None = Query(None, pattern=PERIOD_PATTERN, description="Default: first"),
     unit: UnitCode | None = Query(None, description="This unit and every unit below it"),
     caller: Principal = Depends(READERS), uow: UnitOfWork = Depends(get_uow),
 ) -> EffectivenessOut:
@@ -73,26 +77,28 @@ async def get_suspect(suspect_id: int, caller: Principal = Depends(READERS),
 
 
 @router.post("/suspects/{suspect_id}/confirm", response_model=SuspectOut)
-async def confirm(suspect_id: int, body: ConfirmIn, response: Response, idempotency_key: str | None = _KEY,
-                  caller: Principal = Depends(DECIDERS), uow: UnitOfWork = Depends(get_uow),
-                  runtime: Runtime = Depends(get_runtime)) -> SuspectOut:
+async def confirm(suspect_id: int, body: ConfirmIn, caller: Principal = Depends(DECIDERS),
+                  uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime),
+                  idem: IdempotentRequest = Depends(idempotent)) -> Any:
     """Confirm a suspect as a billing error: ReviewSuspectConfirmed → audit_link registers the error."""
-    with as_problems():
-        suspect, _ = await decisions.confirm(
-            decisions.Confirm(suspect_id=suspect_id, **body.model_dump()), uow, runtime.clock.now(), caller.subject,
-            caller.may_see, idempotency_key)
-    return SuspectOut(**suspect)
+    if (replayed := await idem.replay(uow)) is not None:
+        return replayed
+    suspect, _ = await decisions.confirm(
+        decisions.Confirm(suspect_id=suspect_id, **body.model_dump()), uow, runtime.clock.now(), caller.subject,
+        caller.may_see, None)
+    return await idem.remember(200, SuspectOut(**suspect))
 
 
 @router.post("/suspects/{suspect_id}/clear", response_model=SuspectOut)
-async def clear(suspect_id: int, body: ClearIn, idempotency_key: str | None = _KEY,
-                caller: Principal = Depends(DECIDERS), uow: UnitOfWork = Depends(get_uow),
-                runtime: Runtime = Depends(get_runtime)) -> SuspectOut:
+async def clear(suspect_id: int, body: ClearIn, caller: Principal = Depends(DECIDERS),
+                uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime),
+                idem: IdempotentRequest = Depends(idempotent)) -> Any:
     """Clear a suspect (not an error), with the reason."""
-    with as_problems():
-        suspect, _ = await decisions.clear(decisions.Clear(suspect_id=suspect_id, reason=body.reason), uow,
-                                           runtime.clock.now(), caller.subject, caller.may_see, idempotency_key)
-    return SuspectOut(**suspect)
+    if (replayed := await idem.replay(uow)) is not None:
+        return replayed
+    suspect, _ = await decisions.clear(decisions.Clear(suspect_id=suspect_id, reason=body.reason), uow,
+                                       runtime.clock.now(), caller.subject, caller.may_see, None)
+    return await idem.remember(200, SuspectOut(**suspect))
 
 
 @router.post("/{period}/bills", response_model=ImportOut, openapi_extra={"requestBody": {"content": {
@@ -103,20 +109,20 @@ async def import_bills(period: Period, request: Request, format: str | None = Qu
     """Stream a bill file (CSV with a header row in any order, or NDJSON). Atomic: one bad row → 422 naming
     its row and column, nothing written. The file replaces the period's bills of the units it contains."""
     fmt = format or ("ndjson" if "ndjson" in request.headers.get("content-type", "") else "csv")
-    with as_problems():
-        result = await review.import_bills(period, fmt, request.stream(), uow, runtime.clock.now(), caller.subject,
-                                           caller.may_see)
+    result = await review.import_bills(period, fmt, request.stream(), uow, runtime.clock.now(), caller.subject,
+                                       caller.may_see)
     return ImportOut(**result)
 
 
 @router.post("/{period}/run", response_model=RunOut)
-async def run(period: Period, idempotency_key: str | None = _KEY, caller: Principal = Depends(IMPORTERS),
-              uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> RunOut:
+async def run(period: Period, caller: Principal = Depends(IMPORTERS), uow: UnitOfWork = Depends(get_uow),
+              runtime: Runtime = Depends(get_runtime), idem: IdempotentRequest = Depends(idempotent)) -> Any:
     """Screen the period's bills (a restricted caller's own units) with the rule set in force."""
-    with as_problems():
-        result, _ = await review.run_review(period, uow, runtime.clock.now(), caller.subject, caller.unit_prefixes(),
-                                            caller.may_see, idempotency_key)
-    return RunOut(**result)
+    if (replayed := await idem.replay(uow)) is not None:
+        return replayed
+    result, _ = await review.run_review(period, uow, runtime.clock.now(), caller.subject, caller.unit_prefixes(),
+                                        caller.may_see, None)
+    return await idem.remember(200, RunOut(**result))
 
 
 @router.get("/{period}/suspects", response_model=SuspectPage)

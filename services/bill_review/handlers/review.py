@@ -43,7 +43,8 @@ async def run_review(period: str, uow: UnitOfWork, now: datetime, by: str, scope
         return earlier, False
     await review_run.lock_period(uow.session, period)
     rule_set = await config_repo.rule_set_in_force(uow.session, period)
-    assert rule_set is not None, "migration 0011 seeds rule set version 1"
+    if rule_set is None:  # a month before the first rule set took effect
+        raise InvalidInput("No rule set", [{"field": "period", "message": f"no rule set in force for {period}"}])
     present = await suspects_repo.units_with_bills(uow.session, period)
     units = None if scope is None else [u for u in present if may_see(u)]
     if not (present if units is None else units):

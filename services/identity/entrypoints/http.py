@@ -26,6 +26,7 @@ from services.identity.entrypoints.schemas import (
 )
 from shared.auth import Principal
 from shared.http.authentication import CSRF_COOKIE, SESSION_COOKIE
+from shared.http.contract import PROBLEM_CONTENT
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
 from shared.identity import repository
@@ -33,16 +34,6 @@ from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 
 ADMIN = ("admin",)
-
-
-def _problem(exc: Exception) -> Problem:
-    if isinstance(exc, handlers.InvalidInput):
-        return Problem(422, "Request validation failed", str(exc), errors=exc.errors)
-    if isinstance(exc, handlers.NotFound):
-        return Problem(404, "Not found", str(exc))
-    if isinstance(exc, handlers.Conflict):
-        return Problem(409, "Conflict", str(exc))
-    raise exc
 
 
 def _user(row: dict[str, Any]) -> UserOut:
@@ -61,7 +52,9 @@ def build_routers(config: IdentitySettings) -> list[APIRouter]:
     policy = ThrottlePolicy(config.max_failures_per_account, config.max_failures_per_address,
                             config.failure_window_s)
 
-    @auth.post("/login", response_model=SessionOut)
+    @auth.post("/login", response_model=SessionOut, responses={
+        401: {"description": "Wrong name or password, or a disabled account", "content": PROBLEM_CONTENT},
+        429: {"description": "Too many failed sign-ins: wait Retry-After seconds", "content": PROBLEM_CONTENT}})
     async def login(body: SignInIn, request: Request, response: Response, uow: UnitOfWork = Depends(get_uow),
                     runtime: Runtime = Depends(get_runtime)) -> SessionOut:
         """Sign in: sets an httpOnly, SameSite=Strict session cookie and returns the CSRF token for writes."""
@@ -108,24 +101,18 @@ def build_routers(config: IdentitySettings) -> list[APIRouter]:
     @users.post("", status_code=201, response_model=UserOut)
     async def create_user(body: UserIn, caller: Principal = Depends(require_roles(*ADMIN)),
                           uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> UserOut:
-        try:
-            row = await handlers.create_user(handlers.CreateUser(
-                body.name, body.display_name, body.password, tuple(body.roles), tuple(body.units),
-                runtime.clock.now()), uow)
-        except (handlers.InvalidInput, handlers.Conflict) as exc:
-            raise _problem(exc) from exc
+        row = await handlers.create_user(handlers.CreateUser(
+            body.name, body.display_name, body.password, tuple(body.roles), tuple(body.units),
+            runtime.clock.now()), uow)
         return _user(row)
 
     @users.patch("/{name}", response_model=UserOut)
     async def update_user(name: str, body: UserPatch, caller: Principal = Depends(require_roles(*ADMIN)),
                           uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> UserOut:
         """Change an account; disabling it, a new password or new grants end its sessions at once."""
-        try:
-            row = await handlers.update_user(handlers.UpdateUser(
-                name, runtime.clock.now(), body.display_name, None if body.roles is None else tuple(body.roles),
-                None if body.units is None else tuple(body.units), body.disabled, body.password), uow)
-        except (handlers.InvalidInput, handlers.NotFound) as exc:
-            raise _problem(exc) from exc
+        row = await handlers.update_user(handlers.UpdateUser(
+            name, runtime.clock.now(), body.display_name, None if body.roles is None else tuple(body.roles),
+            None if body.units is None else tuple(body.units), body.disabled, body.password), uow)
         return _user(row)
 
     @keys.get("", response_model=list[ApiKeyOut])
@@ -138,21 +125,15 @@ def build_routers(config: IdentitySettings) -> list[APIRouter]:
                          uow: UnitOfWork = Depends(get_uow),
                          runtime: Runtime = Depends(get_runtime)) -> ApiKeyCreatedOut:
         """A key for an integrating system, scoped like an account; the key is in this answer only."""
-        try:
-            key, row = await handlers.create_api_key(handlers.CreateApiKey(
-                body.name, tuple(body.roles), tuple(body.units), caller.subject, runtime.clock.now()), uow)
-        except handlers.InvalidInput as exc:
-            raise _problem(exc) from exc
+        key, row = await handlers.create_api_key(handlers.CreateApiKey(
+            body.name, tuple(body.roles), tuple(body.units), caller.subject, runtime.clock.now()), uow)
         return ApiKeyCreatedOut(key=key, **row)
 
     @keys.delete("/{key_id}", response_model=ApiKeyOut)
     async def revoke_key(key_id: uuid.UUID, caller: Principal = Depends(require_roles(*ADMIN)),
                          uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> ApiKeyOut:
         """Revoke a key: refused from the next request on."""
-        try:
-            return ApiKeyOut(**await handlers.revoke_api_key(key_id, uow, runtime.clock.now()))
-        except handlers.NotFound as exc:
-            raise _problem(exc) from exc
+        return ApiKeyOut(**await handlers.revoke_api_key(key_id, uow, runtime.clock.now()))
 
     @trail.get("", response_model=AuditTrailOut)
     async def audit_trail(actor: str | None = Query(None, max_length=200),

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import org_units
 from services.scoring.domain.org_units import OrgUnit
+from shared.scope import in_subtree
 
 
 def _unit(row) -> OrgUnit:
@@ -25,7 +26,7 @@ async def all_units(session: AsyncSession) -> dict[str, OrgUnit]:
 async def list_units(session: AsyncSession, under: str | None = None) -> list[OrgUnit]:
     query = select(org_units).order_by(org_units.c.code)
     if under:
-        query = query.where(or_(org_units.c.code == under, org_units.c.code.startswith(under + "-")))
+        query = query.where(in_subtree(org_units.c.code, under))
     return [_unit(r) for r in (await session.execute(query)).all()]
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from shared import errors
 
-class InvalidInput(Exception):
+
+class InvalidInput(errors.InvalidInput):
     """Input that breaks a domain rule; `errors` name the offending field (or row) and why."""
 
     def __init__(self, title: str, errors: list[dict[str, str]]):
-        super().__init__(f"{title}: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors))
-        self.title = title
-        self.errors = errors
+        super().__init__(f"{title}: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                         title=title, errors=errors)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from services.scoring import handlers
 from services.scoring.adapters import counter_repository, org_repository, scheme_repository
 from services.scoring.domain.org_units import OrgUnit
-from services.scoring.entrypoints.errors import PeriodPath, as_problems
+from services.scoring.entrypoints.errors import PeriodPath
 from services.scoring.entrypoints.schemas import (
     CountersIn,
     OrgUnitIn,
@@ -23,10 +23,11 @@ from services.scoring.entrypoints.schemas import (
     SchemeIn,
 )
 from shared.auth import Principal
-from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
+from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
 from shared.http.uploads import decode_small_body, decoded_body, read_bounded, upload_decoder
 from shared.runtime import Runtime
+from shared.scope import ensure_rows_writable
 from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["scoring facts"])
@@ -70,8 +71,7 @@ async def upsert_org_units(request: Request, caller: Principal = Depends(ADMINS)
                            runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     body, encoding = await _org_units_from(request)
     units = [OrgUnit(u.code, u.name, u.level, u.parent, u.area_type) for u in body.units]
-    with as_problems():
-        count = await handlers.upsert_org_units(units, uow, runtime.clock.now())
+    count = await handlers.upsert_org_units(units, uow, runtime.clock.now())
     return {"upserted": count} | ({"encoding": encoding} if encoding else {})
 
 
@@ -86,9 +86,8 @@ async def list_org_units(under: str | None = Query(None, max_length=64), caller:
 async def add_scheme(body: SchemeIn, response: Response, caller: Principal = Depends(ADMINS),
                      uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     doc = body.model_dump(mode="json", exclude_none=True)
-    with as_problems():
-        if not await handlers.add_scheme(doc, uow, runtime.clock.now()):
-            response.status_code = 200  # the same version posted again
+    if not await handlers.add_scheme(doc, uow, runtime.clock.now()):
+        response.status_code = 200  # the same version posted again
     response.headers["Location"] = f"/api/v1/schemes/{body.code}"
     return doc
 
@@ -111,11 +110,9 @@ async def get_scheme(code: str, caller: Principal = Depends(READERS),
 async def put_counters(period: PeriodPath, body: CountersIn, response: Response,
                        caller: Principal = Depends(FACT_WRITERS), uow: UnitOfWork = Depends(get_uow),
                        runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
-    for row in body.rows:
-        ensure_visible(caller, row.unit)
-    with as_problems():
-        applied = await handlers.put_counters(period, body.batch_id, [(r.unit, r.counters) for r in body.rows],
-                                              uow, runtime.clock.now())
+    ensure_rows_writable(caller, ((f"body.rows[{i}].unit", r.unit) for i, r in enumerate(body.rows)))
+    applied = await handlers.put_counters(period, body.batch_id, [(r.unit, r.counters) for r in body.rows],
+                                          uow, runtime.clock.now())
     return {"batch_id": body.batch_id, "period": period, "rows": len(body.rows), "applied": applied}
 
 
@@ -139,9 +136,8 @@ async def import_records(period: PeriodPath, kind: str, request: Request,
         raise Problem(403, "Forbidden", "raw files may span any unit: needs an unrestricted token")
     fmt = format or ("ndjson" if "ndjson" in request.headers.get("content-type", "") else "csv")
     decoder = upload_decoder(request, csv=fmt == "csv")
-    with as_problems():
-        result = await handlers.import_records(kind, period, fmt, decoded_body(request, decoder), uow,
-                                               runtime.clock.now())
+    result = await handlers.import_records(kind, period, fmt, decoded_body(request, decoder), uow,
+                                           runtime.clock.now())
     return {"kind": kind, "period": period, "rows": result.rows, "units": result.units, "counters": result.totals,
             "encoding": decoder.encoding}
 
@@ -150,10 +146,8 @@ async def import_records(period: PeriodPath, kind: str, request: Request,
 async def put_recovery_facts(period: PeriodPath, body: RecoveryFactsIn, caller: Principal = Depends(FACT_WRITERS),
                              uow: UnitOfWork = Depends(get_uow),
                              runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
-    for row in body.rows:
-        ensure_visible(caller, row.unit)
-    with as_problems():
-        await handlers.put_recovery_facts(period, [r.model_dump() for r in body.rows], uow, runtime.clock.now())
+    ensure_rows_writable(caller, ((f"body.rows[{i}].unit", r.unit) for i, r in enumerate(body.rows)))
+    await handlers.put_recovery_facts(period, [r.model_dump() for r in body.rows], uow, runtime.clock.now())
     return {"period": period, "rows": len(body.rows)}
 
 
@@ -163,8 +157,6 @@ async def put_recovery_tasks(year: int, body: RecoveryTasksIn, caller: Principal
                              runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     if not 2000 <= year <= 2100:
         raise Problem(422, "Invalid year", errors=[{"field": "year", "message": "2000–2100"}])
-    for row in body.rows:
-        ensure_visible(caller, row.unit)
-    with as_problems():
-        await handlers.put_recovery_tasks(year, [r.model_dump() for r in body.rows], uow, runtime.clock.now())
+    ensure_rows_writable(caller, ((f"body.rows[{i}].unit", r.unit) for i, r in enumerate(body.rows)))
+    await handlers.put_recovery_tasks(year, [r.model_dump() for r in body.rows], uow, runtime.clock.now())
     return {"year": year, "rows": len(body.rows)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.scoring import handlers
 from services.scoring.adapters import org_repository, score_repository
@@ -14,13 +14,12 @@ from services.scoring.entrypoints.errors import (
     PERIOD_PATTERN,
     PeriodPath,
     PeriodQuery,
-    as_problems,
-    incomplete_period,
 )
 from services.scoring.entrypoints.report import build_report
 from shared.auth import Principal
 from shared.http.contract import PROBLEM_RESPONSES
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
+from shared.http.idempotency import IdempotentRequest, idempotent, replayed
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
@@ -54,30 +53,25 @@ async def _revision(uow: UnitOfWork, period: str, revision: int | None) -> int:
     return revision or latest
 
 
-@router.post("/periods/{period}/score", status_code=201, responses={409: {
+@router.post("/periods/{period}/score", status_code=201, responses={**replayed(), 409: {
     **PROBLEM_RESPONSES[409], "description": "Stations lack required facts (type urn:m2c:problem:incomplete-period)"}})
 async def score_period(period: PeriodPath, request: Request, response: Response,
                        allow_incomplete: bool = Query(False, description="Publish stations that lack required "
                                                       "facts, marked incomplete (unranked, not averaged)"),
-                       idempotency_key: str | None = Header(None, max_length=200),
                        caller: Principal = Depends(SCORERS), uow: UnitOfWork = Depends(get_uow),
-                       runtime: Runtime = Depends(get_runtime)) -> Any:
+                       runtime: Runtime = Depends(get_runtime), idem: IdempotentRequest = Depends(idempotent)) -> Any:
     """Score the period as a new revision; a repeated Idempotency-Key returns the first run (200)."""
-    try:
-        with as_problems():
-            run = await handlers.score_period(period, caller.subject, uow, runtime.clock.now(), idempotency_key,
-                                              allow_incomplete)
-    except handlers.IncompletePeriod as exc:
-        return incomplete_period(request, exc)
-    if not run.created:
-        response.status_code = 200
+    if (replayed := await idem.replay(uow)) is not None:
+        return replayed
+    run = await handlers.score_period(period, caller.subject, uow, runtime.clock.now(), None, allow_incomplete)
     incomplete = [r["unit"] for r in run.rows if r["level"] == "station" and status(r)[0] == "incomplete"]
-    return {"period": run.period, "revision": run.revision, "scheme": run.scheme,
-            "stations": sum(r["level"] == "station" for r in run.rows),
-            "counties": sum(r["level"] == "county" for r in run.rows),
-            "cities": sum(r["level"] == "city" for r in run.rows),
-            "allow_incomplete": run.allow_incomplete, "incomplete_stations": incomplete,
-            "warnings_issued": run.warnings}
+    return await idem.remember(201, {
+        "period": run.period, "revision": run.revision, "scheme": run.scheme,
+        "stations": sum(r["level"] == "station" for r in run.rows),
+        "counties": sum(r["level"] == "county" for r in run.rows),
+        "cities": sum(r["level"] == "city" for r in run.rows),
+        "allow_incomplete": run.allow_incomplete, "incomplete_stations": incomplete,
+        "warnings_issued": run.warnings})
 
 
 @router.get("/periods/{period}/completeness")
@@ -85,8 +79,7 @@ async def completeness(period: PeriodPath, caller: Principal = Depends(READERS),
                        uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
     """What each unit lacks before anyone scores: stations' missing required facts; counties and the
     city: their incomplete stations / counties; and whether each will have a recovery light."""
-    with as_problems():
-        c = await handlers.completeness(period, uow)
+    c = await handlers.completeness(period, uow)
     incomplete_of: dict[str, list[str]] = {}
     for code, missing in c.missing.items():
         if missing:
@@ -167,10 +160,9 @@ async def explain(period: PeriodPath, unit: str, revision: int | None = Query(No
 @router.get("/recovery/lights")
 async def recovery_lights(period: PeriodQuery, caller: Principal = Depends(READERS),
                           uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
-    with as_problems():
-        scheme = await handlers.scheme_in_force(uow, period)
-        lights = await handlers.lights(uow, period, scheme)
-        units = await org_repository.all_units(uow.session)
+    scheme = await handlers.scheme_in_force(uow, period)
+    lights = await handlers.lights(uow, period, scheme)
+    units = await org_repository.all_units(uow.session)
     return {"period": period, "thresholds": scheme.lights,
             "items": [{"unit": u, **{k: v for k, v in light.__dict__.items() if k != "unit"},
                        "causes": list(light.causes), "message": warning_message(units[u].name, light)}

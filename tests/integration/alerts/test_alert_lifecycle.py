@@ -82,7 +82,7 @@ async def test_ack_is_recorded_and_scoped(embedded: httpx.AsyncClient) -> None:
     [a] = await eventually(lambda: _alerts(embedded, unit="QY-YD-03"))
 
     other = await embedded.post(f"/api/v1/alerts/{a['id']}/ack", headers=token("station", units=("QY-QC-01",)))
-    assert other.status_code == 403
+    assert other.status_code == 404  # issue 11: out of scope reads as absent
     r = await embedded.post(f"/api/v1/alerts/{a['id']}/ack", headers=token("station", units=("QY-YD",),
                                                                             subject="zhang"))
     assert r.status_code == 200 and r.json()["state"] == "acknowledged" and r.json()["acked_by"] == "zhang"

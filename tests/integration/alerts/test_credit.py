@@ -81,7 +81,7 @@ async def test_grades_events_and_incremental_payment(settings: Settings) -> None
         assert [c["customer_no"] for c in risks] == ["C3"]
         assert (await client.get("/api/v1/credit/risks?unit=QY-QC-01", headers=ADMIN)).json()["items"] == []
         hidden = await client.get("/api/v1/credit/customers/C3", headers=token("station", units=("QY-QC-01",)))
-        assert hidden.status_code == 403
+        assert hidden.status_code == 404  # issue 11: out of scope reads as absent
 
         # next evaluation: C1 climbs one more grade, nobody else changes
         r = await client.post("/api/v1/credit/recompute", headers=ADMIN)

@@ -109,7 +109,8 @@ async def test_readers_are_scoped_and_scoring_needs_admin(org: httpx.AsyncClient
     station = token("station", units=("QY-QC-01",))
     items = (await org.get("/api/v1/scores?period=2026-10", headers=station)).json()["items"]
     assert [i["unit"] for i in items] == ["QY-QC-01"]
-    assert (await org.get("/api/v1/scores/2026-10/QY-YD-01", headers=station)).status_code == 403
+    # issue 11: out of scope reads as absent (404, was 403)
+    assert (await org.get("/api/v1/scores/2026-10/QY-YD-01", headers=station)).status_code == 404
     assert (await org.get("/api/v1/scores?period=2026-09", headers=ADMIN)).status_code == 404
     assert (await org.get("/api/v1/scores?period=2026-13", headers=ADMIN)).status_code == 422
 
