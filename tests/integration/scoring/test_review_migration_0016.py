@@ -29,7 +29,7 @@ async def _stored(url: str) -> dict:
 
 async def test_0016_adds_the_review_indicator_to_the_stored_default_and_back(empty_database_url: str) -> None:
     url = empty_database_url
-    await asyncio.to_thread(upgrade, url, "0014")
+    await asyncio.to_thread(upgrade, url, "0015")
     former = json.dumps(_former_default(), ensure_ascii=False).replace("'", "''")
     await _sql(url, f"UPDATE scoring_schemes SET definition = '{former}'::jsonb WHERE code = 'default'")
 
@@ -37,6 +37,6 @@ async def test_0016_adds_the_review_indicator_to_the_stored_default_and_back(emp
     assert await _stored(url) == DEFAULT_SCHEME  # the frozen change gives the live default
     assert await _sql(url, "SELECT count(*) FROM review_errors") == [(0,)]
 
-    await asyncio.to_thread(downgrade, url, "0014")
+    await asyncio.to_thread(downgrade, url, "0015")
     assert await _stored(url) == _former_default()
     assert await _sql(url, "SELECT to_regclass('review_errors') IS NULL") == [(True,)]
