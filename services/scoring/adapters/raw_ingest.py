@@ -9,9 +9,6 @@ the period. All of it runs in the caller's transaction: any error leaves nothing
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -23,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.domain.errors import InvalidInput
 from services.scoring.domain.raw_records import APPROVED_EXCEPTION_DAYS, LEDGER_OP_TYPES, LOCAL_TIMEZONE, RecordKind
+from shared import copy_stream
 
 STAGE = "scoring_stage"
 AGG = "scoring_stage_agg"
-_CHUNK = 256 * 1024
 _LINE = re.compile(r"line (\d+)(?:, column (\w+))?")
 _NOT_BLANK = "_not_blank"
 
@@ -77,14 +74,8 @@ def _staging_ddl(kind: RecordKind) -> str:
 
 async def _csv_body(kind: RecordKind, chunks: AsyncIterator[bytes]) -> tuple[list[str], AsyncIterator[bytes]]:
     """Reads the header line off the stream; returns its columns and the rest of the stream."""
-    head = b""
-    async for chunk in chunks:
-        head += chunk
-        if b"\n" in head or len(head) > 64 * 1024:
-            break
-    line, _, rest = head.partition(b"\n")
-    header = next(csv.reader([line.decode("utf-8-sig").strip()]), [])
-    columns = [h.strip() for h in header]
+    line, body = await copy_stream.split_header(chunks)
+    columns = copy_stream.header_columns(line)
     unknown = [c for c in columns if kind.column(c) is None]
     missing = [c for c in kind.required if c not in columns]
     if not line.strip() or unknown or missing or len(set(columns)) != len(columns):
@@ -93,56 +84,12 @@ async def _csv_body(kind: RecordKind, chunks: AsyncIterator[bytes]) -> tuple[lis
             + ", ".join(c.name for c in kind.columns if not c.required)
             + (f"; unknown {', '.join(unknown)}" if unknown else "")
             + (f"; missing {', '.join(missing)}" if missing else "")}])
-
-    async def body() -> AsyncIterator[bytes]:
-        if rest:
-            yield rest
-        async for chunk in chunks:
-            yield chunk
-
-    return columns, body()
+    return columns, body
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else value
-
-
-async def _ndjson_as_csv(kind: RecordKind, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    names = [c.name for c in kind.columns]
-    known = set(names)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    row, pending = 0, b""
-
-    def convert(line: bytes) -> None:
-        nonlocal row
-        row += 1
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise _bad_row(row, None, f"not a JSON object: {exc}", 0) from exc
-        if not isinstance(record, dict):
-            raise _bad_row(row, None, "not a JSON object", 0)
-        extra = set(record) - known
-        if extra:
-            raise _bad_row(row, sorted(extra)[0], "unknown field", 0)
-        writer.writerow([_cell(record.get(n)) for n in names])
-
-    async for chunk in chunks:
-        lines = (pending + chunk).split(b"\n")
-        pending = lines.pop()
-        for line in lines:
-            convert(line)
-        if out.tell() >= _CHUNK:
-            yield out.getvalue().encode()
-            out.seek(0)
-            out.truncate()
-    if pending.strip():
-        convert(pending)
-    if out.tell():
-        yield out.getvalue().encode()
+def _ndjson_as_csv(kind: RecordKind, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    return copy_stream.ndjson_as_csv(chunks, [c.name for c in kind.columns],
+                                     lambda row, field, message: _bad_row(row, field, message, 0))
 
 
 async def _refuse_duplicates(conn: asyncpg.Connection, kind: RecordKind, header_lines: int) -> None:
