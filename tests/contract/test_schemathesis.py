@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import (
 
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.contract.served_app import served
 from tests.helpers import org_of
+from tests.served_app import served
 
 ADMIN = token("admin", subject="schemathesis")
 EXAMPLES = int(os.environ.get("M2C_SCHEMATHESIS_EXAMPLES", "25"))

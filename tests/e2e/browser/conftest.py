@@ -5,21 +5,16 @@ the session. Screenshots go to artifacts/browser/ (1366×768)."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from services.embedded import build_app
-from shared.embedded_pg import free_port
 from shared.settings import Settings
 from tests.e2e.browser.support import Console
+from tests.served_app import served
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -55,21 +50,8 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture
 def live_app(settings: Settings) -> Iterator[str]:
     """The embedded app (all services + dashboard, relay running) on 127.0.0.1:<free port>; yields its base URL."""
-    app = build_app(settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="uvicorn-browser-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the app did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with served(settings) as url:
+        yield url
 
 
 @pytest.fixture
