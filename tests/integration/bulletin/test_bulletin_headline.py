@@ -133,8 +133,6 @@ async def test_lights_are_counted_per_level_with_no_data_apart(partial: httpx.As
 
 async def test_incomplete_stations_are_marked_and_not_ranked(partial: httpx.AsyncClient) -> None:
     row = (await _scores(partial))["QY-QC-02"]
-    if "status" not in row:
-        pytest.skip("scoring does not give status/missing yet: runs once wt-scoring is merged")
     assert row["status"] == "incomplete" and row["rank"] is None
     html = (await partial.get(f"/api/v1/reports/{PERIOD}.html", headers=ADMIN)).text
     ranked = re.search(r'<table id="station-ranking">(.*?)</table>', html, re.S).group(1)
