@@ -20,9 +20,9 @@ DAYS_LATE_ZERO, LATE_COUNT_ZERO, ARREARS_MONTHS_ZERO = 30.0, 6.0, 3.0
 UNPAID_FORCE_DAYS = 90  # a bill unpaid for 3 months forces the lowest grade
 BAR_DAYS, THEFT_BAR_DAYS = 365, 730
 
-MEASURES = ["缩短抄表周期 (shorter reading cycle)", "预付费装置 (prepayment device)"]
-LARGE_CUSTOMER_MEASURES = ["银电存单质押 (bank deposit pledge)", "用电备用金托管 (reserve fund escrow)",
-                           "履约保函 (performance guarantee)"]
+# The paper's measures, in its words (texts people read; DESIGN §4.7 gives their English).
+MEASURES = ["缩短抄表周期", "预付费装置"]
+LARGE_CUSTOMER_MEASURES = ["银电存单质押", "用电备用金托管", "履约保函"]
 
 
 def rank(grade: str) -> int:

@@ -51,7 +51,7 @@ def repeated_red(period: str, current: Mapping[str, frozenset[str]],
         both = sorted(reds & previous.get(unit, frozenset()))
         if both:
             out.append(Proposal(unit, period, "repeated_red_indicator",
-                                f"连续两个月红色指标 (red two months running): {', '.join(both)}"))
+                                f"连续两个月红色指标：{'、'.join(both)}"))
     return out
 
 

@@ -49,14 +49,20 @@ function ranking(id, items, previous, names, withCounty) {
       <td>${lightDot(i.light)}</td></tr>`).join('')}</tbody></table></div>`;
 }
 
+// A light can be red with a 99.99 % rate: old arrears behind plan. Then say so on the tile.
+function arrearsCause(l) {
+  const c = (l.causes || []).find((x) => x.measure === 'arrears_progress');
+  return c ? `<div class="r cause">${esc(t('ov.arrears'))} <span>${pct(c.value)}</span></div>` : '';
+}
+
 function tiles(lights, names) {
   if (!lights.length) return empty(t('ov.noLights'));
   const order = { red: 0, yellow: 1, green: 2 };
   const sorted = [...lights].sort((a, b) => (order[a.light] ?? 3) - (order[b.light] ?? 3) || a.unit.localeCompare(b.unit));
   return `<div class="tiles" id="lights">${sorted.map((l) => `<div class="tile ${esc(l.light || 'none')}"
-      data-unit="${esc(l.unit)}" data-light="${esc(l.light || 'none')}" title="${esc(l.unit)}">
+      data-unit="${esc(l.unit)}" data-light="${esc(l.light || 'none')}" title="${esc(l.message || l.unit)}">
       <div class="n">${esc(names.get(l.unit) || l.unit)}</div>
-      <div class="r">${esc(t('ov.recovery'))} <span class="rate">${pct(l.recovery_rate)}</span></div></div>`).join('')}
+      <div class="r">${esc(t('ov.recovery'))} <span class="rate">${pct(l.recovery_rate)}</span></div>${arrearsCause(l)}</div>`).join('')}
     </div>`;
 }
 
