@@ -47,6 +47,7 @@ bench: install kafka-jars
 	$(BIN)/python bench/sla_scan.py --scale 1
 	$(BIN)/python bench/credit.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/bill_review.py --bills 1000000
 	$(BIN)/python bench/results.py
 
 ## Production mode locally: Kafka + PostgreSQL + each service as its own process.
