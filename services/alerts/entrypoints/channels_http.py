@@ -10,8 +10,8 @@ from services.alerts.adapters.tables import channels
 from services.alerts.domain.channels import compliance
 from services.alerts.entrypoints.schemas import ChannelsIn, ComplianceOut, UnitCompliance
 from shared.auth import Principal
+from shared.errors import InvalidInput
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
-from shared.http.problems import Problem
 from shared.reference import unknown_unit_problems
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
@@ -33,7 +33,7 @@ async def set_channels(unit: UnitCode, body: ChannelsIn,
     ensure_visible(caller, unit)
     problems = await unknown_unit_problems(uow.session, [("unit", unit)])
     if problems:
-        raise Problem(422, "Unknown org unit", problems[0]["message"], errors=problems)
+        raise InvalidInput(title="Unknown org unit", detail=problems[0]["message"], errors=problems)
     values = {"unit": unit, "area_type": body.area_type, "channel_types": sorted(set(body.channel_types)),
               "updated_at": runtime.clock.now()}
     stmt = insert(channels).values(**values)

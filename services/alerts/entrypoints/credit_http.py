@@ -18,10 +18,9 @@ from services.alerts.entrypoints.schemas import (
     RisksOut,
 )
 from shared.auth import Principal
-from shared.errors import NotFound, OutOfScope
+from shared.errors import InvalidInput, NotFound, OutOfScope
 from shared.events import topics
 from shared.http.deps import get_runtime, get_uow, require_roles
-from shared.http.problems import Problem
 from shared.http.uploads import decoded_body, upload_decoder
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
@@ -48,10 +47,11 @@ async def import_file(kind: Literal["customers", "bills", "payments"], request: 
     return ImportOut(kind=kind, rows=rows, encoding=decoder.encoding)
 
 
-def _invalid(exc: InvalidRow) -> Problem:
+def _invalid(exc: InvalidRow) -> InvalidInput:
     if exc.row is None:
-        return Problem(422, "Invalid file", str(exc), errors=[{"field": exc.field, "message": exc.message}])
-    return Problem(422, "Invalid file", str(exc), errors=[
+        return InvalidInput(title="Invalid file", detail=str(exc),
+                            errors=[{"field": exc.field, "message": exc.message}])
+    return InvalidInput(title="Invalid file", detail=str(exc), errors=[
         {"field": f"row {exc.row}.{exc.field}", "row": exc.row, "message": exc.message}])
 
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends
 from services.alerts.adapters import escalation_repository, repository
 from services.alerts.entrypoints.schemas import EscalationPolicyIn, EscalationPolicyOut
 from shared.auth import Principal
+from shared.errors import InvalidInput, NotFound
 from shared.http.deps import get_runtime, get_uow, require_roles
-from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 
@@ -31,7 +31,7 @@ async def create_policy(body: EscalationPolicyIn, caller: Principal = Depends(re
                 errors.append({"field": f"body.levels.{i}.subscription_ids.{j}",
                                "message": f"no webhook subscription {sub_id}"})
     if errors:
-        raise Problem(422, "Request validation failed", errors[0]["message"], errors=errors)
+        raise InvalidInput(errors[0]["message"], errors=errors)
     values = {"id": uuid.uuid4(), "name": body.name, "types": body.types, "repeat_cap": body.repeat_cap,
               "levels": [{"after_working_hours": lv.after_working_hours,
                           "subscription_ids": [str(s) for s in lv.subscription_ids]} for lv in body.levels],
@@ -52,5 +52,5 @@ async def get_policy(policy_id: uuid.UUID, caller: Principal = Depends(require_r
                      uow: UnitOfWork = Depends(get_uow)) -> EscalationPolicyOut:
     p = await escalation_repository.policy(uow.session, policy_id)
     if p is None:
-        raise Problem(404, "Not found", f"no escalation policy {policy_id}")
+        raise NotFound(f"no escalation policy {policy_id}")
     return EscalationPolicyOut(**p)

@@ -13,9 +13,8 @@ from services.alerts.domain import alerts as domain
 from services.alerts.domain.status import FIRING_DEFINITION, STATUSES
 from services.alerts.entrypoints.schemas import AlertDetail, AlertOut, AlertPage, CountsOut, HistoryOut, SummaryOut
 from shared.auth import Principal
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.http.deps import get_runtime, get_uow, require_roles
-from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.scope import ensure_visible
 from shared.uow import UnitOfWork
@@ -30,7 +29,7 @@ def _label_filters(label: list[str]) -> dict[str, str]:
     for i, item in enumerate(label):
         name, eq, value = item.partition("=")
         if not eq or not name:
-            raise Problem(422, "Request validation failed", "label filters are name=value",
+            raise InvalidInput("label filters are name=value",
                           errors=[{"field": f"query.label.{i}", "message": "expected name=value"}])
         out[name] = value
     return out

@@ -10,8 +10,8 @@ from services.alerts.adapters import rules_repository
 from services.alerts.domain.rules import severity_rule_problems
 from services.alerts.entrypoints.schemas import InhibitionRulesIn, RuleSetOut, SeverityRulesIn
 from shared.auth import Principal
+from shared.errors import InvalidInput
 from shared.http.deps import get_runtime, get_uow, require_roles
-from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 
@@ -31,7 +31,7 @@ async def put_severity_rules(body: SeverityRulesIn, caller: Principal = Depends(
     doc = [{"name": r.name, "type": r.type, "conditions": [c.doc() for c in r.conditions], "severity": r.severity}
            for r in body.rules]
     if problems := severity_rule_problems(doc):
-        raise Problem(422, "Request validation failed", problems[0]["message"], errors=problems)
+        raise InvalidInput(problems[0]["message"], errors=problems)
     row = await rules_repository.put(uow.session, "severity", doc, by=caller.subject, at=runtime.clock.now())
     await uow.commit()
     return RuleSetOut(**row)

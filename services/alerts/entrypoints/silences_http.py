@@ -9,9 +9,8 @@ from fastapi import APIRouter, Depends, Response
 from services.alerts.adapters import repository
 from services.alerts.entrypoints.schemas import SilenceIn, SilenceOut
 from shared.auth import Principal
-from shared.errors import NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.http.deps import get_runtime, get_uow, require_roles
-from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.scope import ensure_writable
 from shared.uow import UnitOfWork
@@ -38,10 +37,10 @@ async def create_silence(body: SilenceIn, caller: Principal = Depends(require_ro
     now = runtime.clock.now()
     starts = body.starts_at or now
     if starts.tzinfo is None or body.ends_at.tzinfo is None:
-        raise Problem(422, "Request validation failed", "times need a UTC offset",
+        raise InvalidInput("times need a UTC offset",
                       errors=[{"field": "body.ends_at", "message": "a time with a UTC offset is required"}])
     if body.ends_at <= starts:
-        raise Problem(422, "Request validation failed", "ends_at must be after starts_at",
+        raise InvalidInput("ends_at must be after starts_at",
                       errors=[{"field": "body.ends_at", "message": "must be after starts_at"}])
     ensure_writable(caller, _unit_of(body.model_dump()["matchers"]) or "", "body.matchers")
     values = {"id": uuid.uuid4(), "matchers": [m.model_dump() for m in body.matchers], "starts_at": starts,

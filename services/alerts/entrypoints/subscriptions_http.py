@@ -24,9 +24,8 @@ from services.alerts.entrypoints.schemas import (
     SubscriptionOut,
 )
 from shared.auth import Principal
-from shared.errors import NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.http.deps import get_runtime, get_uow, require_roles
-from shared.http.problems import Problem
 from shared.reference import unknown_unit_problems
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
@@ -71,19 +70,19 @@ async def create_subscription(
     if body.match.unit_prefix is not None:  # a subtree that does not exist would silently match nothing
         problems = await unknown_unit_problems(uow.session, [("body.match.unit_prefix", body.match.unit_prefix)])
         if problems:
-            raise Problem(422, "Unknown org unit", problems[0]["message"], errors=problems)
+            raise InvalidInput(title="Unknown org unit", detail=problems[0]["message"], errors=problems)
     if body.channel.type == "webhook":
         url, secret = body.channel.url, body.channel.secret
         if problem := url_problem(url, config.webhook_allowed_hosts):
-            raise Problem(422, "Request validation failed", f"invalid: body.channel.url ({problem})",
+            raise InvalidInput(f"invalid: body.channel.url ({problem})",
                           errors=[{"field": "body.channel.url", "message": problem}])
     if body.escalation_policy_id is not None and (
             await escalation_repository.policy(uow.session, body.escalation_policy_id)) is None:
-        raise Problem(422, "Request validation failed", f"no escalation policy {body.escalation_policy_id}",
+        raise InvalidInput(f"no escalation policy {body.escalation_policy_id}",
                       errors=[{"field": "body.escalation_policy_id",
                                "message": f"no escalation policy {body.escalation_policy_id}"}])
     if ALL_LABELS in body.group_by and len(body.group_by) > 1:
-        raise Problem(422, "Request validation failed", '"..." stands alone in group_by',
+        raise InvalidInput('"..." stands alone in group_by',
                       errors=[{"field": "body.group_by", "message": '"..." (one group per alert) stands alone'}])
     values = {
         "id": uuid.uuid4(), "name": body.name, "types": body.match.types, "min_severity": body.match.min_severity,
@@ -121,7 +120,7 @@ async def rotate_secret(sub_id: uuid.UUID, body: SecretRotationIn,
     until = runtime.clock.now() + timedelta(seconds=body.overlap_s)
     row = await repository.rotate_secret(uow.session, sub_id, body.secret, until)
     if row is None:
-        raise Problem(404, "Not found", f"no webhook subscription {sub_id}")
+        raise NotFound(f"no webhook subscription {sub_id}")
     await uow.commit()
     return _out(row)
 
@@ -130,7 +129,7 @@ async def rotate_secret(sub_id: uuid.UUID, body: SecretRotationIn,
 async def delete_subscription(sub_id: uuid.UUID, caller: Principal = Depends(require_roles(*WRITE_ROLES)),
                               uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> Response:
     if not await repository.delete_subscription(uow.session, sub_id, runtime.clock.now()):
-        raise Problem(404, "Not found", f"no subscription {sub_id}")
+        raise NotFound(f"no subscription {sub_id}")
     await group_repository.drop_subscription(uow.session, sub_id)
     await uow.commit()
     return Response(status_code=204)
