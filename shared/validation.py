@@ -1,12 +1,14 @@
-"""Field types every API shares: org-unit codes, billing periods, money, text, 64-bit integers."""
+"""Field types every API shares: org-unit codes, billing periods, money, text, 64-bit integers, moments."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, PlainSerializer, WithJsonSchema
 
+from shared.calendar import SHANGHAI
 from shared.patterns import PERIOD_PATTERN, UNIT_CODE_PATTERN
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # PostgreSQL bigint: the widest integer any table stores
@@ -21,3 +23,22 @@ Yuan = Annotated[Decimal, Field(max_digits=14, decimal_places=2, description="Yu
 # these types say the same in a schema, so the OpenAPI tells it too.
 Text = Annotated[str, Field(pattern=NO_NUL_PATTERN)]
 Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
+
+
+# The API's one time convention (README, "Times"): every moment it returns is RFC 3339 with the
+# Asia/Shanghai offset, e.g. 2026-11-20T10:00:00+08:00 — the product is Chinese-first and working-day
+# deadlines fall at local midnight, so a moment reads the same in the JSON as on the page. Requests may
+# give any offset (or Z). Dates (YYYY-MM-DD) and periods (YYYY-MM) are not moments and stay as they are.
+TIME_CONVENTION = "RFC 3339 with the Asia/Shanghai offset, e.g. 2026-11-20T10:00:00+08:00 (requests: any offset)"
+
+
+def api_time(moment: datetime) -> str:
+    """`moment` as the API returns it (a naive value is a UTC one: PostgreSQL's `timestamp` columns)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(SHANGHAI).isoformat()
+
+
+Timestamp = Annotated[datetime, PlainSerializer(api_time, return_type=str, when_used="json"),
+                      WithJsonSchema({"type": "string", "format": "date-time",
+                                      "description": f"A moment: {TIME_CONVENTION}",
+                                      "examples": ["2026-11-20T10:00:00+08:00"]})]

@@ -23,6 +23,7 @@ from shared.observability import set_correlation_id
 from shared.runtime import ConsumerSpec, Runtime
 from shared.settings import Settings
 from shared.transport import Transport
+from shared.validation import TIME_CONVENTION
 
 CORRELATION_HEADER = "X-Correlation-ID"
 
@@ -59,7 +60,9 @@ def create_app(
 
     # Swagger UI and ReDoc from the package's own copies of their assets (no CDN: /docs works offline).
     app = FastAPIOffline(title=title, version="1", lifespan=lifespan,
-                         description="m2c — meter-to-cash quality control. Errors are RFC 9457 problem+json.")
+                         description="m2c — meter-to-cash quality control. Errors are RFC 9457 problem+json. "
+                                     f"Every time returned: {TIME_CONVENTION}. Dates YYYY-MM-DD and "
+                                     "periods YYYY-MM are not times.")
     install_problem_handlers(app)
     install_edge_handlers(app)
     install_contract(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.alerts.domain.channels import CHANNEL_TYPES
 from services.alerts.domain.silences import regex_error
-from shared.validation import UnitCode
+from shared.validation import Timestamp, UnitCode
 
 Severity = Literal["info", "warning", "critical"]
 
@@ -25,13 +25,13 @@ class AlertOut(BaseModel):
     state: str
     summary: str
     labels: dict[str, str]
-    first_seen: datetime
-    last_seen: datetime
+    first_seen: Timestamp
+    last_seen: Timestamp
     count: int
     source_event_ids: list[str]
     acked_by: str | None = None
-    acked_at: datetime | None = None
-    resolved_at: datetime | None = None
+    acked_at: Timestamp | None = None
+    resolved_at: Timestamp | None = None
     status: Literal["firing", "suppressed", "acknowledged", "resolved"] | None = Field(
         None, description="The one definition: firing = state firing, not silenced, not inhibited")
     silenced: bool = False
@@ -45,7 +45,7 @@ class AlertPage(BaseModel):
 
 class HistoryOut(BaseModel):
     change: str
-    at: datetime
+    at: Timestamp
     event_id: uuid.UUID | None
     actor: str | None
     severity: str
@@ -75,19 +75,19 @@ class MatcherIn(BaseModel):
 class SilenceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     matchers: list[MatcherIn] = Field(min_length=1, max_length=20)
-    starts_at: datetime | None = Field(None, description="Default: now")
-    ends_at: datetime
+    starts_at: Timestamp | None = Field(None, description="Default: now")
+    ends_at: Timestamp
     comment: str = Field("", max_length=1000)
 
 
 class SilenceOut(BaseModel):
     id: uuid.UUID
     matchers: list[MatcherIn]
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Timestamp
+    ends_at: Timestamp
     comment: str
     created_by: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class MatchIn(BaseModel):
@@ -149,15 +149,15 @@ class SubscriptionOut(BaseModel):
     group_interval_s: int
     send_resolved: bool
     escalation_policy_id: uuid.UUID | None
-    created_at: datetime
-    rotation_until: datetime | None = Field(
+    created_at: Timestamp
+    rotation_until: Timestamp | None = Field(
         None, description="During a secret rotation: until when deliveries also carry the previous secret's v1")
 
 
 class AttemptOut(BaseModel):
     delivery_id: uuid.UUID
     attempt: int
-    at: datetime
+    at: Timestamp
     status_code: int | None
     error: str | None
     duration_ms: float
@@ -171,8 +171,8 @@ class DeliveryOut(BaseModel):
     change: str
     state: str
     attempts: int
-    created_at: datetime
-    delivered_at: datetime | None
+    created_at: Timestamp
+    delivered_at: Timestamp | None
     last_error: str | None
 
 
@@ -186,9 +186,9 @@ class GroupOut(BaseModel):
     group_key: str
     labels: dict[str, str]
     alerts: int
-    created_at: datetime
-    last_sent_at: datetime | None
-    next_flush_at: datetime | None
+    created_at: Timestamp
+    last_sent_at: Timestamp | None
+    next_flush_at: Timestamp | None
 
 
 class ConditionIn(BaseModel):
@@ -233,7 +233,7 @@ class RuleSetOut(BaseModel):
     rules: list[dict]
     version: int
     updated_by: str | None
-    updated_at: datetime | None
+    updated_at: Timestamp | None
 
 
 class LevelIn(BaseModel):
@@ -257,7 +257,7 @@ class EscalationPolicyOut(EscalationPolicyIn):
     model_config = ConfigDict(extra="ignore")
     id: uuid.UUID
     created_by: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class CountsOut(BaseModel):
@@ -269,7 +269,7 @@ class CountsOut(BaseModel):
 class SummaryOut(BaseModel):
     definition: str = Field(description="What firing means here (and everywhere in m2c)")
     unit: str | None = Field(description="The subtree counted (None: all the caller may see)")
-    at: datetime
+    at: Timestamp
     firing: CountsOut
     suppressed: CountsOut
     acknowledged: CountsOut
@@ -281,7 +281,7 @@ class CreditHistoryOut(BaseModel):
     new_grade: str
     score: float | None
     reasons: list[str]
-    at: datetime
+    at: Timestamp
 
 
 class CustomerOut(BaseModel):
@@ -295,7 +295,7 @@ class CustomerOut(BaseModel):
     barred_until: date | None
     at_risk: bool
     large: bool
-    evaluated_at: datetime | None
+    evaluated_at: Timestamp | None
 
 
 class CustomerDetail(CustomerOut):

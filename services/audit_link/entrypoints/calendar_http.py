@@ -15,6 +15,7 @@ from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
+from shared.validation import Timestamp
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 _YEAR = Path(ge=1900, le=2200)
@@ -45,7 +46,7 @@ class YearOut(BaseModel):
     year: int
     source: str
     loaded_by: str
-    loaded_at: dt.datetime
+    loaded_at: Timestamp
 
 
 class YearDetail(YearOut):

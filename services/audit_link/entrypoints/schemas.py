@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.audit import AccountabilityLevel, ErrorCategory, ErrorNature
-from shared.validation import Period, UnitCode, Yuan
+from shared.validation import Period, Timestamp, UnitCode, Yuan
 
 
 class ErrorIn(BaseModel):
@@ -38,7 +37,7 @@ class ErrorOut(BaseModel):
     description: str
     customer_no: str | None
     reporter: str
-    reported_at: datetime
+    reported_at: Timestamp
     state: str
     evidence: str | None = None
     points: int | None = None
@@ -48,7 +47,7 @@ class ErrorOut(BaseModel):
     prevention_measure: str | None = None
     accountability_decision: str | None = None
     closed_by: str | None = None
-    closed_at: datetime | None = None
+    closed_at: Timestamp | None = None
     version: int = 1
     bills_affected: int = 1
 

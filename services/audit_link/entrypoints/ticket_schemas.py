@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.audit import TicketAction, TicketReason, TicketState
-from shared.validation import Period, UnitCode
+from shared.validation import Period, Timestamp, UnitCode
 
 
 class TicketIn(BaseModel):
@@ -39,8 +38,8 @@ class HistoryOut(BaseModel):
     from_state: str | None
     to_state: str
     actor: str
-    at: datetime
-    due_at: datetime | None
+    at: Timestamp
+    due_at: Timestamp | None
     details: dict[str, Any]
 
 
@@ -49,12 +48,12 @@ class EscalationOut(BaseModel):
     level: int
     repeat: int = Field(0, description="0 for levels 1..cap; r for the r-th repeat of the capped level")
     state: str
-    due_at: datetime
-    escalated_at: datetime
+    due_at: Timestamp
+    escalated_at: Timestamp
 
 
 class PendingDeadline(BaseModel):
-    start: datetime = Field(description="The moment the stage began (Asia/Shanghai)")
+    start: Timestamp = Field(description="The moment the stage began (Asia/Shanghai)")
     working_days: int
 
 
@@ -66,8 +65,8 @@ class TicketOut(BaseModel):
     detail: str
     state: TicketState
     raised_by: str
-    raised_at: datetime
-    due_at: datetime | None = Field(description="Deadline of the current stage: end of a working day, Asia/Shanghai")
+    raised_at: Timestamp
+    due_at: Timestamp | None = Field(description="Deadline of the current stage: end of a working day, Asia/Shanghai")
     overdue: bool
     escalation_level: int = Field(description="Highest escalation level reached for the current deadline")
     escalation_repeat: int = Field(0, description="Repeats of the capped level for the current deadline")
@@ -78,7 +77,7 @@ class TicketOut(BaseModel):
     root_cause: str | None
     rectification: str | None
     accountability_decision: str | None
-    updated_at: datetime | None
+    updated_at: Timestamp | None
 
 
 class TicketDetail(TicketOut):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -11,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.audit import ErrorCategory, ErrorNature
 from shared.events.review import ReviewRule
-from shared.validation import Period, Yuan
+from shared.validation import Period, Timestamp, Yuan
 
 Category = Literal["resident", "commercial", "industrial", "large_industrial", "agricultural"]
 SuspectState = Literal["open", "confirmed", "cleared"]
@@ -38,7 +37,7 @@ class TariffOut(BaseModel):
     price: Decimal
     effective_from: Period
     updated_by: str
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class TariffsOut(BaseModel):
@@ -57,14 +56,21 @@ class RulesIn(_Strict):
     effective_from: Period | None = Field(None, description="First period the version applies to (default: this month)")
 
 
+class RuleSetVersionOut(BaseModel):
+    version: int
+    effective_from: Period
+    created_by: str
+    created_at: Timestamp
+
+
 class RuleSetOut(BaseModel):
     version: int
     effective_from: Period
     rules: dict[str, Any]
     created_by: str
-    created_at: datetime
+    created_at: Timestamp
     titles: dict[str, str] = Field(description="中文名称 of each rule")
-    versions: list[dict[str, Any]] = Field(default_factory=list, description="Every version, oldest first")
+    versions: list[RuleSetVersionOut] = Field(default_factory=list, description="Every version, oldest first")
 
 
 class ImportOut(BaseModel):
@@ -84,7 +90,7 @@ class RunOut(BaseModel):
     open: int
     confirmed: int
     cleared: int
-    reviewed_at: datetime
+    reviewed_at: Timestamp
 
 
 class SuspectOut(BaseModel):
@@ -98,9 +104,9 @@ class SuspectOut(BaseModel):
     message: str
     state: SuspectState
     rule_set_version: int
-    raised_at: datetime
+    raised_at: Timestamp
     decided_by: str | None = None
-    decided_at: datetime | None = None
+    decided_at: Timestamp | None = None
     decision: dict[str, Any] | None = None
     error_id: uuid.UUID | None = Field(None, description="The error audit_link registers for a confirmed suspect")
 
@@ -125,8 +131,8 @@ class ClearIn(_Strict):
 class UnitReadiness(BaseModel):
     unit: str
     bills: int
-    imported_at: datetime
-    reviewed_at: datetime | None = Field(description="Last run over the unit's current bills (null: not reviewed)")
+    imported_at: Timestamp
+    reviewed_at: Timestamp | None = Field(description="Last run over the unit's current bills (null: not reviewed)")
     rule_set_version: int | None
     open: int
     confirmed: int

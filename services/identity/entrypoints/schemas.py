@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.validation import Timestamp
 
 
 class SignInIn(BaseModel):
@@ -20,14 +21,14 @@ class UserOut(BaseModel):
     roles: list[str]
     units: list[str]
     disabled: bool = False
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
 
 
 class SessionOut(BaseModel):
     user: UserOut
     csrf_token: str = Field(description="Send it as X-CSRF-Token on every write made with the session cookie")
-    expires_at: datetime
+    expires_at: Timestamp
 
 
 class WhoAmIOut(BaseModel):
@@ -69,9 +70,9 @@ class ApiKeyOut(BaseModel):
     roles: list[str]
     units: list[str]
     created_by: str
-    created_at: datetime
-    revoked_at: datetime | None
-    last_used_at: datetime | None
+    created_at: Timestamp
+    revoked_at: Timestamp | None
+    last_used_at: Timestamp | None
 
 
 class ApiKeyCreatedOut(ApiKeyOut):
@@ -80,7 +81,7 @@ class ApiKeyCreatedOut(ApiKeyOut):
 
 class AuditEntryOut(BaseModel):
     id: int
-    at: datetime
+    at: Timestamp
     actor: str
     roles: list[str]
     method: str

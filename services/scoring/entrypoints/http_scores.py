@@ -16,6 +16,7 @@ from services.scoring.entrypoints.errors import (
     PeriodQuery,
 )
 from services.scoring.entrypoints.report import build_report
+from services.scoring.entrypoints.schemas import RevisionsOut
 from shared.auth import Principal
 from shared.http.contract import PROBLEM_RESPONSES
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
@@ -109,8 +110,8 @@ async def completeness(period: PeriodPath, caller: Principal = Depends(READERS),
 
 @router.get("/periods/{period}/revisions")
 async def revisions(period: PeriodPath, caller: Principal = Depends(READERS),
-                    uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
-    return {"period": period, "items": await score_repository.runs(uow.session, period)}
+                    uow: UnitOfWork = Depends(get_uow)) -> RevisionsOut:
+    return RevisionsOut.model_validate({"period": period, "items": await score_repository.runs(uow.session, period)})
 
 
 @router.get("/scores")

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.validation import Period, UnitCode
+from shared.validation import Period, Timestamp, UnitCode
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2, description="Yuan")]
 
@@ -180,3 +180,20 @@ class ScoresOut(BaseModel):
     revision: int
     scheme: str
     items: list[ScoreItem]
+
+
+class RevisionOut(BaseModel):
+    """One scoring run of a period (a revision of its scores)."""
+
+    period: Period
+    revision: int
+    scheme: str
+    created_by: str
+    created_at: Timestamp
+    idempotency_key: str | None
+    allow_incomplete: bool
+
+
+class RevisionsOut(BaseModel):
+    period: Period
+    items: list[RevisionOut]
