@@ -194,7 +194,7 @@ async def test_pending_deadline_is_computed_when_the_year_is_loaded(app_client: 
     assert detail["due_at"] == "2027-01-04T23:59:59+08:00" and detail["deadline_pending"] is None
     assert detail["version"] == 2
     assert [(h["action"], h["actor"], h["due_at"]) for h in detail["history"]][-1] == (
-        "deadline", "ops-chen", "2027-01-04T15:59:59Z")
+        "deadline", "ops-chen", "2027-01-04T23:59:59+08:00")
     raised = await outbox_events(app_client, "TicketRaised")
     assert [e["due_at"] for e in raised] == [None, "2027-01-04T23:59:59+08:00"]
 
