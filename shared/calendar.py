@@ -23,10 +23,10 @@ END_OF_DAY = time(23, 59, 59)
 class CalendarMissing(InvalidInput):
     """A date falls in a year the calendar has no official schedule for (422 naming `field`)."""
 
-    default_title = "No working-day calendar"
+    default_title = "缺少工作日历"
 
     def __init__(self, year: int, field: str = "now"):
-        message = f"no working-day calendar for {year}: load that year's official schedule first"
+        message = f"{year} 年工作日历（节假日安排）尚未导入，请先导入该年的官方安排"
         super().__init__(f"{message} (PUT /api/v1/calendar/years/{year})",
                          errors=[{"field": field, "message": message}])
         self.year = year

@@ -62,11 +62,11 @@ async def ndjson_as_csv(chunks: AsyncIterator[bytes], names: Sequence[str],
         try:
             record = json.loads(line)
         except ValueError as exc:
-            raise problem(row, None, f"not a JSON object: {exc}") from exc
+            raise problem(row, None, f"不是 JSON 对象：{exc}") from exc
         if not isinstance(record, dict):
-            raise problem(row, None, "not a JSON object")
+            raise problem(row, None, "不是 JSON 对象")
         if extra := sorted(set(record) - known):
-            raise problem(row, extra[0], "unknown field")
+            raise problem(row, extra[0], "未知字段")
         writer.writerow([copy_cell(record.get(n)) for n in names])
 
     async for chunk in chunks:

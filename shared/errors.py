@@ -14,7 +14,7 @@ class DomainError(Exception):
     """An expected failure: nothing was written. `errors` name the field, or the row of a file."""
 
     status: ClassVar[int] = 400
-    default_title: ClassVar[str] = "Bad request"
+    default_title: ClassVar[str] = "请求有误"
     problem_type: ClassVar[str] = "about:blank"
 
     def __init__(self, detail: str = "", *, title: str | None = None,
@@ -29,26 +29,26 @@ class NotFound(DomainError):
     """The thing does not exist, or lies outside the caller's org subtree (never told apart)."""
 
     status = 404
-    default_title = "Not found"
+    default_title = "未找到"
 
 
 class Conflict(DomainError):
     status = 409
-    default_title = "Conflict"
+    default_title = "与当前状态冲突"
 
 
 class Forbidden(DomainError):
     status = 403
-    default_title = "Forbidden"
+    default_title = "无权操作"
 
 
 class InvalidInput(DomainError):
     status = 422
-    default_title = "Request validation failed"
+    default_title = "请求参数无效"
 
 
 class OutOfScope(Forbidden):
     """A write names a unit outside the caller's subtree (a body field or a row of a file): 403, naming it."""
 
     problem_type = "urn:m2c:problem:out-of-scope"
-    default_title = "Unit outside your scope"
+    default_title = "单位不在您的管辖范围内"

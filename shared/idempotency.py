@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Conflict, InvalidInput
 from shared.idempotency_tables import idempotency_keys
+from shared.validation import api_time
 
 KEY_TTL = timedelta(hours=24)
 KEY_REUSED = "urn:m2c:problem:idempotency-key-reused"
@@ -40,12 +41,12 @@ KEY_IN_DOUBT = "urn:m2c:problem:idempotency-key-in-doubt"
 
 class KeyReused(InvalidInput):
     problem_type = KEY_REUSED
-    default_title = "Idempotency-Key reused"
+    default_title = "Idempotency-Key 已用于其他请求"
 
 
 class KeyInDoubt(Conflict):
     problem_type = KEY_IN_DOUBT
-    default_title = "Idempotency-Key outcome unknown"
+    default_title = "Idempotency-Key 的首次结果未知"
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,12 @@ async def claim(session: AsyncSession, scope: KeyScope, digest: str, now: dateti
         return None
     row = (await session.execute(select(idempotency_keys).where(scope.where()))).mappings().one()
     if row["request_hash"] != digest:
-        raise KeyReused(f"Idempotency-Key {scope.key!r} was used for a different request "
-                        f"(since {row['created_at'].isoformat()}); use a new key for a new request",
-                        errors=[{"field": "header.Idempotency-Key", "message": "used for a different request"}])
+        raise KeyReused(f"Idempotency-Key {scope.key!r} 自 {api_time(row['created_at'])} 起已用于另一请求；"
+                        "新请求请用新的键",
+                        errors=[{"field": "header.Idempotency-Key", "message": "已用于另一请求"}])
     if row["status"] is None:
-        raise KeyInDoubt(f"the first request with Idempotency-Key {scope.key!r} did not store its answer; "
-                         "look the resource up before retrying with a new key")
+        raise KeyInDoubt(f"带 Idempotency-Key {scope.key!r} 的首次请求未保存其应答；"
+                         "请先查询该资源，再用新的键重试")
     return StoredAnswer(row["status"], row["body"])
 
 

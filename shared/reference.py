@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.calendar import local_date
+from shared.labels import LEVEL_ZH, zh
 
 Problem = dict[str, str]
 
@@ -27,7 +28,7 @@ def current_period(now: datetime) -> str:
 def future_period_problems(periods: Iterable[tuple[str, str]], now: datetime) -> list[Problem]:
     """(field, period) pairs whose period lies after the current month."""
     current = current_period(now)
-    return [{"field": field, "message": f"period {period} lies after the current month {current}"}
+    return [{"field": field, "message": f"账期 {period} 晚于本月 {current}"}
             for field, period in periods if period > current]
 
 
@@ -50,7 +51,8 @@ async def unknown_unit_problems(session: AsyncSession, units: Iterable[tuple[str
     for field, unit in pairs:
         level = known.get(unit)
         if level is None:
-            problems.append({"field": field, "message": f"unknown org unit {unit}"})
+            problems.append({"field": field, "message": f"没有单位 {unit}"})
         elif levels is not None and level not in levels:
-            problems.append({"field": field, "message": f"{unit} is a {level}, expected {' or '.join(sorted(levels))}"})
+            problems.append({"field": field, "message": f"{unit} 是{zh(LEVEL_ZH, level)}，此处须为"
+                             f"{'或'.join(zh(LEVEL_ZH, x) for x in sorted(levels))}"})
     return problems

@@ -49,14 +49,14 @@ def unit_in(unit: str, prefixes: Iterable[str] | None) -> bool:
 def ensure_visible(caller: Principal, unit: str | None, what: str = "resource") -> None:
     """404 (the same answer as a missing row) when the unit lies outside the caller's subtree."""
     if unit is not None and not caller.may_see(unit):
-        raise NotFound(f"no {what} for unit {unit}" if what == "resource" else f"no {what}")
+        raise NotFound(f"单位 {unit} 没有该资源" if what == "resource" else f"没有{what}")
 
 
 def ensure_writable(caller: Principal, unit: str, field: str = "body.unit") -> None:
     """A write naming a unit outside the caller's subtree is refused (403), naming the field."""
     if not caller.may_see(unit):
-        raise OutOfScope(f"{field}: unit {unit} is outside your scope",
-                         errors=[{"field": field, "message": f"unit {unit} is outside your scope"}])
+        raise OutOfScope(f"{field}：单位 {unit} 不在您的管辖范围内",
+                         errors=[{"field": field, "message": f"单位 {unit} 不在您的管辖范围内"}])
 
 
 def ensure_rows_writable(caller: Principal, rows: Iterable[tuple[str, str]]) -> None:
@@ -64,10 +64,10 @@ def ensure_rows_writable(caller: Principal, rows: Iterable[tuple[str, str]]) -> 
     (field naming the row, unit) pairs, e.g. ("body.rows[3].unit", "QY-FG-06")."""
     if caller.sees_all_units:
         return
-    bad = [{"field": field, "message": f"unit {unit} is outside your scope"}
+    bad = [{"field": field, "message": f"单位 {unit} 不在您的管辖范围内"}
            for field, unit in rows if not caller.may_see(unit)]
     if bad:
-        raise OutOfScope(f"{len(bad)} row(s) name units outside your scope (first: {bad[0]['field']})",
+        raise OutOfScope(f"{len(bad)} 行的单位不在您的管辖范围内（第一处：{bad[0]['field']}）",
                          errors=bad[:100])
 
 

@@ -22,7 +22,7 @@ class TextRejected(ValueError):
     """The file cannot be read as text: 422 naming the line, or 415 for a charset m2c does not read."""
 
     def __init__(self, message: str, *, line: int | None = None, status: int = 422,
-                 title: str = "Invalid file") -> None:
+                 title: str = "文件无效") -> None:
         super().__init__(message)
         self.message, self.line, self.status, self.title = message, line, status, title
 
@@ -50,7 +50,7 @@ def _codec_of(charset: str | None) -> str | None:
     if codec is None:
         raise TextRejected(f"不支持字符集 {charset}, 请用 UTF-8 或 GB18030/GBK (charset {charset} is not read: "
                            "send UTF-8 or GB18030/GBK)", status=415,
-                           title="Unsupported charset")
+                           title="不支持的字符集")
     return codec
 
 

@@ -31,7 +31,7 @@ class SignInRefused(Exception):
 
 class Throttled(Exception):
     def __init__(self, retry_after_s: int):
-        super().__init__(f"too many failed sign-ins; try again in {retry_after_s} s")
+        super().__init__(f"登录失败次数过多，请 {retry_after_s} 秒后再试")
         self.retry_after_s = retry_after_s
 
 
@@ -57,7 +57,7 @@ async def create_user(cmd: CreateUser, uow: UnitOfWork) -> dict[str, Any]:
               "password_hash": hash_password(cmd.password), "roles": sorted(set(cmd.roles)),
               "units": sorted(set(cmd.units)), "disabled": False, "created_at": cmd.now, "updated_at": cmd.now}
     if not await repository.add_user(uow.session, values):
-        raise Conflict(f"user {cmd.name} exists")
+        raise Conflict(f"用户 {cmd.name} 已存在")
     await uow.commit()
     return values
 
@@ -85,7 +85,7 @@ async def update_user(cmd: UpdateUser, uow: UnitOfWork) -> dict[str, Any]:
     """Change an account; a new password, new grants or disabling end its sessions at once."""
     current = await repository.user_by_name(uow.session, cmd.name)
     if current is None:
-        raise NotFound(f"no user {cmd.name}")
+        raise NotFound(f"没有用户 {cmd.name}")
     roles = cmd.roles if cmd.roles is not None else tuple(current["roles"])
     units = cmd.units if cmd.units is not None else tuple(current["units"])
     problems = grant_problems(roles, units)
@@ -138,7 +138,7 @@ async def sign_in(cmd: SignIn, uow: UnitOfWork) -> Session:
     if user is None or not verify_password(user["password_hash"], cmd.password) or user["disabled"]:
         await repository.record_failure(uow.session, cmd.name, cmd.address, cmd.now)
         await uow.commit()  # the failure counts even though the sign-in is refused
-        raise SignInRefused("wrong name or password, or the account is disabled")
+        raise SignInRefused("用户名或密码错误，或账号已停用")
     await repository.clear_failures(uow.session, cmd.name, cmd.now)
     token, csrf = new_session_token(), new_csrf_token()
     await repository.add_session(uow.session, token=token, user_id=user["id"], csrf_token=csrf, now=cmd.now,
@@ -165,7 +165,7 @@ async def create_api_key(cmd: CreateApiKey, uow: UnitOfWork) -> tuple[str, dict[
     """(the key, shown this once; the stored row)."""
     problems = grant_problems(cmd.roles, cmd.units)
     if not cmd.name.strip():
-        problems.append({"field": "body.name", "message": "required text"})
+        problems.append({"field": "body.name", "message": "必填文本"})
     if problems:
         raise InvalidInput(problems)
     key, prefix, key_hash = new_api_key()
@@ -180,6 +180,6 @@ async def create_api_key(cmd: CreateApiKey, uow: UnitOfWork) -> tuple[str, dict[
 async def revoke_api_key(key_id: uuid.UUID, uow: UnitOfWork, now: datetime) -> dict[str, Any]:
     row = await repository.revoke_api_key(uow.session, key_id, now)
     if row is None:
-        raise NotFound(f"no API key {key_id}")
+        raise NotFound(f"没有 API 密钥 {key_id}")
     await uow.commit()
     return row

@@ -21,7 +21,7 @@ _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 def _unauthorized(detail: str) -> Problem:
-    return Problem(401, "Unauthorized", detail, headers=_CHALLENGE)
+    return Problem(401, "未登录或凭据无效", detail, headers=_CHALLENGE)
 
 
 async def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None,
@@ -33,21 +33,21 @@ async def authenticate(request: Request, credentials: HTTPAuthorizationCredentia
             try:
                 return decode_token(runtime.jwt_secret, presented)
             except InvalidToken as exc:
-                raise _unauthorized(f"invalid token: {exc}") from exc
+                raise _unauthorized(f"令牌无效：{exc}") from exc
         async with runtime.uow() as uow:
             caller = await repository.api_key_principal(uow.session, prefix, presented, runtime.clock.now())
             await uow.commit()
         if caller is None:
-            raise _unauthorized("unknown or revoked API key")
+            raise _unauthorized("API 密钥不存在或已吊销")
         return caller
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
-        raise _unauthorized("missing bearer token or session")
+        raise _unauthorized("缺少令牌（Bearer）或登录会话，请先登录")
     async with runtime.uow() as uow:
         found = await repository.session_user(uow.session, token, runtime.clock.now())
     if found is None:
-        raise _unauthorized("the session has ended; sign in again")
+        raise _unauthorized("会话已结束，请重新登录")
     caller, csrf = found
     if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != csrf:
-        raise Problem(403, "Forbidden", f"a write with a session needs the {CSRF_HEADER} header of the session")
+        raise Problem(403, "无权操作", f"通过登录会话写入须带会话的 {CSRF_HEADER} 请求头")
     return caller

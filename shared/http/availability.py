@@ -42,10 +42,10 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
         raise exc  # not ours: the catch-all handler answers 500 and logs it
     retry_after = request.app.state.retry_after_s
     if is_unavailable(exc):
-        title = "Service unavailable"
+        title = "服务暂不可用"
         detail = "数据库或消息服务暂时不可用，请稍后重试 (database or broker unavailable; retry later)"
     else:
-        title = "Service busy"
+        title = "服务繁忙"
         detail = "并发冲突，请求未生效，请重试 (conflict with a concurrent request; nothing was written; retry)"
         retry_after = 1
     _throttled.log(logging.WARNING, ("503", type(exc)), "%s %s answered 503: %s",
@@ -93,7 +93,7 @@ class LoadShedding:
         if self.max_in_flight and self.in_flight >= self.max_in_flight:
             _throttled.log(logging.WARNING, "overloaded", "%d requests in flight: answering 503", self.in_flight)
             detail = f"服务繁忙，请稍后重试 (more than {self.max_in_flight} requests in progress; retry later)"
-            await self._refuse(scope, send, "Too many requests in flight", detail)
+            await self._refuse(scope, send, "同时处理的请求过多", detail)
             return
         self.in_flight += 1
         try:
@@ -136,7 +136,7 @@ class LoadShedding:
             await task
         _throttled.log(logging.WARNING, "timeout", "%s %s timed out after %.0f s: answering 503",
                        scope["method"], scope["path"], self.timeout_s)
-        await self._refuse(scope, send, "Request timed out",
+        await self._refuse(scope, send, "请求超时",
                            f"请求处理超时，未提交的写入已回滚 (no response within {self.timeout_s:.0f} s; "
                            "a write not yet committed was rolled back; retry later)")
 

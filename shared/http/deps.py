@@ -39,7 +39,7 @@ def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
         caller = await authenticate(request, credentials, runtime)
         request.state.principal = caller  # for the audit trail
         if roles and not caller.roles & set(roles):
-            raise Problem(403, "Forbidden", f"requires one of the roles: {', '.join(roles)}")
+            raise Problem(403, "无权操作", f"需要以下角色之一：{', '.join(roles)}")
         return caller
 
     principal.roles = frozenset(roles)  # type: ignore[attr-defined]  # the design, read by the authorization matrix

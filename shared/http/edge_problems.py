@@ -54,6 +54,6 @@ def install_edge_handlers(app: FastAPI) -> None:
     @app.exception_handler(405)
     async def _method(request: Request, exc: Exception) -> JSONResponse:
         allow, method = ", ".join(allowed_methods(request.scope)), request.method
-        return problem_response(request, 405, "Method not allowed",
+        return problem_response(request, 405, "不支持该请求方法",
                                 f"此处不支持 {method}, 可用 {allow} ({method} is not allowed here; allowed: {allow})",
                                 headers={"Allow": allow})

@@ -90,7 +90,7 @@ def _beyond_int64(value: str) -> bool:
 
 def _unfit(what: str, errors: list[dict[str, str]]) -> EdgeProblem:
     fields = ", ".join(e["field"] for e in errors)
-    return EdgeProblem(422, "Request validation failed", f"输入无效 (invalid {what}): {fields}", errors=errors)
+    return EdgeProblem(422, "请求参数无效", f"输入无效 (invalid {what}): {fields}", errors=errors)
 
 
 class InputGuard:

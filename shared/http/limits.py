@@ -38,9 +38,9 @@ def is_import_route(route: BaseRoute) -> bool:
 
 
 def too_large(limit: int, what: str) -> EdgeProblem:
-    return EdgeProblem(413, "Payload too large",
+    return EdgeProblem(413, "请求体过大",
                        f"请求体超过 {limit} 字节上限 (the {what} is limited to {limit} bytes)",
-                       errors=[{"field": "body", "message": f"at most {limit} bytes"}])
+                       errors=[{"field": "body", "message": f"不得超过 {limit} 字节"}])
 
 
 class BodyLimits:
@@ -67,10 +67,10 @@ class BodyLimits:
         header_bytes = sum(len(k) + len(v) + 4 for k, v in scope["headers"])
         if header_bytes > self.max_header:
             await send_problem(scope, receive, send, EdgeProblem(
-                431, "Request header fields too large",
+                431, "请求头过大",
                 f"请求头共 {header_bytes} 字节, 超过 {self.max_header} 字节上限 (headers are limited to "
                 f"{self.max_header} bytes)",
-                errors=[{"field": "headers", "message": f"at most {self.max_header} bytes"}]))
+                errors=[{"field": "headers", "message": f"不得超过 {self.max_header} 字节"}]))
             return
         limit, what = self.limit_for(scope)
         declared = dict(scope["headers"]).get(b"content-length")

@@ -15,6 +15,8 @@ from shared.errors import DomainError
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 _UNPARSABLE_BODY = "There was an error parsing the body"
+INVALID_TITLE = "请求参数无效"  # every 422 of a request's fields says this (our checks and pydantic's)
+_STATUS_TITLES = {404: "未找到", 405: "不支持该请求方法"}
 
 
 class Problem(Exception):
@@ -45,10 +47,11 @@ def problem_response(request: Request, status: int, title: str, detail: str | No
 
 
 def field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """pydantic's findings, each behind a Chinese lead naming the field (its own text, English, follows)."""
     out = []
     for e in exc.errors():
-        loc = [str(p) for p in e.get("loc", ())]
-        out.append({"field": ".".join(loc), "message": e.get("msg", "invalid"), "type": e.get("type")})
+        field = ".".join(str(p) for p in e.get("loc", ()))
+        out.append({"field": field, "message": f"字段 {field} 无效：{e.get('msg', 'invalid')}", "type": e.get("type")})
     return out
 
 
@@ -57,7 +60,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = field_errors(exc)
         fields = ", ".join(e["field"] for e in errors)
-        return problem_response(request, 422, "Request validation failed", f"invalid: {fields}", errors)
+        return problem_response(request, 422, INVALID_TITLE, f"无效字段：{fields}", errors)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -75,12 +78,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
             # FastAPI's answer to a body it cannot decode (bytes that are not UTF-8 JSON): invalid input.
-            return problem_response(request, 422, "Request validation failed", "body: not UTF-8 JSON",
-                                    [{"field": "body", "message": "the body is not UTF-8 JSON"}])
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+            return problem_response(request, 422, INVALID_TITLE, "请求体不是 UTF-8 编码的 JSON",
+                                    [{"field": "body", "message": "请求体不是 UTF-8 编码的 JSON"}])
+        title = _STATUS_TITLES.get(exc.status_code, "请求出错")
         return problem_response(request, exc.status_code, title, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(request, 500, "Internal error", "the error was logged with its correlation id")
+        return problem_response(request, 500, "内部错误", "服务器内部错误，已按关联编号（X-Correlation-ID）记录日志")

@@ -27,9 +27,9 @@ def verify_password(password_hash: str, password: str) -> bool:
 def password_problem(password: str) -> str | None:
     """Why a new password is not acceptable, or None."""
     if len(password) < MIN_LENGTH:
-        return f"at least {MIN_LENGTH} characters"
+        return f"至少 {MIN_LENGTH} 个字符"
     if password.isdigit() or password.isalpha():
-        return "mix letters with digits or symbols"
+        return "须混合字母与数字或符号"
     return None
 
 

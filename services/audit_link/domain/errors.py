@@ -28,10 +28,10 @@ class InvalidErrorTransition(Conflict):
 class MissingFields(InvalidInput):
     """Required facts are missing (422); `fields` names them."""
 
-    default_title = "Missing facts"
+    default_title = "缺少必填信息"
 
     def __init__(self, fields: list[str], message: str):
-        super().__init__(message, errors=[{"field": f"body.{f}", "message": "required"} for f in fields])
+        super().__init__(message, errors=[{"field": f"body.{f}", "message": "必填"} for f in fields])
         self.fields = fields
 
 
@@ -87,7 +87,7 @@ def apply(error: BillingError, action: str, *, actor: str, now: datetime, root_c
           prevention_measure: str | None = None, accountability_decision: str | None = None) -> BillingError:
     """The error after `action`; facts given with any action are recorded (later ones overwrite)."""
     if error.state == "closed":
-        raise InvalidErrorTransition("the error is closed")
+        raise InvalidErrorTransition("差错已关闭")
     merged = replace(
         error,
         root_cause=_text(root_cause) or error.root_cause,
@@ -104,10 +104,10 @@ def apply(error: BillingError, action: str, *, actor: str, now: datetime, root_c
     if action == "close":
         _require(merged, ["root_cause", "prevention_measure", "accountability_decision"])
         return replace(merged, state="closed", closed_by=actor, closed_at=now)
-    raise InvalidErrorTransition(f"unknown action {action}")
+    raise InvalidErrorTransition(f"未知操作 {action}")
 
 
 def _require(error: BillingError, names: list[str]) -> None:
     missing = [n for n in names if not getattr(error, n)]
     if missing:
-        raise MissingFields(missing, f"{', '.join(missing)} must be recorded first")
+        raise MissingFields(missing, f"须先填写：{', '.join(missing)}")

@@ -18,6 +18,7 @@ from datetime import datetime
 from services.audit_link.domain.sla_policy import SlaPolicy
 from shared.calendar import CalendarData, CalendarMissing, deadline_after
 from shared.errors import Conflict, Forbidden, InvalidInput
+from shared.labels import TICKET_ACTION_ZH, TICKET_STATE_ZH, zh
 
 OPEN_STATES = ("issued", "coordinated", "received", "investigating", "reported")
 
@@ -52,11 +53,11 @@ class InvalidTransition(Conflict):
 class MissingFacts(InvalidInput):
     """The action needs facts the ticket does not have yet (422); `fields` names them."""
 
-    default_title = "Missing facts"
+    default_title = "缺少必填信息"
 
     def __init__(self, fields: list[str]):
-        super().__init__(f"required before this action: {', '.join(fields)}",
-                         errors=[{"field": f"body.{f}", "message": "required"} for f in fields])
+        super().__init__(f"执行此操作前须填写：{', '.join(fields)}",
+                         errors=[{"field": f"body.{f}", "message": "必填"} for f in fields])
         self.fields = fields
 
 
@@ -122,11 +123,13 @@ def transition(ticket: Ticket, action: str, *, roles: frozenset[str], facts: Fac
                cal: CalendarData, policy: SlaPolicy = SlaPolicy()) -> Ticket:
     rule = RULES.get(action)
     if rule is None:
-        raise InvalidTransition(f"unknown action {action}")
+        raise InvalidTransition(f"未知操作 {action}")
     if not may(roles, rule.roles):
-        raise TicketForbidden(f"{action} requires one of the roles: {', '.join(rule.roles + (SUPER_ROLE,))}")
+        raise TicketForbidden(f"{zh(TICKET_ACTION_ZH, action)}（{action}）需要以下角色之一："
+                              f"{', '.join(rule.roles + (SUPER_ROLE,))}")
     if ticket.state not in rule.from_states:
-        raise InvalidTransition(f"cannot {action} a ticket that is {ticket.state}")
+        raise InvalidTransition(f"传单{zh(TICKET_STATE_ZH, ticket.state)}（{ticket.state}），"
+                                f"不能{zh(TICKET_ACTION_ZH, action)}（{action}）")
     t = replace(
         ticket, state=rule.to_state, version=ticket.version + 1, updated_at=now,
         findings=_clean(facts.findings) or ticket.findings,

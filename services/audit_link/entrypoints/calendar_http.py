@@ -77,7 +77,7 @@ async def _detail(uow: UnitOfWork, year: int) -> YearDetail:
     days = await calendar_repo.year_days(uow.session, year)
     meta = next((y for y in await calendar_repo.list_years(uow.session) if y["year"] == year), None)
     if days is None or meta is None:
-        raise Problem(404, "Not found", f"no calendar for {year}")
+        raise Problem(404, "未找到", f"没有 {year} 年的工作日历")
     return YearDetail(**meta, holidays=[DayIO(date=d["day"], name=d["name"]) for d in days if d["kind"] == "holiday"],
                       workdays=[DayIO(date=d["day"], name=d["name"]) for d in days if d["kind"] == "workday"])
 
@@ -99,18 +99,18 @@ async def load_year(
     for kind in ("holidays", "workdays"):
         for i, d in enumerate(getattr(body, kind)):
             if d.date.year != year:
-                errors.append({"field": f"body.{kind}.{i}.date", "message": f"{d.date} is not in {year}"})
+                errors.append({"field": f"body.{kind}.{i}.date", "message": f"{d.date} 不在 {year} 年内"})
             elif kind == "workdays" and d.date.weekday() < 5:
                 errors.append({"field": f"body.{kind}.{i}.date",
-                               "message": f"{d.date} is a weekday: make-up working days fall on weekends"})
+                               "message": f"{d.date} 是工作日：调休上班日只能在周末"})
     both = {d.date for d in body.holidays} & {d.date for d in body.workdays}
-    errors += [{"field": "body.workdays", "message": f"{d} is listed as a holiday too"} for d in sorted(both)]
+    errors += [{"field": "body.workdays", "message": f"{d} 同时列为节假日"} for d in sorted(both)]
     dupes = len({d.date for d in body.holidays}) != len(body.holidays) or \
         len({d.date for d in body.workdays}) != len(body.workdays)
     if dupes:
-        errors.append({"field": "body", "message": "a date is listed twice"})
+        errors.append({"field": "body", "message": "有日期重复列出"})
     if errors:
-        raise Problem(422, "Request validation failed", f"the schedule for {year} is not valid", errors=errors)
+        raise Problem(422, "请求参数无效", f"{year} 年的节假日安排无效", errors=errors)
     await handlers.load_year(handlers.LoadYear(
         year, [(d.date, d.name) for d in body.holidays], [(d.date, d.name) for d in body.workdays],
         source=body.source, by=caller.subject), uow, runtime.clock.now())

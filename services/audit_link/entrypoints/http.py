@@ -67,7 +67,7 @@ async def get_error(
 ) -> ErrorOut:
     error = await repository.get_error(uow.session, error_id)
     if error is None or not caller.may_see(error.unit):
-        raise Problem(404, "Not found", f"no error {error_id}")
+        raise Problem(404, "未找到", f"没有差错 {error_id}")
     return ErrorOut(**asdict(error))
 
 
@@ -98,8 +98,8 @@ async def put_policy(
 ) -> PolicyIO:
     """Change the accountability numbers; errors reported from now on are graded with them."""
     if missing := sorted({"clerical", "negligence", "violation", "fraud"} - set(body.nature_points)):
-        raise Problem(422, "Request validation failed", "every nature needs points",
-                      errors=[{"field": f"body.nature_points.{n}", "message": "required"} for n in missing])
+        raise Problem(422, "请求参数无效", "每种性质都须给出分值",
+                      errors=[{"field": f"body.nature_points.{n}", "message": "必填"} for n in missing])
     policy = AccountabilityPolicy(
         amount_bands=tuple((b, p) for b, p in body.amount_bands), amount_top_points=body.amount_top_points,
         nature_points=dict(body.nature_points), repetition_window_months=body.repetition_window_months,

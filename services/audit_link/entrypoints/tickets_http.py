@@ -111,7 +111,7 @@ async def get_ticket(
 ) -> TicketDetail:
     ticket = await tickets_repo.get_ticket(uow.session, ticket_id)
     if ticket is None or not caller.may_see(ticket.unit):
-        raise Problem(404, "Not found", f"no ticket {ticket_id}")
+        raise Problem(404, "未找到", f"没有传单 {ticket_id}")
     history = await tickets_repo.history(uow.session, ticket_id)
     escalations = await tickets_repo.escalations_of(uow.session, ticket_id)
     return TicketDetail(**_out(ticket, runtime.clock.now()),

@@ -115,9 +115,9 @@ class ErrorAction:
 async def act_on_error(cmd: ErrorAction, uow: UnitOfWork, now: datetime, may_see) -> domain.BillingError:
     error = await repository.get_error(uow.session, cmd.error_id)
     if error is None or not may_see(error.unit):
-        raise NotFound(f"no error {cmd.error_id}")
+        raise NotFound(f"没有差错 {cmd.error_id}")
     if cmd.expected_version is not None and cmd.expected_version != error.version:
-        raise Conflict(f"the error is at version {error.version}, not {cmd.expected_version}")
+        raise Conflict(f"差错当前版本为 {error.version}，不是 {cmd.expected_version}")
     try:
         changed = domain.apply(error, cmd.action, actor=cmd.actor, now=now, root_cause=cmd.root_cause,
                                prevention_measure=cmd.prevention_measure,
@@ -125,6 +125,6 @@ async def act_on_error(cmd: ErrorAction, uow: UnitOfWork, now: datetime, may_see
     except domain.InvalidErrorTransition as exc:
         raise Conflict(str(exc)) from exc
     if not await repository.save_error(uow.session, changed, error.version):
-        raise Conflict("the error was changed by someone else; read it again")
+        raise Conflict("差错已被他人改动，请重新读取")
     await uow.commit()
     return changed

@@ -14,7 +14,7 @@ class InvalidReference(InvalidInput):
     """The command names a unit that does not exist or a period after the current month (422);
     `problems` are [{"field", "message"}], one per offending field."""
 
-    default_title = "Unknown reference"
+    default_title = "引用的单位或账期无效"
 
     def __init__(self, problems: list[dict[str, str]]):
         super().__init__("; ".join(f"{p['field']}: {p['message']}" for p in problems), errors=problems)

@@ -18,12 +18,12 @@ from shared.uow import UnitOfWork
 
 
 class DuplicateOpenTicket(Conflict):
-    default_title = "Duplicate open ticket"
+    default_title = "已有未关闭的传单"
 
     def __init__(self, existing: domain.Ticket):
-        super().__init__(f"ticket {existing.id} is already open for {existing.unit} "
-                         f"({existing.reason}, {existing.period})",
-                         errors=[{"field": "body.unit", "message": f"open ticket {existing.id}"}])
+        super().__init__(f"{existing.unit} 已有未关闭的传单 {existing.id}"
+                         f"（{existing.reason}，{existing.period}）",
+                         errors=[{"field": "body.unit", "message": f"未关闭的传单 {existing.id}"}])
         self.existing = existing
 
 
@@ -60,7 +60,7 @@ async def record_ticket(cmd: RaiseTicket, uow: UnitOfWork, now: datetime) -> tup
                 return again, False
         existing = await tickets_repo.find_open(uow.session, cmd.unit, cmd.reason, cmd.period)
         if existing is None:  # closed in between: nothing to point at, but still not created
-            raise Conflict("the ticket could not be stored; try again")
+            raise Conflict("传单未能保存，请重试")
         raise DuplicateOpenTicket(existing)
     await tickets_repo.add_history(
         uow.session, ticket_id=ticket.id, version=ticket.version, action="issue", from_state=None,
@@ -111,23 +111,23 @@ async def transition(cmd: Transition, uow: UnitOfWork, now: datetime, may_see) -
     an escalation already recorded, which would show the old stage escalated after it was left."""
     ticket = await tickets_repo.get_ticket(uow.session, cmd.ticket_id)
     if ticket is None or not may_see(ticket.unit):
-        raise NotFound(f"no ticket {cmd.ticket_id}")
+        raise NotFound(f"没有传单 {cmd.ticket_id}")
     if cmd.expected_version is not None and cmd.expected_version != ticket.version:
-        raise Conflict(f"the ticket is at version {ticket.version}, not {cmd.expected_version}")
+        raise Conflict(f"传单当前版本为 {ticket.version}，不是 {cmd.expected_version}")
     last = await tickets_repo.last_moment(uow.session, ticket)
     now = max(now, last) if last is not None else now
     changed = domain.transition(ticket, cmd.action, roles=cmd.roles, facts=cmd.facts, now=now,
                                 cal=await calendar_around(uow, now), policy=await policy_repo.load_sla(uow.session))
     try:
         if not await tickets_repo.save_transition(uow.session, changed, ticket.version):
-            raise Conflict("the ticket was moved by someone else meanwhile; read it again")
+            raise Conflict("传单已被他人改动，请重新读取")
         await tickets_repo.add_history(
             uow.session, ticket_id=ticket.id, version=changed.version, action=cmd.action,
             from_state=ticket.state, to_state=changed.state, actor=cmd.actor, at=now, due_at=changed.due_at,
             details={**{k: v for k, v in asdict(cmd.facts).items() if v}, **_pending_details(changed)},
         )
     except IntegrityError as exc:  # a reopen that would make a second open ticket, or a racing writer
-        raise Conflict("another open ticket or a concurrent change prevents this transition") from exc
+        raise Conflict("另有未关闭的传单或同时进行的改动，无法执行此操作") from exc
     uow.emit(TicketTransitioned(
         ticket_id=ticket.id, unit=ticket.unit, action=cmd.action, from_state=ticket.state,  # type: ignore[arg-type]
         to_state=changed.state, actor=cmd.actor, at=now, due_at=in_shanghai(changed.due_at),  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from services.bill_review.domain.errors import InvalidInput
 STAGE = "review_stage"
 STAGE_UNITS = "review_stage_units"
 _LINE = re.compile(r"line (\d+)(?:, column (\w+))?")
-_TITLE = "Invalid bill file"
+_TITLE = "账单文件无效"
 _BILL_COLUMNS = ", ".join(c.name for c in bill_file.COLUMNS if c.name != "meter_changed")
 
 
@@ -61,7 +61,7 @@ def _copy_problem(exc: asyncpg.PostgresError, header_lines: int) -> InvalidInput
     if constraint in bill_file.CHECK_MESSAGES:
         column, message = constraint, f"{constraint} {bill_file.CHECK_MESSAGES[constraint]}"
     elif isinstance(exc, asyncpg.NotNullViolationError):
-        message = f"{column} is required"
+        message = f"{column} 必填"
     return InvalidInput(_TITLE, [bad_row(int(match.group(1)), column, message, header_lines)])
 
 
@@ -90,15 +90,15 @@ async def check_units(session: AsyncSession, header_lines: int, may_see: Callabl
         f"SELECT s.unit, s.first_rn, s.bills, o.code IS NOT NULL AS known FROM {STAGE_UNITS} s"
         " LEFT JOIN scoring_org_units o ON o.code = s.unit AND o.level = 'station' ORDER BY s.first_rn")
     if not rows:
-        raise InvalidInput(_TITLE, [{"field": "body", "message": "the file has no bills"}])
+        raise InvalidInput(_TITLE, [{"field": "body", "message": "文件中没有账单"}])
     for r in rows:
         if not r["known"]:
-            raise InvalidInput(_TITLE, [bad_row(r["first_rn"], "unit", f"unknown station {r['unit']}",
+            raise InvalidInput(_TITLE, [bad_row(r["first_rn"], "unit", f"没有供电所 {r['unit']}",
                                                 header_lines)])
     for r in rows:
         if not may_see(r["unit"]):
-            raise InvalidInput("Forbidden", [bad_row(r["first_rn"], "unit", f"unit {r['unit']} is outside your scope",
-                                                     header_lines)], status=403)
+            raise InvalidInput("单位不在您的管辖范围内", [bad_row(
+                r["first_rn"], "unit", f"单位 {r['unit']} 不在您的管辖范围内", header_lines)], status=403)
     return {r["unit"]: int(r["bills"]) for r in rows}
 
 
@@ -109,14 +109,14 @@ async def _duplicate_problem(conn: asyncpg.Connection, period: str, header_lines
         " HAVING count(*) > 1 ORDER BY min(rn) LIMIT 1")
     if twice is not None:
         first, second = twice["rns"]
-        message = f"bill_id {twice['bill_id']} appears twice, in rows {first} and {second}"
+        message = f"bill_id {twice['bill_id']} 出现两次：第 {first} 行和第 {second} 行"
         return InvalidInput(_TITLE, [bad_row(first, "bill_id", message, header_lines),
                                      bad_row(second, "bill_id", message, header_lines)])
     taken = await conn.fetchrow(
         f"SELECT s.rn, s.bill_id, b.unit FROM {STAGE} s JOIN review_bills b ON b.period = $1"
         " AND b.bill_id = s.bill_id ORDER BY s.rn LIMIT 1", period)
-    message = (f"bill_id {taken['bill_id']} is already a bill of {taken['unit']} in {period}"
-               " (a file replaces the bills of its own units only)")
+    message = (f"bill_id {taken['bill_id']} 已是 {taken['unit']} 在 {period} 的账单"
+               "（一个文件只替换它自己所含单位的账单）")
     return InvalidInput(_TITLE, [bad_row(taken["rn"], "bill_id", message, header_lines)])
 
 

@@ -16,9 +16,9 @@ def bad_row(row: int, column: str | None, message: str, header_lines: int) -> di
 
 
 def _header_problem(message: str) -> InvalidInput:
-    return InvalidInput("Invalid bill file", [{
-        "field": "header", "message": f"{message}; required: {', '.join(bill_file.REQUIRED)};"
-        f" optional: {', '.join(bill_file.OPTIONAL)}"}])
+    return InvalidInput("账单文件无效", [{
+        "field": "header", "message": f"{message}；必需列：{', '.join(bill_file.REQUIRED)}；"
+        f"可选列：{', '.join(bill_file.OPTIONAL)}"}])
 
 
 async def csv_body(chunks: AsyncIterator[bytes]) -> tuple[list[str], AsyncIterator[bytes]]:
@@ -27,17 +27,17 @@ async def csv_body(chunks: AsyncIterator[bytes]) -> tuple[list[str], AsyncIterat
     try:
         columns = copy_stream.header_columns(line)
     except UnicodeDecodeError as exc:
-        raise _header_problem("the header is not UTF-8") from exc
+        raise _header_problem("表头不是 UTF-8 编码") from exc
     if not line.strip():
-        raise _header_problem("no header row")
+        raise _header_problem("没有表头行")
     unknown = [c for c in columns if c not in bill_file.BY_NAME]
     missing = [c for c in bill_file.REQUIRED if c not in columns]
     twice = sorted({c for c in columns if columns.count(c) > 1})
     if unknown or missing or twice:
-        raise _header_problem("; ".join(
-            part for part in (f"unknown {', '.join(unknown)}" if unknown else "",
-                              f"missing {', '.join(missing)}" if missing else "",
-                              f"repeated {', '.join(twice)}" if twice else "") if part))
+        raise _header_problem("；".join(
+            part for part in (f"未知列 {', '.join(unknown)}" if unknown else "",
+                              f"缺少列 {', '.join(missing)}" if missing else "",
+                              f"重复列 {', '.join(twice)}" if twice else "") if part))
     return columns, body
 
 
@@ -45,4 +45,4 @@ def ndjson_as_csv(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     """Every column in bill_file order; a line that is not a JSON object, or has an unknown field, fails."""
     return copy_stream.ndjson_as_csv(
         chunks, [c.name for c in bill_file.COLUMNS],
-        lambda row, column, message: InvalidInput("Invalid bill file", [bad_row(row, column, message, 0)]))
+        lambda row, column, message: InvalidInput("账单文件无效", [bad_row(row, column, message, 0)]))

@@ -36,7 +36,7 @@ BY_NAME = {c.name: c for c in COLUMNS}
 REQUIRED = tuple(c.name for c in COLUMNS if c.required)
 OPTIONAL = tuple(c.name for c in COLUMNS if not c.required)
 CHECK_MESSAGES = {
-    "unit": "must not be empty", "bill_id": "must not be empty", "customer_no": "must not be empty",
-    "tariff_code": "must not be empty", "category": "one of " + ", ".join(CATEGORIES),
-    "multiplier": "must be > 0", "prev_reading": "must be ≥ 0", "curr_reading": "must be ≥ 0",
+    "unit": "不能为空", "bill_id": "不能为空", "customer_no": "不能为空",
+    "tariff_code": "不能为空", "category": "须为以下之一：" + ", ".join(CATEGORIES),
+    "multiplier": "须 > 0", "prev_reading": "须 ≥ 0", "curr_reading": "须 ≥ 0",
 }

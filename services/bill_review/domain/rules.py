@@ -71,23 +71,23 @@ def merge_rule_set(current: dict[str, dict[str, Any]], changes: dict[str, dict[s
     for code, change in changes.items():
         where = f"body.rules.{code}"
         if code not in BY_CODE:
-            problems.append({"field": where, "message": f"unknown rule; rules: {', '.join(BY_CODE)}"})
+            problems.append({"field": where, "message": f"未知规则；可用规则：{', '.join(BY_CODE)}"})
             continue
         target = merged[code]
         if change.get("enabled") is not None:
             target["enabled"] = bool(change["enabled"])
         if change.get("severity") is not None:
             if change["severity"] not in SEVERITIES:
-                problems.append({"field": f"{where}.severity", "message": f"one of {', '.join(SEVERITIES)}"})
+                problems.append({"field": f"{where}.severity", "message": f"须为以下之一：{', '.join(SEVERITIES)}"})
             else:
                 target["severity"] = change["severity"]
         for name, value in (change.get("thresholds") or {}).items():
             if name not in BY_CODE[code].thresholds:
-                known = ", ".join(BY_CODE[code].thresholds) or "none"
+                known = ", ".join(BY_CODE[code].thresholds) or "无"
                 problems.append({"field": f"{where}.thresholds.{name}",
-                                 "message": f"unknown threshold; known: {known}"})
+                                 "message": f"未知阈值；可用阈值：{known}"})
             elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                problems.append({"field": f"{where}.thresholds.{name}", "message": "a number ≥ 0"})
+                problems.append({"field": f"{where}.thresholds.{name}", "message": "须为 ≥ 0 的数"})
             else:
                 target["thresholds"][name] = value
     if problems:

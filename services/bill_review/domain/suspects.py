@@ -13,7 +13,7 @@ class AlreadyDecided(Exception):
 
 def check_open(state: str, suspect_id: int) -> None:
     if state != "open":
-        raise AlreadyDecided(f"suspect {suspect_id} is already {state}")
+        raise AlreadyDecided(f"疑点 {suspect_id} 已处理（{state}）")
 
 
 def default_error_category(rule: str) -> str:

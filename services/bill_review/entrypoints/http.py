@@ -56,7 +56,7 @@ async def effectiveness(
     per month: errors registered later for reviewed bills no rule flagged (misses)."""
     last = last or first
     if last < first:
-        raise Problem(422, "Request validation failed", errors=[{"field": "query.last", "message": "before first"}])
+        raise Problem(422, "请求参数无效", errors=[{"field": "query.last", "message": "早于 first"}])
     rows = await suspects_repo.effectiveness(uow.session, first, last, scope=caller.unit_prefixes(), unit=unit)
     items = []
     for r in rows:
@@ -72,7 +72,7 @@ async def get_suspect(suspect_id: int, caller: Principal = Depends(READERS),
                       uow: UnitOfWork = Depends(get_uow)) -> SuspectOut:
     suspect = await suspects_repo.get_suspect(uow.session, suspect_id)
     if suspect is None or not caller.may_see(suspect["unit"]):
-        raise Problem(404, "Not found", f"no suspect {suspect_id}")
+        raise Problem(404, "未找到", f"没有疑点 {suspect_id}")
     return SuspectOut(**suspect)
 
 

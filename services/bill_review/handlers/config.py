@@ -15,8 +15,8 @@ async def put_tariffs(items: list[dict[str, Any]], effective_from: str, uow: Uni
                       now: datetime) -> list[dict[str, Any]]:
     codes = [i["code"] for i in items]
     if twice := sorted({c for c in codes if codes.count(c) > 1}):
-        raise InvalidInput("Invalid tariffs", [{"field": f"body.items[{codes.index(c)}].code",
-                                                "message": f"tariff {c} given twice"} for c in twice])
+        raise InvalidInput("电价表无效", [{"field": f"body.items[{codes.index(c)}].code",
+                                                "message": f"电价 {c} 重复给出"} for c in twice])
     await config_repo.put_tariffs(uow.session, items, effective_from, by, now)
     await uow.commit()
     return await config_repo.tariffs_in_force(uow.session, effective_from)
@@ -28,7 +28,7 @@ async def put_rules(changes: dict[str, dict[str, Any]], effective_from: str, uow
     try:
         merged = domain.merge_rule_set(current["rules"], changes)
     except domain.InvalidRuleSet as exc:
-        raise InvalidInput("Invalid rule set", exc.problems) from exc
+        raise InvalidInput("审核规则无效", exc.problems) from exc
     row = await config_repo.add_rule_set(uow.session, merged, effective_from, by, now)
     await uow.commit()
     return row

@@ -37,11 +37,11 @@ async def _open_suspect(uow: UnitOfWork, suspect_id: int, may_see: Callable[[str
     """(the suspect this key already decided, if any; the suspect, locked and visible)."""
     if key is not None and (earlier := await suspects_repo.by_decision_key(uow.session, key)) is not None:
         if earlier["id"] != suspect_id or not may_see(earlier["unit"]):
-            raise Conflict("this Idempotency-Key was used for another decision")
+            raise Conflict("该 Idempotency-Key 已用于另一项处理")
         return earlier, earlier
     suspect = await suspects_repo.get_suspect(uow.session, suspect_id, for_update=True)
     if suspect is None or not may_see(suspect["unit"]):
-        raise NotFound(f"no suspect {suspect_id}")
+        raise NotFound(f"没有疑点 {suspect_id}")
     try:
         domain.check_open(suspect["state"], suspect_id)
     except domain.AlreadyDecided as exc:

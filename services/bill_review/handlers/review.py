@@ -17,14 +17,14 @@ from shared.uow import UnitOfWork
 
 def _refuse_future(period: str, now: datetime) -> None:
     if problems := future_period_problems([("period", period)], now):
-        raise InvalidInput("Period not begun", problems)
+        raise InvalidInput("账期尚未开始", problems)
 
 
 async def import_bills(period: str, fmt: str, chunks: AsyncIterator[bytes], uow: UnitOfWork, now: datetime,
                        by: str, may_see: Callable[[str], bool]) -> dict[str, Any]:
     """One file, atomically: it replaces the period's bills of the units it contains, or nothing changes."""
     if fmt not in ("csv", "ndjson"):
-        raise InvalidInput("Unknown format", [{"field": "format", "message": "csv or ndjson"}])
+        raise InvalidInput("未知格式", [{"field": "format", "message": "须为 csv 或 ndjson"}])
     _refuse_future(period, now)
     await review_run.lock_period(uow.session, period)
     header_lines = await bill_ingest.stage(uow.session, fmt, chunks)
@@ -44,12 +44,12 @@ async def run_review(period: str, uow: UnitOfWork, now: datetime, by: str, scope
     await review_run.lock_period(uow.session, period)
     rule_set = await config_repo.rule_set_in_force(uow.session, period)
     if rule_set is None:  # a month before the first rule set took effect
-        raise InvalidInput("No rule set", [{"field": "period", "message": f"no rule set in force for {period}"}])
+        raise InvalidInput("没有审核规则", [{"field": "period", "message": f"{period} 没有生效的审核规则"}])
     present = await suspects_repo.units_with_bills(uow.session, period)
     units = None if scope is None else [u for u in present if may_see(u)]
     if not (present if units is None else units):
-        raise InvalidInput("No bills", [{"field": "period", "message": f"no bills imported for {period}"
-                                         + ("" if scope is None else " in your units")}])
+        raise InvalidInput("没有账单", [{"field": "period", "message": f"{period} 尚未导入"
+                                         + ("" if scope is None else "您所辖单位的") + "账单"}])
     version = rule_set["version"]
     await review_run.screen(uow.session, period, periods.previous(period), units, rule_set["rules"], version, now)
     per_unit = await review_run.unit_results(uow.session, period, units)

@@ -19,16 +19,16 @@ def grant_problems(roles: Sequence[str], units: Sequence[str], field: str = "bod
     problems = []
     unknown = sorted(set(roles) - set(ROLES))
     if not roles or unknown:
-        problems.append({"field": f"{field}.roles", "message": f"one or more of {', '.join(ROLES)}"})
+        problems.append({"field": f"{field}.roles", "message": f"须为以下角色中的一个或多个：{', '.join(ROLES)}"})
     bad_units = [u for u in units if not _UNIT.match(u)]
     if bad_units:
-        problems.append({"field": f"{field}.units", "message": f"not unit codes: {', '.join(bad_units)}"})
+        problems.append({"field": f"{field}.units", "message": f"不是单位编码：{', '.join(bad_units)}"})
     if "station" in roles and not units:
-        problems.append({"field": f"{field}.units", "message": "a station account needs its unit"})
+        problems.append({"field": f"{field}.units", "message": "供电所账号须指定所属单位"})
     return problems
 
 
 def name_problem(name: str) -> str | None:
     if not NAME.match(name):
-        return "2–63 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
+        return "2–63 个字符：小写字母、数字、'.'、'_' 或 '-'，以字母或数字开头"
     return None

@@ -63,10 +63,10 @@ def build_routers(config: IdentitySettings) -> list[APIRouter]:
                 body.name, body.password, _address(request), runtime.clock.now(),
                 timedelta(seconds=config.session_ttl_s), policy), uow)
         except handlers.Throttled as exc:
-            raise Problem(429, "Too many failed sign-ins", str(exc),
+            raise Problem(429, "登录失败次数过多", str(exc),
                           headers={"Retry-After": str(exc.retry_after_s)}) from exc
         except handlers.SignInRefused as exc:
-            raise Problem(401, "Sign-in refused", "用户名或密码错误，或账号已停用") from exc
+            raise Problem(401, "登录被拒绝", "用户名或密码错误，或账号已停用") from exc
         secure = request.url.scheme == "https"
         response.set_cookie(SESSION_COOKIE, session.token, max_age=config.session_ttl_s, httponly=True,
                             samesite="strict", secure=secure, path="/")
