@@ -45,9 +45,9 @@ class IncompletePeriod(Conflict):
     def __init__(self, period: str, incomplete: list[dict[str, Any]]):
         units = ", ".join(i["unit"] for i in incomplete)
         super().__init__(
-            f"{period}: {len(incomplete)} station(s) lack facts the scheme requires ({units}); "
-            "score with ?allow_incomplete=true to publish them as incomplete",
-            errors=[{"field": "allow_incomplete", "message": f"{i['unit']} lacks {', '.join(i['missing'])}",
+            f"{period}：{len(incomplete)} 个供电所缺少评分方案要求的数据（{units}）；"
+            "如要将其标为“数据不全”发布，请带 ?allow_incomplete=true 评分",
+            errors=[{"field": "allow_incomplete", "message": f"{i['unit']} 缺少 {', '.join(i['missing'])}",
                      "unit": i["unit"], "missing": i["missing"]} for i in incomplete],
             extra={"incomplete": incomplete})
         self.period = period
@@ -58,13 +58,13 @@ def check_period(period: str, now: datetime, field: str = "period") -> None:
     """A fact or a score for a month that has not begun (Asia/Shanghai, the runtime's clock) is refused."""
     problems = future_period_problems([(field, period)], now)
     if problems:
-        raise InvalidInput("Period in the future", problems)
+        raise InvalidInput("账期尚未开始", problems)
 
 
 async def check_units(uow: UnitOfWork, pairs: Sequence[tuple[str, str]], levels: frozenset[str] | None) -> None:
     problems = await unknown_unit_problems(uow.session, pairs, levels)
     if problems:
-        raise InvalidInput("Unknown units", problems)
+        raise InvalidInput("单位无效", problems)
 
 
 async def upsert_org_units(units: Sequence[org_units.OrgUnit], uow: UnitOfWork, now: datetime) -> int:
@@ -81,7 +81,7 @@ async def add_scheme(doc: dict[str, Any], uow: UnitOfWork, now: datetime) -> boo
     if not await scheme_repository.add(uow.session, doc, now):
         if await scheme_repository.get_document(uow.session, scheme.code) == doc:
             return False
-        raise Conflict(f"scheme {scheme.code} exists; schemes are versions: post a new code")
+        raise Conflict(f"评分方案 {scheme.code} 已存在；方案按版本管理，请用新编码提交")
     await uow.commit()
     return True
 
@@ -89,17 +89,17 @@ async def add_scheme(doc: dict[str, Any], uow: UnitOfWork, now: datetime) -> boo
 async def scheme_in_force(uow: UnitOfWork, period: str) -> Scheme:
     doc = await scheme_repository.document_in_force(uow.session, period)
     if doc is None:
-        raise NotFound(f"no scheme is in force for {period}")
+        raise NotFound(f"{period} 没有生效的评分方案")
     return parse_scheme(doc)
 
 
 async def put_counters(period: str, batch_id: str, rows: Sequence[tuple[str, Mapping[str, int]]],
                        uow: UnitOfWork, now: datetime) -> bool:
     """Apply a batch of reported counters; False (and no change) when the batch was applied before."""
-    errors = [{"field": f"rows[{i}].counters.{c}", "message": "unknown counter"}
+    errors = [{"field": f"rows[{i}].counters.{c}", "message": "未知计数项"}
               for i, (_, cs) in enumerate(rows) for c in cs if c not in KNOWN]
     if errors:
-        raise InvalidInput("Unknown counters", errors)
+        raise InvalidInput("计数项无效", errors)
     check_period(period, now)
     await check_units(uow, [(f"rows[{i}].unit", u) for i, (u, _) in enumerate(rows)], STATION)
     if not await counter_repository.claim_batch(uow.session, batch_id, period, len(rows), now):
@@ -116,9 +116,9 @@ async def import_records(kind: str, period: str, fmt: str, chunks: AsyncIterator
                          now: datetime) -> raw_ingest.IngestResult:
     """One raw file, atomically: every row valid and aggregated into its units' counters, or nothing."""
     if kind not in KINDS:
-        raise InvalidInput("Unknown record kind", [{"field": "kind", "message": f"one of {', '.join(KINDS)}"}])
+        raise InvalidInput("未知记录类型", [{"field": "kind", "message": f"须为以下之一：{', '.join(KINDS)}"}])
     if fmt not in ("csv", "ndjson"):
-        raise InvalidInput("Unknown format", [{"field": "format", "message": "csv or ndjson"}])
+        raise InvalidInput("未知格式", [{"field": "format", "message": "须为 csv 或 ndjson"}])
     check_period(period, now)
     first, last = periods.bounds(period)
     result = await raw_ingest.ingest(uow.session, KINDS[kind], period, fmt, chunks, first, last, now)
@@ -174,8 +174,8 @@ async def put_recovery_facts(period: str, rows: Sequence[dict[str, Any]], uow: U
 async def put_recovery_tasks(year: int, rows: Sequence[dict[str, Any]], uow: UnitOfWork, now: datetime) -> None:
     current_year = int(current_period(now)[:4])
     if year > current_year:
-        raise InvalidInput("Year in the future", [
-            {"field": "year", "message": f"year {year} lies after the current year {current_year}"}])
+        raise InvalidInput("年份尚未开始", [
+            {"field": "year", "message": f"{year} 年晚于今年（{current_year} 年）"}])
     await check_units(uow, [(f"rows[{i}].unit", r["unit"]) for i, r in enumerate(rows)], None)
     stored = []
     for i, r in enumerate(rows):

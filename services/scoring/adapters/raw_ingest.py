@@ -56,7 +56,7 @@ class IngestResult:
 
 
 def _bad_row(row: int, field: str | None, message: str, header_lines: int) -> InvalidInput:
-    return InvalidInput("Invalid raw records", [{
+    return InvalidInput("原始记录无效", [{
         "field": f"rows[{row}]" + (f".{field}" if field else ""), "message": message,
         "row": row, "line": row + header_lines}])  # type: ignore[dict-item]
 
@@ -79,11 +79,11 @@ async def _csv_body(kind: RecordKind, chunks: AsyncIterator[bytes]) -> tuple[lis
     unknown = [c for c in columns if kind.column(c) is None]
     missing = [c for c in kind.required if c not in columns]
     if not line.strip() or unknown or missing or len(set(columns)) != len(columns):
-        raise InvalidInput("Invalid raw records", [{
-            "field": "header", "message": f"columns of {kind.name}: required {', '.join(kind.required)}; optional "
+        raise InvalidInput("原始记录无效", [{
+            "field": "header", "message": f"{kind.name} 的列：必需 {', '.join(kind.required)}；可选 "
             + ", ".join(c.name for c in kind.columns if not c.required)
-            + (f"; unknown {', '.join(unknown)}" if unknown else "")
-            + (f"; missing {', '.join(missing)}" if missing else "")}])
+            + (f"；未知 {', '.join(unknown)}" if unknown else "")
+            + (f"；缺少 {', '.join(missing)}" if missing else "")}])
     return columns, body
 
 
@@ -123,14 +123,14 @@ async def ingest(session: AsyncSession, kind: RecordKind, period: str, fmt: str,
     except asyncpg.PostgresError as exc:
         match = _LINE.search(getattr(exc, "context", None) or "")
         if match is None:
-            raise InvalidInput("Invalid raw records", [{"field": "body", "message": str(exc)}]) from exc
+            raise InvalidInput("原始记录无效", [{"field": "body", "message": str(exc)}]) from exc
         row = int(match.group(1))
         field = (match.group(2) if match else None) or getattr(exc, "column_name", None)
         message = str(getattr(exc, "message", exc))
         constraint = getattr(exc, "constraint_name", None) or ""
         if isinstance(exc, asyncpg.NotNullViolationError) or constraint.endswith(_NOT_BLANK):
             field = field or constraint.removesuffix(_NOT_BLANK)
-            message = f"required cell {field} is empty"
+            message = f"必填单元格 {field} 为空"
         raise _bad_row(row, field, message, header_lines) from exc
     await _refuse_duplicates(conn, kind, header_lines)
     counters = _COUNTER_SQL[kind.name]

@@ -59,8 +59,8 @@ class LightResult:
 
 def check_profile(profile: Sequence[float], field: str) -> tuple[float, ...]:
     if len(profile) != 12 or any(p < 0 for p in profile) or abs(sum(profile) - 1.0) > 1e-9:
-        raise InvalidInput("Invalid recovery task", [
-            {"field": field, "message": "12 non-negative monthly shares summing to 1"}])
+        raise InvalidInput("回收任务无效", [
+            {"field": field, "message": "须为 12 个非负的月度比例，合计为 1"}])
     return tuple(float(p) for p in profile)
 
 

@@ -72,10 +72,10 @@ def _check_measure(measure: Any, path: str, errors: list[dict[str, str]]) -> Non
     def counter(name: str, where: str) -> None:
         c = measure.get(name) if isinstance(measure, dict) else None
         if c not in KNOWN:
-            errors.append({"field": f"{path}.{where}", "message": f"unknown counter {c!r}"})
+            errors.append({"field": f"{path}.{where}", "message": f"未知计数项 {c!r}"})
 
     if not isinstance(measure, dict):
-        errors.append({"field": path, "message": "required object"})
+        errors.append({"field": path, "message": "必填对象"})
         return
     if measure.get("type") == "ratio":
         counter("numerator", "numerator")
@@ -85,19 +85,19 @@ def _check_measure(measure: Any, path: str, errors: list[dict[str, str]]) -> Non
         base = measure.get("base")
         if base is not None:
             if not isinstance(base, list) or not base:
-                errors.append({"field": f"{path}.base", "message": "a non-empty list of counters"})
+                errors.append({"field": f"{path}.base", "message": "须为非空的计数项列表"})
             else:
-                errors += [{"field": f"{path}.base[{i}]", "message": f"unknown counter {c!r}"}
+                errors += [{"field": f"{path}.base[{i}]", "message": f"未知计数项 {c!r}"}
                            for i, c in enumerate(base) if c not in KNOWN]
     else:
-        errors.append({"field": f"{path}.type", "message": "must be ratio or count"})
+        errors.append({"field": f"{path}.type", "message": "须为 ratio 或 count"})
     per = measure.get("per")
     if per is not None:
         if not isinstance(per, dict) or per.get("counter") not in KNOWN:
-            errors.append({"field": f"{path}.per.counter", "message": "unknown counter"})
+            errors.append({"field": f"{path}.per.counter", "message": "未知计数项"})
         unit = per.get("unit", 1) if isinstance(per, dict) else None
         if isinstance(unit, bool) or not isinstance(unit, int | float) or unit <= 0:
-            errors.append({"field": f"{path}.per.unit", "message": "must be a positive number"})
+            errors.append({"field": f"{path}.per.unit", "message": "须为正数"})
 
 
 def _weights(items: list[Any], path: str, what: str, errors: list[dict[str, str]]) -> None:
@@ -105,23 +105,23 @@ def _weights(items: list[Any], path: str, what: str, errors: list[dict[str, str]
     for i, item in enumerate(items):
         w = item.get("weight")
         if isinstance(w, bool) or not isinstance(w, int | float) or w <= 0:
-            errors.append({"field": f"{path}[{i}].weight", "message": "must be a positive number"})
+            errors.append({"field": f"{path}[{i}].weight", "message": "须为正数"})
             return
         total += w
     if abs(total - 1.0) > WEIGHT_TOLERANCE:
-        errors.append({"field": f"{path}", "message": f"{what} weights sum to {total:.12g}, not 1"})
+        errors.append({"field": f"{path}", "message": f"{what}权重合计为 {total:.12g}，不是 1"})
 
 
 def _check_lights(lights: Any, errors: list[dict[str, str]]) -> None:
     if not isinstance(lights, dict):
-        errors.append({"field": "lights", "message": "required object"})
+        errors.append({"field": "lights", "message": "必填对象"})
         return
     for metric in DEFAULT_LIGHTS:
         t = lights.get(metric)
         if not isinstance(t, dict) or not all(isinstance(t.get(k), int | float) for k in ("green", "yellow")):
-            errors.append({"field": f"lights.{metric}", "message": "needs numeric green and yellow"})
+            errors.append({"field": f"lights.{metric}", "message": "须给出数值型的 green 与 yellow"})
         elif t["yellow"] > t["green"]:
-            errors.append({"field": f"lights.{metric}.yellow", "message": "yellow must not exceed green"})
+            errors.append({"field": f"lights.{metric}.yellow", "message": "yellow 不得超过 green"})
 
 
 def parse_scheme(doc: Mapping[str, Any]) -> Scheme:
@@ -129,35 +129,35 @@ def parse_scheme(doc: Mapping[str, Any]) -> Scheme:
     errors: list[dict[str, str]] = []
     for name in ("code", "name"):
         if not isinstance(doc.get(name), str) or not doc.get(name):
-            errors.append({"field": name, "message": "required text"})
+            errors.append({"field": name, "message": "必填文本"})
     if not isinstance(doc.get("effective_from"), str) or not _PERIOD.match(doc["effective_from"]):
-        errors.append({"field": "effective_from", "message": "must be a period YYYY-MM"})
+        errors.append({"field": "effective_from", "message": "须为账期 YYYY-MM"})
     stages_doc = doc.get("stages")
     if not isinstance(stages_doc, list) or not stages_doc:
-        errors.append({"field": "stages", "message": "at least one stage"})
-        raise InvalidInput("Invalid scheme", errors)
-    _weights(stages_doc, "stages", "stage", errors)
+        errors.append({"field": "stages", "message": "至少一个阶段"})
+        raise InvalidInput("评分方案无效", errors)
+    _weights(stages_doc, "stages", "各阶段", errors)
     seen: set[str] = set()
     stages = []
     for si, s in enumerate(stages_doc):
         inds_doc = s.get("indicators")
         if not isinstance(inds_doc, list) or not inds_doc:
-            errors.append({"field": f"stages[{si}].indicators", "message": "at least one indicator"})
+            errors.append({"field": f"stages[{si}].indicators", "message": "至少一个指标"})
             continue
-        _weights(inds_doc, f"stages[{si}].indicators", f"stage {s.get('code')!r} indicator", errors)
+        _weights(inds_doc, f"stages[{si}].indicators", f"阶段 {s.get('code')!r} 的指标", errors)
         indicators = []
         for ii, ind in enumerate(inds_doc):
             path = f"stages[{si}].indicators[{ii}]"
             code = ind.get("code")
             if code in seen:
-                errors.append({"field": f"{path}.code", "message": f"duplicate indicator {code!r}"})
+                errors.append({"field": f"{path}.code", "message": f"指标 {code!r} 重复"})
             seen.add(code)
             if ind.get("kind", "assessment") not in ("assessment", "process"):
-                errors.append({"field": f"{path}.kind", "message": "must be assessment or process"})
+                errors.append({"field": f"{path}.kind", "message": "须为 assessment 或 process"})
             _check_measure(ind.get("measure"), f"{path}.measure", errors)
             rule = ind.get("rule")
             if not isinstance(rule, dict):
-                errors.append({"field": f"{path}.rule", "message": "required object"})
+                errors.append({"field": f"{path}.rule", "message": "必填对象"})
             else:
                 errors += [{"field": f"{path}.rule.{f}", "message": m} for f, m in rules.check(rule)]
             indicators.append(Indicator(str(code), str(ind.get("name", code)), ind.get("kind", "assessment"),
@@ -170,19 +170,19 @@ def parse_scheme(doc: Mapping[str, Any]) -> Scheme:
     for name in ("red_below", "ticket_threshold"):
         v = doc.get(name)
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 100):
-            errors.append({"field": name, "message": "must be a number within 0–100"})
+            errors.append({"field": name, "message": "须为 0–100 之间的数"})
     required = doc.get("required_facts")
     if required is not None:
         if not isinstance(required, list):
-            errors.append({"field": "required_facts", "message": "a list of counters"})
+            errors.append({"field": "required_facts", "message": "须为计数项列表"})
         else:
-            errors += [{"field": f"required_facts[{i}]", "message": f"unknown counter {c!r}"}
+            errors += [{"field": f"required_facts[{i}]", "message": f"未知计数项 {c!r}"}
                        for i, c in enumerate(required) if c not in KNOWN]
     incomplete = doc.get("incomplete_stations", "exclude")
     if incomplete not in INCOMPLETE_STATIONS:
-        errors.append({"field": "incomplete_stations", "message": "must be exclude or include"})
+        errors.append({"field": "incomplete_stations", "message": "须为 exclude 或 include"})
     if errors:
-        raise InvalidInput("Invalid scheme", errors)
+        raise InvalidInput("评分方案无效", errors)
     stages_t = tuple(stages)
     return Scheme(doc["code"], doc["name"], doc["effective_from"], stages_t, lights,
                   _or(doc.get("red_below"), DEFAULT_RED_BELOW),

@@ -58,8 +58,9 @@ async def _org_units_from(request: Request) -> tuple[OrgUnitsIn, str | None]:
 
 
 def _invalid(exc: ValidationError, prefix: str) -> Problem:
-    errors = [{"field": prefix + ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
-    return Problem(422, "Request validation failed", "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+    fields = [prefix + ".".join(str(p) for p in e["loc"]) for e in exc.errors()]
+    errors = [{"field": f, "message": f"字段 {f} 无效：{e['msg']}"} for f, e in zip(fields, exc.errors(), strict=True)]
+    return Problem(422, "请求参数无效", "；".join(e["message"] for e in errors),
                    errors=errors)
 
 
@@ -102,7 +103,7 @@ async def get_scheme(code: str, caller: Principal = Depends(READERS),
                      uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
     doc = await scheme_repository.get_document(uow.session, code)
     if doc is None:
-        raise Problem(404, "Not found", f"no scheme {code}")
+        raise Problem(404, "未找到", f"没有评分方案 {code}")
     return doc
 
 
@@ -133,7 +134,7 @@ async def import_records(period: PeriodPath, kind: str, request: Request,
                          runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     """Stream a raw file (CSV with a header row, or NDJSON); atomic: one bad row rejects it all."""
     if not caller.sees_all_units:
-        raise Problem(403, "Forbidden", "raw files may span any unit: needs an unrestricted token")
+        raise Problem(403, "无权操作", "原始记录文件可含任何单位：须用不限单位的令牌")
     fmt = format or ("ndjson" if "ndjson" in request.headers.get("content-type", "") else "csv")
     decoder = upload_decoder(request, csv=fmt == "csv")
     result = await handlers.import_records(kind, period, fmt, decoded_body(request, decoder), uow,
@@ -156,7 +157,7 @@ async def put_recovery_tasks(year: int, body: RecoveryTasksIn, caller: Principal
                              uow: UnitOfWork = Depends(get_uow),
                              runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     if not 2000 <= year <= 2100:
-        raise Problem(422, "Invalid year", errors=[{"field": "year", "message": "2000–2100"}])
+        raise Problem(422, "年份无效", errors=[{"field": "year", "message": "须在 2000–2100 之间"}])
     ensure_rows_writable(caller, ((f"body.rows[{i}].unit", r.unit) for i, r in enumerate(body.rows)))
     await handlers.put_recovery_tasks(year, [r.model_dump() for r in body.rows], uow, runtime.clock.now())
     return {"year": year, "rows": len(body.rows)}

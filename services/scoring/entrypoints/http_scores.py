@@ -48,9 +48,9 @@ def item(row: dict[str, Any]) -> dict[str, Any]:
 async def _revision(uow: UnitOfWork, period: str, revision: int | None) -> int:
     latest = await score_repository.latest_revision(uow.session, period)
     if latest is None:
-        raise Problem(404, "Not found", f"period {period} has not been scored")
+        raise Problem(404, "未找到", f"{period} 尚未评分")
     if revision is not None and not 1 <= revision <= latest:
-        raise Problem(404, "Not found", f"period {period} has revisions 1–{latest}")
+        raise Problem(404, "未找到", f"{period} 只有第 1–{latest} 版评分")
     return revision or latest
 
 
@@ -131,7 +131,7 @@ async def trend(unit: str, from_: Annotated[str, Query(alias="from", pattern=PER
                 caller: Principal = Depends(READERS), uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
     ensure_visible(caller, unit)
     if from_ > to:
-        raise Problem(422, "Invalid range", errors=[{"field": "from", "message": "must not be after to"}])
+        raise Problem(422, "范围无效", errors=[{"field": "from", "message": "不得晚于 to"}])
     return {"unit": unit, "items": await score_repository.trend(uow.session, unit, from_, to)}
 
 
@@ -142,7 +142,7 @@ async def explain(period: PeriodPath, unit: str, revision: int | None = Query(No
     rev = await _revision(uow, period, revision)
     row = await score_repository.get_score(uow.session, period, rev, unit)
     if row is None:
-        raise Problem(404, "Not found", f"no score of {unit} in {period}")
+        raise Problem(404, "未找到", f"{unit} 在 {period} 没有得分")
     d = row["detail"]
     out = {**item(row), "period": period, "revision": rev, "recovery": d.get("recovery")}
     if row["level"] == "station":
