@@ -96,17 +96,17 @@ async def _header(kind: FileKind, chunks: AsyncIterator[bytes]) -> tuple[list[st
     try:
         decoded = line.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidRow(None, "body", f"not UTF-8: {exc}") from exc
+        raise InvalidRow(None, "body", f"不是 UTF-8 编码：{exc}") from exc
     if not decoded.strip():
-        raise InvalidRow(1, "header", "the file is empty")
+        raise InvalidRow(1, "header", "文件为空")
     columns = [h.strip() for h in next(csv.reader([decoded.rstrip("\r")]))]
     missing = [c.name for c in kind.columns if c.required and c.name not in columns]
     unknown = [h for h in columns if kind.column(h) is None]
     if missing or unknown:
-        raise InvalidRow(1, (missing or unknown)[0], "missing column" if missing else "unknown column")
+        raise InvalidRow(1, (missing or unknown)[0], "缺少该列" if missing else "未知列")
     twice = [h for i, h in enumerate(columns) if h in columns[:i]]
     if twice:
-        raise InvalidRow(1, twice[0], "duplicate column")
+        raise InvalidRow(1, twice[0], "列重复")
     return columns, _Body(rest, it, row)
 
 
@@ -146,7 +146,7 @@ async def _stage(conn: asyncpg.Connection, kind: FileKind, chunks: AsyncIterator
         match = _LINE.search(getattr(exc, "context", None) or "")
         message = str(getattr(exc, "message", exc))
         if getattr(exc, "sqlstate", "") in ("22021", "22P05") or match is None:
-            raise InvalidRow(None, "body", f"the file must be UTF-8 CSV: {message}") from exc
+            raise InvalidRow(None, "body", f"文件须为 UTF-8 编码的 CSV：{message}") from exc
         raise InvalidRow(body.row(int(match.group(1))), "row", message) from exc
     errors = _error_sql(kind, columns)
     await conn.execute(
@@ -165,7 +165,7 @@ async def _stage(conn: asyncpg.Connection, kind: FileKind, chunks: AsyncIterator
             f"SELECT rn FROM (SELECT rn, row_number() OVER (PARTITION BY {key} ORDER BY rn) AS k FROM {CLEAN}) d"
             " WHERE k > 1 ORDER BY rn LIMIT 1")
         if dup is not None:
-            raise InvalidRow(body.row(dup["rn"]), kind.key[-1], f"a second row for the same {' and '.join(kind.key)}")
+            raise InvalidRow(body.row(dup["rn"]), kind.key[-1], f"{' 与 '.join(kind.key)} 相同的第二行")
     return body
 
 
@@ -179,10 +179,10 @@ async def _check_scope(conn: asyncpg.Connection, body: _Body, scope: tuple[str, 
         " ORDER BY c.rn LIMIT 100", list(scope))
     if bad:
         raise OutOfScope(
-            f"{len(bad)} row(s) name units outside your scope (first: row {body.row(bad[0]['rn'])})",
+            f"{len(bad)} 行的单位不在您的管辖范围内（第一处：第 {body.row(bad[0]['rn'])} 行）",
             errors=[{"field": f"row {body.row(r['rn'])}.unit", "row": body.row(r["rn"]),
-                     "message": f"unit {r['kept'] if r['kept'] and r['kept'] != r['unit'] else r['unit']}"
-                                " is outside your scope"} for r in bad])
+                     "message": f"单位 {r['kept'] if r['kept'] and r['kept'] != r['unit'] else r['unit']}"
+                                " 不在您的管辖范围内"} for r in bad])
 
 
 async def _check_references(conn: asyncpg.Connection, kind: FileKind, body: _Body, now: datetime) -> None:
@@ -198,8 +198,8 @@ async def _check_references(conn: asyncpg.Connection, kind: FileKind, body: _Bod
     if bad is None:
         return
     if bad["unknown"]:
-        raise InvalidRow(body.row(bad["rn"]), "unit", f"unknown org unit {bad['unit']}")
-    raise InvalidRow(body.row(bad["rn"]), "period", f"period {bad['period']} lies after the current month {current}")
+        raise InvalidRow(body.row(bad["rn"]), "unit", f"没有单位 {bad['unit']}")
+    raise InvalidRow(body.row(bad["rn"]), "period", f"账期 {bad['period']} 晚于本月 {current}")
 
 
 _CUSTOMER_COLS = ("unit", "large", "theft_on", "illegal_use_on", "old_arrears_no_agreement")

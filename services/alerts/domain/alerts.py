@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
+from shared.labels import ERROR_CATEGORY_ZH, ERROR_NATURE_ZH, TICKET_STATE_ZH, zh
+
 SEVERITIES = ("info", "warning", "critical")
 STATES = ("firing", "acknowledged", "resolved")
 
@@ -134,7 +136,7 @@ def from_error_reported(error_id: str, unit: str, period: str, category: str, na
         return None
     return AlertSignal(
         type="ErrorReported", unit=unit, key=error_id, severity=severity,
-        summary=f"{unit} {period} 账单差错（{category}/{nature}）金额 {amount} 元",
+        summary=f"{unit} {period} {zh(ERROR_CATEGORY_ZH, category)}（{zh(ERROR_NATURE_ZH, nature)}）金额 {amount} 元",
         labels={"unit": unit, "period": period, "category": category, "nature": nature,
                 "level": level or "ungraded"},
     )
@@ -217,7 +219,7 @@ def from_ticket_escalated(ticket_id: str, unit: str, state: str, level: int) -> 
     """Level 1 → warning, level ≥ 2 → critical; one alert per ticket."""
     return AlertSignal(
         type="TicketEscalated", unit=unit, key=ticket_id, severity="warning" if level < 2 else "critical",
-        summary=f"{unit} 稽核工作传单 {ticket_id[:8]} 在 {state} 阶段超期（第 {level} 级）",
+        summary=f"{unit} 稽核工作传单 {ticket_id[:8]} 在“{zh(TICKET_STATE_ZH, state)}”阶段超期（第 {level} 级）",
         labels={"unit": unit, "ticket_id": ticket_id, "stage": state, "level": str(level)},
     )
 

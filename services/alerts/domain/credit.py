@@ -139,5 +139,5 @@ class InvalidRow(Exception):
     """A credit file refused: its row (1 is the header; None for the file as a whole), field and why."""
 
     def __init__(self, row: int | None, field: str, message: str) -> None:
-        super().__init__(f"row {row}: {field}: {message}" if row is not None else f"{field}: {message}")
+        super().__init__(f"第 {row} 行 {field}：{message}" if row is not None else f"{field}：{message}")
         self.row, self.field, self.message = row, field, message

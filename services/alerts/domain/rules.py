@@ -111,13 +111,13 @@ def severity_rule_problems(doc: Sequence[Mapping]) -> list[dict[str, str]]:
     out = []
     for i, r in enumerate(doc):
         if r["severity"] not in SEVERITIES:
-            out.append({"field": f"body.rules.{i}.severity", "message": f"one of {', '.join(SEVERITIES)}"})
+            out.append({"field": f"body.rules.{i}.severity", "message": f"须为以下之一：{', '.join(SEVERITIES)}"})
         for j, c in enumerate(r.get("conditions", ())):
             where = f"body.rules.{i}.conditions.{j}"
             if c["op"] in (">=", ">", "<=", "<") and _number(str(c["value"])) is None:
-                out.append({"field": f"{where}.value", "message": f"{c['op']} needs a number"})
+                out.append({"field": f"{where}.value", "message": f"{c['op']} 须比较数值"})
             if c["op"] == "=~" and (problem := _regex_problem(str(c["value"]))):
-                out.append({"field": f"{where}.value", "message": f"not a valid regular expression: {problem}"})
+                out.append({"field": f"{where}.value", "message": f"不是有效的正则表达式：{problem}"})
     return out
 
 

@@ -77,16 +77,16 @@ def url_problem(url: str, allowed_hosts: Sequence[str] = ()) -> str | None:
         parts = urlsplit(url)
         port = parts.port  # noqa: F841  (raises on a bad port)
     except ValueError as exc:
-        return f"not a URL: {exc}"
+        return f"不是 URL：{exc}"
     if parts.scheme not in ("http", "https"):
-        return "only http and https URLs are allowed"
+        return "只允许 http 和 https 地址"
     if not parts.hostname:
-        return "the URL has no host"
+        return "URL 缺少主机名"
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        return "credentials in the URL are not allowed; use the signing secret"
+        return "URL 中不得含账号密码，请改用签名密钥"
     if allowed_hosts:
         host = parts.hostname.lower()
         ok = any(host == a.lower() or (a.startswith(".") and host.endswith(a.lower())) for a in allowed_hosts)
         if not ok:
-            return f"host {host} is not on the webhook allow-list"
+            return f"主机 {host} 不在 webhook 白名单中"
     return None

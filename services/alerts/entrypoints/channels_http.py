@@ -33,7 +33,7 @@ async def set_channels(unit: UnitCode, body: ChannelsIn,
     ensure_visible(caller, unit)
     problems = await unknown_unit_problems(uow.session, [("unit", unit)])
     if problems:
-        raise InvalidInput(title="Unknown org unit", detail=problems[0]["message"], errors=problems)
+        raise InvalidInput(title="单位无效", detail=problems[0]["message"], errors=problems)
     values = {"unit": unit, "area_type": body.area_type, "channel_types": sorted(set(body.channel_types)),
               "updated_at": runtime.clock.now()}
     stmt = insert(channels).values(**values)

@@ -49,10 +49,11 @@ async def import_file(kind: Literal["customers", "bills", "payments"], request: 
 
 def _invalid(exc: InvalidRow) -> InvalidInput:
     if exc.row is None:
-        return InvalidInput(title="Invalid file", detail=str(exc),
-                            errors=[{"field": exc.field, "message": exc.message}])
-    return InvalidInput(title="Invalid file", detail=str(exc), errors=[
-        {"field": f"row {exc.row}.{exc.field}", "row": exc.row, "message": exc.message}])
+        return InvalidInput(title="文件无效", detail=str(exc),
+                            errors=[{"field": exc.field, "message": f"{exc.field} 无效：{exc.message}"}])
+    return InvalidInput(title="文件无效", detail=str(exc), errors=[
+        {"field": f"row {exc.row}.{exc.field}", "row": exc.row,
+         "message": f"第 {exc.row} 行 {exc.field} 无效：{exc.message}"}])
 
 
 @router.post("/recompute", response_model=RecomputeOut)
@@ -60,8 +61,8 @@ async def recompute(caller: Principal = Depends(require_roles(*WRITE_ROLES)),
                     uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> RecomputeOut:
     """Re-grades every customer of the city, so it needs a city-wide token (403 for a scoped one)."""
     if not caller.sees_all_units:
-        raise OutOfScope("recompute re-grades every customer of the city; a token scoped to "
-                         f"{', '.join(caller.units)} may not run it")
+        raise OutOfScope("重新评级会重评全市所有客户；限于 "
+                         f"{', '.join(caller.units)} 的令牌不能执行")
     now = runtime.clock.now()
     as_of = credit.local_date(now)
     counts = await credit.regrade_all(uow, as_of=as_of, now=now, topic=runtime.settings.topic(topics.ALERTS))
@@ -74,7 +75,7 @@ async def get_customer(customer_no: str, caller: Principal = Depends(require_rol
                        uow: UnitOfWork = Depends(get_uow)) -> CustomerDetail:
     row = await repo.customer(uow.session, customer_no)
     if row is None or not caller.may_see(row["unit"]):
-        raise NotFound(f"no customer {customer_no}")
+        raise NotFound(f"没有客户 {customer_no}")
     hist = await repo.customer_history(uow.session, customer_no)
     return CustomerDetail(**row, history=[CreditHistoryOut(**h) for h in hist])
 

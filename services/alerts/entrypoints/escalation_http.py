@@ -29,7 +29,7 @@ async def create_policy(body: EscalationPolicyIn, caller: Principal = Depends(re
             sub = await repository.subscription(uow.session, sub_id)
             if sub is None or sub["channel"] != "webhook":
                 errors.append({"field": f"body.levels.{i}.subscription_ids.{j}",
-                               "message": f"no webhook subscription {sub_id}"})
+                               "message": f"没有 webhook 订阅 {sub_id}"})
     if errors:
         raise InvalidInput(errors[0]["message"], errors=errors)
     values = {"id": uuid.uuid4(), "name": body.name, "types": body.types, "repeat_cap": body.repeat_cap,
@@ -52,5 +52,5 @@ async def get_policy(policy_id: uuid.UUID, caller: Principal = Depends(require_r
                      uow: UnitOfWork = Depends(get_uow)) -> EscalationPolicyOut:
     p = await escalation_repository.policy(uow.session, policy_id)
     if p is None:
-        raise NotFound(f"no escalation policy {policy_id}")
+        raise NotFound(f"没有升级策略 {policy_id}")
     return EscalationPolicyOut(**p)

@@ -29,8 +29,8 @@ def _label_filters(label: list[str]) -> dict[str, str]:
     for i, item in enumerate(label):
         name, eq, value = item.partition("=")
         if not eq or not name:
-            raise InvalidInput("label filters are name=value",
-                          errors=[{"field": f"query.label.{i}", "message": "expected name=value"}])
+            raise InvalidInput("标签筛选须为 name=value",
+                          errors=[{"field": f"query.label.{i}", "message": "须为 name=value"}])
         out[name] = value
     return out
 
@@ -86,7 +86,7 @@ async def _visible_alert(uow: UnitOfWork, alert_id: uuid.UUID, caller: Principal
                          for_update: bool = False) -> domain.Alert:
     alert = await repository.alert_by_id(uow.session, alert_id, for_update=for_update)
     if alert is None or not caller.may_see(alert.unit):
-        raise NotFound(f"no alert {alert_id}")
+        raise NotFound(f"没有告警 {alert_id}")
     return alert
 
 
@@ -110,7 +110,7 @@ async def acknowledge(alert_id: uuid.UUID, caller: Principal = Depends(require_r
                       uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> AlertOut:
     alert = await _visible_alert(uow, alert_id, caller, for_update=True)
     if alert.state == "resolved":
-        raise Conflict("a resolved alert cannot be acknowledged")
+        raise Conflict("已解除的告警不能确认")
     now = runtime.clock.now()
     change = domain.acknowledge(alert, by=caller.subject, at=now)
     if change is not None:

@@ -68,7 +68,7 @@ class MatcherIn(BaseModel):
     @model_validator(mode="after")
     def _regex_compiles(self) -> MatcherIn:
         if self.is_regex and (problem := regex_error(self.value)):
-            raise ValueError(f"value is not a valid regular expression: {problem}")
+            raise ValueError(f"value 不是有效的正则表达式：{problem}")
         return self
 
 

@@ -37,11 +37,11 @@ async def create_silence(body: SilenceIn, caller: Principal = Depends(require_ro
     now = runtime.clock.now()
     starts = body.starts_at or now
     if starts.tzinfo is None or body.ends_at.tzinfo is None:
-        raise InvalidInput("times need a UTC offset",
-                      errors=[{"field": "body.ends_at", "message": "a time with a UTC offset is required"}])
+        raise InvalidInput("时间须带时区偏移（如 +08:00 或 Z）",
+                      errors=[{"field": "body.ends_at", "message": "须为带时区偏移的时间"}])
     if body.ends_at <= starts:
-        raise InvalidInput("ends_at must be after starts_at",
-                      errors=[{"field": "body.ends_at", "message": "must be after starts_at"}])
+        raise InvalidInput("ends_at 须晚于 starts_at",
+                      errors=[{"field": "body.ends_at", "message": "须晚于 starts_at"}])
     ensure_writable(caller, _unit_of(body.model_dump()["matchers"]) or "", "body.matchers")
     values = {"id": uuid.uuid4(), "matchers": [m.model_dump() for m in body.matchers], "starts_at": starts,
               "ends_at": body.ends_at, "comment": body.comment, "created_by": caller.subject, "created_at": now}
@@ -65,6 +65,6 @@ async def delete_silence(silence_id: uuid.UUID, caller: Principal = Depends(requ
     row = await repository.get_silence(uow.session, silence_id)
     if row is None or not _visible(caller, row) \
             or not await repository.delete_silence(uow.session, silence_id, runtime.clock.now()):
-        raise NotFound(f"no silence {silence_id}")
+        raise NotFound(f"没有静默规则 {silence_id}")
     await uow.commit()
     return Response(status_code=204)

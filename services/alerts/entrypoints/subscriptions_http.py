@@ -70,20 +70,20 @@ async def create_subscription(
     if body.match.unit_prefix is not None:  # a subtree that does not exist would silently match nothing
         problems = await unknown_unit_problems(uow.session, [("body.match.unit_prefix", body.match.unit_prefix)])
         if problems:
-            raise InvalidInput(title="Unknown org unit", detail=problems[0]["message"], errors=problems)
+            raise InvalidInput(title="单位无效", detail=problems[0]["message"], errors=problems)
     if body.channel.type == "webhook":
         url, secret = body.channel.url, body.channel.secret
         if problem := url_problem(url, config.webhook_allowed_hosts):
-            raise InvalidInput(f"invalid: body.channel.url ({problem})",
+            raise InvalidInput(f"body.channel.url 无效：{problem}",
                           errors=[{"field": "body.channel.url", "message": problem}])
     if body.escalation_policy_id is not None and (
             await escalation_repository.policy(uow.session, body.escalation_policy_id)) is None:
-        raise InvalidInput(f"no escalation policy {body.escalation_policy_id}",
+        raise InvalidInput(f"没有升级策略 {body.escalation_policy_id}",
                       errors=[{"field": "body.escalation_policy_id",
-                               "message": f"no escalation policy {body.escalation_policy_id}"}])
+                               "message": f"没有升级策略 {body.escalation_policy_id}"}])
     if ALL_LABELS in body.group_by and len(body.group_by) > 1:
-        raise InvalidInput('"..." stands alone in group_by',
-                      errors=[{"field": "body.group_by", "message": '"..." (one group per alert) stands alone'}])
+        raise InvalidInput('group_by 中的 "..." 只能单独使用',
+                      errors=[{"field": "body.group_by", "message": '"..."（每条告警各成一组）只能单独使用'}])
     values = {
         "id": uuid.uuid4(), "name": body.name, "types": body.match.types, "min_severity": body.match.min_severity,
         "unit_prefix": body.match.unit_prefix, "channel": body.channel.type, "url": url, "secret": secret,
@@ -108,7 +108,7 @@ async def get_subscription(sub_id: uuid.UUID, caller: Principal = Depends(requir
                            uow: UnitOfWork = Depends(get_uow)) -> SubscriptionOut:
     row = await repository.subscription(uow.session, sub_id)
     if row is None or not _visible(caller, row):
-        raise NotFound(f"no subscription {sub_id}")
+        raise NotFound(f"没有订阅 {sub_id}")
     return _out(row, caller)
 
 
@@ -120,7 +120,7 @@ async def rotate_secret(sub_id: uuid.UUID, body: SecretRotationIn,
     until = runtime.clock.now() + timedelta(seconds=body.overlap_s)
     row = await repository.rotate_secret(uow.session, sub_id, body.secret, until)
     if row is None:
-        raise NotFound(f"no webhook subscription {sub_id}")
+        raise NotFound(f"没有 webhook 订阅 {sub_id}")
     await uow.commit()
     return _out(row)
 
@@ -129,7 +129,7 @@ async def rotate_secret(sub_id: uuid.UUID, body: SecretRotationIn,
 async def delete_subscription(sub_id: uuid.UUID, caller: Principal = Depends(require_roles(*WRITE_ROLES)),
                               uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> Response:
     if not await repository.delete_subscription(uow.session, sub_id, runtime.clock.now()):
-        raise NotFound(f"no subscription {sub_id}")
+        raise NotFound(f"没有订阅 {sub_id}")
     await group_repository.drop_subscription(uow.session, sub_id)
     await uow.commit()
     return Response(status_code=204)
@@ -143,7 +143,7 @@ async def deliveries(sub_id: uuid.UUID, limit: int = Query(100, ge=1, le=1000),
     """The delivery log, newest first, with the attempts of the deliveries on the page."""
     row = await repository.subscription(uow.session, sub_id)
     if row is None or not _visible(caller, row):
-        raise NotFound(f"no subscription {sub_id}")
+        raise NotFound(f"没有订阅 {sub_id}")
     ds, attempts = await delivery_repository.log(uow.session, sub_id, limit + 1, after=cursor)
     page = ds[:limit]
     shown = {d["id"] for d in page}
@@ -159,5 +159,5 @@ async def groups(sub_id: uuid.UUID, limit: int = Query(100, ge=1, le=1000),
     """The subscription's open notification groups and how many alerts each holds."""
     row = await repository.subscription(uow.session, sub_id)
     if row is None or not _visible(caller, row):
-        raise NotFound(f"no subscription {sub_id}")
+        raise NotFound(f"没有订阅 {sub_id}")
     return [GroupOut(**g) for g in await group_repository.list_groups(uow.session, sub_id, limit)]
