@@ -72,8 +72,8 @@ def score_units(scheme: Scheme, units: Mapping[str, OrgUnit], counters: Mapping[
     by_parent: dict[str | None, list[StationResult]] = defaultdict(list)
     for s in stations:
         by_parent[s.parent].append(results[s.code])
-    included = "incomplete ones included (scheme: incomplete_stations include)" \
-        if scheme.incomplete_stations == "include" else "incomplete ones left out"
+    included = "含数据不全的供电所（方案：incomplete_stations include）" \
+        if scheme.incomplete_stations == "include" else "不含数据不全的供电所"
     county_rows = []
     for c in (u for u in units.values() if u.level == "county"):
         mine = by_parent.get(c.code, [])
@@ -88,7 +88,7 @@ def score_units(scheme: Scheme, units: Mapping[str, OrgUnit], counters: Mapping[
                        "stages": _mean_stages(scheme, [[{"score": st.score} for st in m.stages] for m in averaged]),
                        "stations": [{"unit": m.unit, "score": m.score, "status": m.status,
                                      "averaged": _counts(scheme, m)} for m in mine],
-                       "method": f"plain mean of the county's scored stations, {included}",
+                       "method": f"本县区局已评分供电所得分的简单平均，{included}",
                        "recovery": recovery},
         })
     _rank_rows(county_rows)
@@ -106,7 +106,7 @@ def score_units(scheme: Scheme, units: Mapping[str, OrgUnit], counters: Mapping[
                        "stages": _mean_stages(scheme, [r["detail"]["stages"] for r in scored]),
                        "counties": [{"unit": r["unit"], "score": r["score"], "status": r["detail"]["status"]}
                                     for r in mine_rows],
-                       "method": "plain mean of its counties' scores",
+                       "method": "所属县区局得分的简单平均",
                        "recovery": recovery},
         })
     _rank_rows(city_rows)

@@ -149,7 +149,7 @@ async def explain(period: PeriodPath, unit: str, revision: int | None = Query(No
         by_code = {i["code"]: i for i in d["indicators"]}
         out |= {"indicators": d["indicators"], "weakest": [by_code[c] for c in d["weakest"]],
                 "red_indicators": d["red_indicators"],
-                "note": "indicators without data are left out; their stage re-normalises its weights"
+                "note": "无数据的指标不计入；其所在阶段按其余指标重新归一权重"
                 if d["no_data"] else None}
     elif row["level"] == "county":
         out |= {"stations": d["stations"], "method": d["method"]}
