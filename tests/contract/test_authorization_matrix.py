@@ -94,7 +94,7 @@ async def test_every_operation_by_every_role(client: httpx.AsyncClient) -> None:
             units = ("QY-QC-01",) if role == "station" else ()
             r = await client.request(method, path, headers=token(role, units=units, subject=f"matrix-{role}"))
             allowed = not roles or role in roles
-            if allowed and r.status_code in (401, 403) and "roles" in r.text:
+            if allowed and r.status_code in (401, 403) and "角色" in r.text:
                 wrong.append(f"{method} {path} as {role}: refused {r.status_code} though the route allows it")
             if not allowed and r.status_code != 403:
                 wrong.append(f"{method} {path} as {role}: {r.status_code}, the route allows only {sorted(roles)}")

@@ -62,6 +62,8 @@ def _copy_problem(exc: asyncpg.PostgresError, header_lines: int) -> InvalidInput
         column, message = constraint, f"{constraint} {bill_file.CHECK_MESSAGES[constraint]}"
     elif isinstance(exc, asyncpg.NotNullViolationError):
         message = f"{column} 必填"
+    else:  # PostgreSQL's own words (e.g. invalid input syntax for type numeric) behind a Chinese lead
+        message = f"{column} 的值无效：{message}"
     return InvalidInput(_TITLE, [bad_row(int(match.group(1)), column, message, header_lines)])
 
 

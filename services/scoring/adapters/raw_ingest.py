@@ -131,6 +131,8 @@ async def ingest(session: AsyncSession, kind: RecordKind, period: str, fmt: str,
         if isinstance(exc, asyncpg.NotNullViolationError) or constraint.endswith(_NOT_BLANK):
             field = field or constraint.removesuffix(_NOT_BLANK)
             message = f"必填单元格 {field} 为空"
+        else:  # PostgreSQL's own words behind a Chinese lead
+            message = f"{field} 的值无效：{message}"
         raise _bad_row(row, field, message, header_lines) from exc
     await _refuse_duplicates(conn, kind, header_lines)
     counters = _COUNTER_SQL[kind.name]

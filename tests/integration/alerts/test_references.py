@@ -39,7 +39,7 @@ async def test_channels_of_an_unknown_unit_are_422_naming_the_unit(settings: Set
         r = await client.put("/api/v1/channels/QY-ZZ-99", headers=ADMIN, json={
             "area_type": "urban", "channel_types": ["counter"]})
         assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
-        assert r.json()["errors"] == [{"field": "unit", "message": "unknown org unit QY-ZZ-99"}]
+        assert r.json()["errors"] == [{"field": "unit", "message": "没有单位 QY-ZZ-99"}]
         assert (await client.get("/api/v1/channels/compliance", headers=ADMIN)).json()["total"] == 0
         ok = await client.put("/api/v1/channels/QY-LS-01", headers=ADMIN, json={
             "area_type": "rural", "channel_types": ["counter"]})
@@ -52,15 +52,16 @@ async def test_a_file_with_an_unknown_unit_or_a_later_month_is_refused_at_its_ro
     pays = "payment_id,customer_no,unit,period,amount,paid_at\n"
     cases = [
         # (kind, body, field named, message)
-        ("bills", bills + good + "C2,QY-ZZ-99,2026-11,1.00,2026-11-25\n", "row 3.unit", "unknown org unit QY-ZZ-99"),
+        ("bills", bills + good + "C2,QY-ZZ-99,2026-11,1.00,2026-11-25\n", "row 3.unit",
+         "第 3 行 unit 无效：没有单位 QY-ZZ-99"),
         # the runtime's clock says it is December in Shanghai: 2026-12 is current, 2027-01 lies ahead
         ("bills", bills + good + "\nC2,QY-QC-02,2027-01,1.00,2027-01-25\n", "row 4.period",
-         "period 2027-01 lies after the current month 2026-12"),
+         "第 4 行 period 无效：账期 2027-01 晚于本月 2026-12"),
         ("customers", "customer_no,unit\nC1,QY-QC-01\nC2,QY-QC-01\nC3,QY-QC\nC4,QY-XX-01\n", "row 5.unit",
-         "unknown org unit QY-XX-01"),
+         "第 5 行 unit 无效：没有单位 QY-XX-01"),
         ("payments", pays + "P1,C1,QY-QC-01,2026-12,1.00,2026-12-01T00:30:00+08:00\n"
                             "P2,C1,QY-QC-01,2099-01,1.00,2026-12-01T00:30:00+08:00\n", "row 3.period",
-         "period 2099-01 lies after the current month 2026-12"),
+         "第 3 行 period 无效：账期 2099-01 晚于本月 2026-12"),
     ]
     async with _app(settings) as client:
         for kind, body, field, message in cases:
@@ -94,8 +95,8 @@ async def test_a_payment_event_for_an_unknown_unit_is_dead_lettered_and_not_reco
         letters = await eventually(dead)
         errors = sorted(d["error"] for d in letters)
         assert len(errors) == 2
-        assert "unknown org unit QY-ZZ-99" in errors[0] + errors[1]
-        assert "period 2027-03 lies after the current month" in errors[0] + errors[1]
+        assert "没有单位 QY-ZZ-99" in errors[0] + errors[1]
+        assert "账期 2027-03 晚于本月" in errors[0] + errors[1]
         await eventually(lambda: rows(runtime, "SELECT 1 FROM alerts_credit_payments WHERE payment_id = 'P-ok'"))
         assert await rows(runtime, "SELECT payment_id FROM alerts_credit_payments") == [{"payment_id": "P-ok"}]
         assert await rows(runtime, "SELECT customer_no FROM alerts_credit_customers") == [{"customer_no": "C8"}]

@@ -160,8 +160,8 @@ async def test_unacknowledged_alert_repeats_after_the_interval(settings: Setting
 
 async def test_webhook_urls_are_validated(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     async with _app(settings) as client:
-        for url, words in (("ftp://example.com/x", "http"), ("http://user:pw@example.com/x", "credentials"),
-                           ("http:///nohost", "host")):
+        for url, words in (("ftp://example.com/x", "http"), ("http://user:pw@example.com/x", "账号密码"),
+                           ("http:///nohost", "主机名")):
             r = await client.post("/api/v1/subscriptions", headers=ADMIN, json={
                 "name": "x", "channel": {"type": "webhook", "url": url, "secret": SECRET}})
             assert r.status_code == 422, url
@@ -169,7 +169,7 @@ async def test_webhook_urls_are_validated(settings: Settings, monkeypatch: pytes
         unknown = await client.post("/api/v1/subscriptions", headers=ADMIN, json={
             "name": "bus", "match": {"unit_prefix": "QY-ZZ"}, "channel": {"type": "kafka"}})
         assert unknown.status_code == 422 and unknown.json()["errors"] == [
-            {"field": "body.match.unit_prefix", "message": "unknown org unit QY-ZZ"}]
+            {"field": "body.match.unit_prefix", "message": "没有单位 QY-ZZ"}]
         kafka = await client.post("/api/v1/subscriptions", headers=ADMIN,
                                   json={"name": "bus", "channel": {"type": "kafka"}})
         assert kafka.status_code == 201 and kafka.json()["channel"] == {"type": "kafka", "url": None}
@@ -181,7 +181,7 @@ async def test_webhook_urls_are_validated(settings: Settings, monkeypatch: pytes
     async with _app(settings) as client:
         r = await client.post("/api/v1/subscriptions", headers=ADMIN, json={
             "name": "x", "channel": {"type": "webhook", "url": "https://evil.example.org/h", "secret": SECRET}})
-        assert r.status_code == 422 and "allow-list" in r.json()["errors"][0]["message"]
+        assert r.status_code == 422 and "白名单" in r.json()["errors"][0]["message"]
         ok = await client.post("/api/v1/subscriptions", headers=ADMIN, json={
             "name": "x", "channel": {"type": "webhook", "url": "https://hooks.example.com/h", "secret": SECRET}})
         assert ok.status_code == 201

@@ -58,7 +58,7 @@ async def test_missing_token_is_401_and_nothing_written(embedded: httpx.AsyncCli
 async def test_wrong_role_is_403_and_nothing_written(embedded: httpx.AsyncClient) -> None:
     r = await embedded.post("/api/v1/errors", json=ERROR_BODY, headers=token("viewer"))
     assert r.status_code == 403
-    assert "roles" in r.json()["detail"]
+    assert "角色" in r.json()["detail"]
     assert await _count(embedded, "audit_errors") == 0
 
 

@@ -141,5 +141,5 @@ async def test_idempotency_keys_on_run_and_confirm(org: httpx.AsyncClient) -> No
 
 async def test_run_without_bills_is_422(org: httpx.AsyncClient) -> None:
     r = await run(org)
-    assert r.status_code == 422 and "no bills" in r.json()["errors"][0]["message"]
+    assert r.status_code == 422 and "尚未导入" in r.json()["errors"][0]["message"]
     assert await rows(org, "SELECT count(*) FROM review_runs") == [(0,)]

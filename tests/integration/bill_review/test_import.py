@@ -39,9 +39,9 @@ async def test_a_file_replaces_the_bills_of_its_own_units_only(org: httpx.AsyncC
 
 @pytest.mark.parametrize(("row", "column", "expected"), [
     ({"kwh": "lots"}, "kwh", "invalid input syntax for type numeric"),
-    ({"kwh": ""}, "kwh", "kwh is required"),
-    ({"category": "martian"}, "category", "category one of resident"),
-    ({"multiplier": "0"}, "multiplier", "multiplier must be > 0"),
+    ({"kwh": ""}, "kwh", "kwh 必填"),
+    ({"category": "martian"}, "category", "category 须为以下之一：resident"),
+    ({"multiplier": "0"}, "multiplier", "multiplier 须 > 0"),
     ({"meter_changed": "perhaps"}, "meter_changed", "invalid input syntax for type boolean"),
 ])
 async def test_one_bad_row_is_422_naming_row_and_column_and_nothing_is_written(
@@ -63,7 +63,7 @@ async def test_duplicate_bill_id_names_both_rows(org: httpx.AsyncClient) -> None
     r = await post_bills(org, [bill("d0"), bill("d1"), bill("d2"), bill("d1", unit="QY-QC-02")])
     assert r.status_code == 422, r.text
     assert [(e["row"], e["field"]) for e in r.json()["errors"]] == [(2, "rows[2].bill_id"), (4, "rows[4].bill_id")]
-    assert "rows 2 and 4" in r.json()["errors"][0]["message"]
+    assert "第 2 行和第 4 行" in r.json()["errors"][0]["message"]
     assert await _bills(org) == []
 
 
@@ -92,9 +92,9 @@ async def test_future_period_and_bad_header_are_refused(org: httpx.AsyncClient) 
     r = await post_bills(org, "unit,bill_id,kwh\nQY-QC-01,h1,3\n")
     assert r.status_code == 422
     (error,) = r.json()["errors"]
-    assert error["field"] == "header" and "missing customer_no" in error["message"]
+    assert error["field"] == "header" and "缺少列 customer_no" in error["message"]
     r = await post_bills(org, as_csv([bill("h2")]).replace("amount", "amount,colour", 1))
-    assert r.status_code == 422 and "unknown colour" in r.json()["errors"][0]["message"]
+    assert r.status_code == 422 and "未知列 colour" in r.json()["errors"][0]["message"]
     r = await post_bills(org, as_csv([]))
-    assert r.status_code == 422 and "no bills" in r.json()["errors"][0]["message"]
+    assert r.status_code == 422 and "文件中没有账单" in r.json()["errors"][0]["message"]
     assert await rows(org, "SELECT count(*) FROM review_units") == [(0,)]

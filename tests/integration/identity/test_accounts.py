@@ -124,7 +124,7 @@ async def test_api_keys_are_shown_once_scoped_recorded_and_revocable(settings: S
 
         assert (await client.delete(f"/api/v1/api-keys/{row['id']}", headers=ADMIN)).status_code == 200
         refused = await client.get("/api/v1/errors", headers=as_key)
-        assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+        assert refused.status_code == 401 and "吊销" in refused.json()["detail"]
         forged = await client.get("/api/v1/errors", headers={"Authorization": f"Bearer {key[:-2]}xx"})
         assert forged.status_code == 401
 

@@ -78,7 +78,7 @@ async def test_requests_beyond_the_in_flight_limit_are_refused_at_once(settings:
         refused = await client.get("/slow/c")
         assert asyncio.get_running_loop().time() - started < 1  # no queueing
         _is_push_back(refused)
-        assert refused.json()["title"] == "Too many requests in flight"
+        assert refused.json()["title"] == "同时处理的请求过多"
         assert (await client.get("/healthz")).status_code == 200  # probes are never limited
         assert "c" not in entered
         release.set()
@@ -95,7 +95,7 @@ async def test_a_request_without_an_answer_in_time_gets_503(settings: Settings) 
         r = await client.get("/sleep")
         assert asyncio.get_running_loop().time() - started < 2
         _is_push_back(r)
-        assert r.json()["title"] == "Request timed out"
+        assert r.json()["title"] == "请求超时"
 
         async def slow_upload():  # 0.8 s of upload: the clock starts once it is in
             for _ in range(8):
@@ -114,7 +114,7 @@ async def test_database_unreachable_answers_503_with_retry_after(settings: Setti
     async with _client(nowhere, [SERVICES["audit-link"]()]) as client:
         r = await client.post("/api/v1/errors", json=ERROR_BODY, headers=ADMIN)
         _is_push_back(r)
-        assert r.json()["title"] == "Service unavailable"
+        assert r.json()["title"] == "服务暂不可用"
         assert int(r.headers["retry-after"]) == nowhere.http_retry_after_s
         ready = await client.get("/readyz")
         assert ready.status_code == 503 and ready.json()["checks"]["database"].startswith("failed")
@@ -124,4 +124,4 @@ async def test_a_bug_is_still_a_500_not_a_503(settings: Settings) -> None:
     async with _client(settings, [_slow_service(asyncio.Event(), [])]) as client:
         r = await client.get("/bug")
         assert r.status_code == 500 and "retry-after" not in r.headers
-        assert r.json()["title"] == "Internal error"
+        assert r.json()["title"] == "内部错误"

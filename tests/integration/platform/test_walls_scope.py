@@ -86,7 +86,7 @@ async def test_silences_are_scoped(client: httpx.AsyncClient) -> None:
         theirs["id"], city["id"], own.json()["id"]}
     for other in (theirs, city):
         r = await client.delete(f"/api/v1/silences/{other['id']}", headers=CS_QC)
-        assert r.status_code == 404 and r.json()["title"] == "Not found"
+        assert r.status_code == 404 and r.json()["title"] == "未找到"
     assert await _count(client, "SELECT count(*) FROM alerts_silences WHERE deleted_at IS NULL") == 3
     assert (await client.delete(f"/api/v1/silences/{own.json()['id']}", headers=CS_QC)).status_code == 204
 
@@ -117,7 +117,7 @@ async def test_fact_writes_name_the_row_outside_scope(client: httpx.AsyncClient)
                                         {"unit": "QY-FG-06", "counters": {}}]}
     r = await client.put("/api/v1/facts/2026-10/counters", json=body, headers=MARKETING_QC)
     assert r.status_code == 403, r.text
-    assert r.json()["errors"] == [{"field": "body.rows[1].unit", "message": "unit QY-FG-06 is outside your scope"}]
+    assert r.json()["errors"] == [{"field": "body.rows[1].unit", "message": "单位 QY-FG-06 不在您的管辖范围内"}]
 
 
 async def test_out_of_scope_reads_answer_404_everywhere(client: httpx.AsyncClient) -> None:
@@ -127,7 +127,7 @@ async def test_out_of_scope_reads_answer_404_everywhere(client: httpx.AsyncClien
     for path in (f"/api/v1/errors/{err.json()['id']}", "/api/v1/scores/2026-10/QY-FG-06",
                  "/api/v1/scores/QY-FG-06/trend?from=2026-01&to=2026-10"):
         r = await client.get(path, headers=station)
-        assert r.status_code == 404 and r.json()["title"] == "Not found", (path, r.text)
+        assert r.status_code == 404 and r.json()["title"] == "未找到", (path, r.text)
     # writes naming another unit: 403 naming the field (never written)
     r = await client.post("/api/v1/errors", json={**ERROR_BODY, "unit": "QY-FG-06"}, headers=station)
     assert r.status_code == 403 and r.json()["errors"][0]["field"] == "body.unit"

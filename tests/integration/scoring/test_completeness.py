@@ -283,7 +283,7 @@ async def test_county_and_city_recovery_is_the_sum_of_their_stations_unless_give
 async def test_unknown_units_and_future_months_are_refused_on_every_write(org: httpx.AsyncClient) -> None:
     r = await _put(org, "b-1", [{"unit": "QY-ZZ-99", "counters": GOOD}])
     assert r.status_code == 422 and r.json()["errors"] == [
-        {"field": "rows[0].unit", "message": "unknown org unit QY-ZZ-99"}]
+        {"field": "rows[0].unit", "message": "没有单位 QY-ZZ-99"}]
     r = await _put(org, "b-2", [{"unit": "QY-QC-01", "counters": GOOD}], period=FUTURE)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "period"
     assert "after the current month" in r.json()["errors"][0]["message"]

@@ -80,10 +80,10 @@ def test_severity_rules_first_match_and_numbers() -> None:
     assert rules.calibrated_severity(parsed, "TicketEscalated", {}, "warning") == ("warning", None)
     problems = rules.severity_rule_problems([{"severity": "loud", "conditions": [
         {"label": "a", "op": ">", "value": "x"}, {"label": "a", "op": "=~", "value": "(["}]}])
-    assert problems[:2] == [{"field": "body.rules.0.severity", "message": "one of info, warning, critical"},
-                            {"field": "body.rules.0.conditions.0.value", "message": "> needs a number"}]
+    assert problems[:2] == [{"field": "body.rules.0.severity", "message": "须为以下之一：info, warning, critical"},
+                            {"field": "body.rules.0.conditions.0.value", "message": "> 须比较数值"}]
     assert problems[2]["field"] == "body.rules.0.conditions.1.value"
-    assert problems[2]["message"].startswith("not a valid regular expression")
+    assert problems[2]["message"].startswith("不是有效的正则表达式")
 
 
 def test_inhibition_needs_source_target_and_equal_labels() -> None:
