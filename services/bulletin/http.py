@@ -40,7 +40,7 @@ def make_router(settings: BulletinSettings) -> APIRouter:
                 content = await make_bulletin(sources, period, fmt, settings, runtime.clock.now(),
                                               visible=caller.may_see, scope=tuple(scope))
         except SourceError as exc:
-            raise Problem(502, "Bad gateway", f"a service the bulletin reads failed: {exc}") from exc
+            raise Problem(502, "上游服务出错", f"通报所读取的服务出错：{exc}") from exc
         disposition = "inline" if fmt == "html" else "attachment"
         return Response(content, media_type=MEDIA_TYPES[fmt],
                         headers={"Content-Disposition": f'{disposition}; filename="m2c-{period}.{fmt}"'})

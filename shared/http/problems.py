@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -81,7 +82,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             return problem_response(request, 422, INVALID_TITLE, "请求体不是 UTF-8 编码的 JSON",
                                     [{"field": "body", "message": "请求体不是 UTF-8 编码的 JSON"}])
         title = _STATUS_TITLES.get(exc.status_code, "请求出错")
-        return problem_response(request, exc.status_code, title, str(exc.detail), headers=exc.headers)
+        detail = str(exc.detail)
+        if detail == HTTPStatus(exc.status_code).phrase:  # Starlette's bare phrase ("Not Found"): say it in Chinese
+            detail = f"{title}（{detail}）"
+        return problem_response(request, exc.status_code, title, detail, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
