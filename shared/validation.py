@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, PlainSerializer, WithJsonSchema
 
-from shared.calendar import SHANGHAI
 from shared.patterns import PERIOD_PATTERN, UNIT_CODE_PATTERN
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # PostgreSQL bigint: the widest integer any table stores
@@ -32,10 +31,18 @@ Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 TIME_CONVENTION = "RFC 3339 with the Asia/Shanghai offset, e.g. 2026-11-20T10:00:00+08:00 (requests: any offset)"
 
 
+# China Standard Time as a fixed offset: Asia/Shanghai's zone data would give +08:05:43 before 1901 and
+# +09:00 in the summers of 1986–1991, which is neither the convention nor valid RFC 3339 (seconds).
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+
+
 def api_time(moment: datetime) -> str:
     """`moment` as the API returns it (a naive value is a UTC one: PostgreSQL's `timestamp` columns)."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(SHANGHAI).isoformat()
+    try:
+        return aware.astimezone(CHINA_STANDARD_TIME).isoformat()
+    except OverflowError:  # within 8 hours of year 9999's end: no +08:00 form exists, keep the given one
+        return aware.isoformat()
 
 
 Timestamp = Annotated[datetime, PlainSerializer(api_time, return_type=str, when_used="json"),

@@ -164,7 +164,7 @@ def test_m2c_user_commands_create_change_and_disable_an_account(settings: Settin
     password = made.stdout.strip().splitlines()[-1]
     assert len(password) >= 16
     again = runner.invoke(app, ["user", "create", "liu.yang", "--role", "viewer"])
-    assert again.exit_code == 1 and "exists" in again.output
+    assert again.exit_code == 1 and "已存在" in again.output
     changed = runner.invoke(app, ["user", "passwd", "liu.yang", "--password-stdin"], input="new-pass-2026\n")
     assert changed.exit_code == 0, changed.output
     assert runner.invoke(app, ["user", "disable", "liu.yang"]).exit_code == 0

@@ -72,7 +72,7 @@ async def test_content_length_over_the_limit_is_refused_up_front(app: httpx.Asyn
     r = await app.post("/api/v1/errors", content=body, headers={"Content-Length": str(3 * MiB), **ADMIN,
                                                                  "Content-Type": "application/json"})
     assert r.status_code == 413 and body.sent == 0
-    assert r.json()["errors"] == [{"field": "body", "message": f"at most {MiB} bytes"}]
+    assert r.json()["errors"] == [{"field": "body", "message": f"不得超过 {MiB} 字节"}]
 
 
 async def test_import_limit_applies_to_files_and_batches(settings: Settings) -> None:
@@ -207,5 +207,5 @@ async def test_the_org_unit_csv_is_bounded_while_read(app: httpx.AsyncClient) ->
     body = Body(100 * MiB, b"QY-QC-01,x,station,QY-QC,\n" * 40000, head=b"code,name,level,parent,area_type\n")
     r = await app.post("/api/v1/org-units", content=body, headers={**ADMIN, "Content-Type": "text/csv"})
     assert r.status_code == 413, r.text
-    assert r.json()["errors"] == [{"field": "body", "message": f"at most {2 * MiB} bytes"}]
+    assert r.json()["errors"] == [{"field": "body", "message": f"不得超过 {2 * MiB} 字节"}]
     assert body.sent <= 4 * MiB

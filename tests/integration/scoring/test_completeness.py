@@ -286,7 +286,7 @@ async def test_unknown_units_and_future_months_are_refused_on_every_write(org: h
         {"field": "rows[0].unit", "message": "没有单位 QY-ZZ-99"}]
     r = await _put(org, "b-2", [{"unit": "QY-QC-01", "counters": GOOD}], period=FUTURE)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "period"
-    assert "after the current month" in r.json()["errors"][0]["message"]
+    assert "晚于本月" in r.json()["errors"][0]["message"]
 
     fact = {"receivable": "1", "collected": "1"}
     r = await org.put(f"/api/v1/recovery/{PERIOD}/facts", headers=ADMIN, json={"rows": [
@@ -342,7 +342,7 @@ async def test_raw_files_with_duplicate_ids_or_empty_required_cells_are_refused(
 
     r = await post("unit,bill_id,issued_on\nQY-QC-01,b1,2026-10-01\nQY-QC-01,,2026-10-01\n")
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "rows[2].bill_id", "message": "required cell bill_id is empty",
+    assert r.json()["errors"] == [{"field": "rows[2].bill_id", "message": "必填单元格 bill_id 为空",
                                    "row": 2, "line": 3}]
     r = await post('unit,bill_id,issued_on\nQY-QC-01,b1,2026-10-01\nQY-QC-01," ",2026-10-01\n')
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "rows[2].bill_id"

@@ -31,7 +31,7 @@ async def test_org_units_rejected_with_the_offending_row(org: httpx.AsyncClient)
                       {"code": "QY-XX-01", "name": "b", "level": "station", "parent": "QY-XX"}]}
     r = await org.post("/api/v1/org-units", json=body, headers=ADMIN)
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "units[1].parent", "message": "unknown parent QY-XX"}]
+    assert r.json()["errors"] == [{"field": "units[1].parent", "message": "没有上级单位 QY-XX"}]
     r = await org.post("/api/v1/org-units", json={"units": [
         {"code": "QY-QC-06", "name": "c", "level": "station", "parent": "QY"}]}, headers=ADMIN)
     assert r.status_code == 422 and "needs a county" in r.json()["errors"][0]["message"]

@@ -67,7 +67,7 @@ def test_subscription_match_signature_backoff_urls() -> None:
         b"k", b"1700000000.{}", "sha256").hexdigest()
     assert [backoff_s(n, base_s=1, cap_s=10) for n in (1, 2, 3, 4, 5, 9)] == [1, 2, 4, 8, 10, 10]
     assert url_problem("https://h.example.com/x") is None
-    assert "credentials" in url_problem("https://a:b@h.example.com/x")
+    assert "账号密码" in url_problem("https://a:b@h.example.com/x")
     assert "http" in url_problem("file:///etc/passwd")
     assert url_problem("https://a.hooks.example.com/x", [".hooks.example.com"]) is None
     assert "allow-list" in url_problem("https://x.example.com/x", ["hooks.example.com"])
