@@ -349,7 +349,7 @@ async def test_raw_files_with_duplicate_ids_or_empty_required_cells_are_refused(
     r = await post('{"unit": "QY-QC-01", "bill_id": "b1", "issued_on": "2026-10-01"}\n'
                    '{"unit": "QY-QC-01", "bill_id": "b2", "issued_on": null}\n', "application/x-ndjson")
     assert r.status_code == 422
-    assert r.json()["errors"][0]["field"] == "rows[2].issued_on" and "empty" in r.json()["errors"][0]["message"]
+    assert r.json()["errors"][0]["field"] == "rows[2].issued_on" and "为空" in r.json()["errors"][0]["message"]
     r = await post("unit,bill_id,issued_on\n,b1,2026-10-01\n")
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "rows[1].unit"
 

@@ -34,7 +34,7 @@ async def test_org_units_rejected_with_the_offending_row(org: httpx.AsyncClient)
     assert r.json()["errors"] == [{"field": "units[1].parent", "message": "没有上级单位 QY-XX"}]
     r = await org.post("/api/v1/org-units", json={"units": [
         {"code": "QY-QC-06", "name": "c", "level": "station", "parent": "QY"}]}, headers=ADMIN)
-    assert r.status_code == 422 and "needs a county" in r.json()["errors"][0]["message"]
+    assert r.status_code == 422 and "须以县区局为上级" in r.json()["errors"][0]["message"]
     r = await org.post("/api/v1/org-units", content=b"code,name,level,parent\nqy bad,x,station,QY-QC\n",
                        headers={**ADMIN, "Content-Type": "text/csv"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "units[0].code"

@@ -70,7 +70,7 @@ def test_subscription_match_signature_backoff_urls() -> None:
     assert "账号密码" in url_problem("https://a:b@h.example.com/x")
     assert "http" in url_problem("file:///etc/passwd")
     assert url_problem("https://a.hooks.example.com/x", [".hooks.example.com"]) is None
-    assert "allow-list" in url_problem("https://x.example.com/x", ["hooks.example.com"])
+    assert "白名单" in url_problem("https://x.example.com/x", ["hooks.example.com"])
 
 
 def test_channel_compliance_targets() -> None:
