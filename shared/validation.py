@@ -28,7 +28,8 @@ Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 # Asia/Shanghai offset, e.g. 2026-11-20T10:00:00+08:00 — the product is Chinese-first and working-day
 # deadlines fall at local midnight, so a moment reads the same in the JSON as on the page. Requests may
 # give any offset (or Z). Dates (YYYY-MM-DD) and periods (YYYY-MM) are not moments and stay as they are.
-TIME_CONVENTION = "RFC 3339 with the Asia/Shanghai offset, e.g. 2026-11-20T10:00:00+08:00 (requests: any offset)"
+TIME_CONVENTION = ("RFC 3339 at +08:00 (Asia/Shanghai, China Standard Time), e.g. 2026-11-20T10:00:00+08:00 "
+                   "(requests: any offset)")
 
 
 # China Standard Time as a fixed offset: Asia/Shanghai's zone data would give +08:05:43 before 1901 and
