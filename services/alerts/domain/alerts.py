@@ -136,7 +136,8 @@ def from_error_reported(error_id: str, unit: str, period: str, category: str, na
         return None
     return AlertSignal(
         type="ErrorReported", unit=unit, key=error_id, severity=severity,
-        summary=f"{unit} {period} {zh(ERROR_CATEGORY_ZH, category)}（{zh(ERROR_NATURE_ZH, nature)}）金额 {amount} 元",
+        summary=(f"{unit} {period} 账单差错（{zh(ERROR_CATEGORY_ZH, category)}，{zh(ERROR_NATURE_ZH, nature)}）"
+                 f"金额 {amount} 元"),
         labels={"unit": unit, "period": period, "category": category, "nature": nature,
                 "level": level or "ungraded"},
     )

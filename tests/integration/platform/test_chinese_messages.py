@@ -64,4 +64,4 @@ async def test_alert_summaries_name_codes_in_chinese(embedded: httpx.AsyncClient
         items = (await c.get("/api/v1/alerts?type=ErrorReported", headers=ADMIN)).json()["items"]
         return items[0]["summary"] if items else None
     text = await eventually(summary)
-    assert "电价差错（舞弊）" in text and "tariff" not in text and "fraud" not in text, text
+    assert "账单差错（电价差错，舞弊）" in text and "tariff" not in text and "fraud" not in text, text

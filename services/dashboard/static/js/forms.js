@@ -15,7 +15,8 @@ const KNOWN = [
 ];
 
 function chinese(message) {
-  const hit = KNOWN.find(([re]) => re.test(String(message)));
+  const own = String(message).replace(/^字段 \S+ 无效：/, '');  // the API's Chinese lead before pydantic's words
+  const hit = KNOWN.find(([re]) => re.test(own));
   return hit ? t(hit[1]) : message;
 }
 
