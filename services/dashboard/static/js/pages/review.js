@@ -19,7 +19,7 @@ export const RULES = ['reading_reversed', 'kwh_mismatch', 'tou_sum', 'zero_kwh',
 const STATES = ['open', 'confirmed', 'cleared'];
 // the audit category a confirmed suspect of a rule defaults to (services/bill_review/domain/rules.py)
 const RULE_CATEGORY = { tariff_category: 'tariff', amount_mismatch: 'tariff', multiplier_changed: 'billing_parameter' };
-const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;  // `limit` in the address overrides it (1–1000, the API's bounds)
 const MONTHS_OF_EVIDENCE = 6;
 
 function select(id, values, current, prefix) {
@@ -134,7 +134,7 @@ function monthRow(p, items) {
   return `<tr data-period="${esc(p.period)}" data-misses="${p.misses}"><td>${esc(p.period)}</td><td class="num">${raised}</td>
     <td>${decided ? rate(confirmed / decided, confirmed, decided) : '—'}</td><td class="num">${p.errors}</td>
     <td class="num">${p.from_review}</td><td class="misses">${p.errors ? rate(p.misses / p.errors, p.misses, p.errors)
-      : `${p.misses}`}</td></tr>`;
+      : `— <span class="muted">${esc(t('rv.noErrors'))}</span>`}</td></tr>`;
 }
 
 function effectivenessCard(eff, period) {
@@ -170,13 +170,14 @@ export async function render(main, params, ctx) {
     state: STATES.includes(params.state) ? params.state : '' };
   const period = /^\d{4}-\d{2}$/.test(params.period || '') ? params.period : await landing(filter.unit);
   const cursor = /^\d+$/.test(params.cursor || '') ? params.cursor : '';
+  const limit = /^\d+$/.test(params.limit || '') && +params.limit >= 1 && +params.limit <= 1000 ? params.limit : '';
   const [units, readiness, page, eff] = await Promise.all([loadUnits(),
     api(`/api/v1/review/${period}/readiness${qs({ unit: filter.unit })}`),
-    api(`/api/v1/review/${period}/suspects${qs({ ...filter, cursor, limit: PAGE_SIZE })}`),
+    api(`/api/v1/review/${period}/suspects${qs({ ...filter, cursor, limit: limit || PAGE_SIZE })}`),
     api(`/api/v1/review/effectiveness${qs({ first: shift(period, 1 - MONTHS_OF_EVIDENCE), last: period, unit: filter.unit })}`)]);
   const canDecide = ctx.user.can(DECIDE_REVIEW_ROLES);
   const mayDecide = (unit) => canDecide && ctx.user.maySee(unit);
-  const here = { period, ...filter };
+  const here = { period, ...filter, limit };
   const link = (extra) => `#/review?${new URLSearchParams(Object.entries({ ...here, ...extra }).filter(([, v]) => v))}`;
   const pager = { first: cursor ? link({}) : '', next: page.next_cursor ? link({ cursor: page.next_cursor }) : '' };
   main.innerHTML = `<div class="bar"><h1>${esc(t('rv.title'))}</h1>
@@ -192,7 +193,7 @@ export async function render(main, params, ctx) {
     ${suspectsCard(page, units, mayDecide, pager)}
     ${effectivenessCard(eff, period)}`;
   const apply = () => ctx.go('review', { period: main.querySelector('#f-period').value, unit: main.querySelector('#f-unit').value,
-    rule: main.querySelector('#f-rule').value, state: main.querySelector('#f-state').value });
+    rule: main.querySelector('#f-rule').value, state: main.querySelector('#f-state').value, limit });
   ['#f-period', '#f-unit', '#f-rule', '#f-state'].forEach((s) => main.querySelector(s).addEventListener('change', apply));
   if (canDecide) wireDecisions(main, page.items, units, (extra) => ctx.go('review', { ...here, ...extra }));
 }

@@ -19,6 +19,7 @@ export const REVIEW = {
     'rv.missesLine': '漏查 {m} 条：该月复核过账单的客户事后登记差错 {e} 条，其中 {f} 条来自复核确认；漏查指没有任何规则标出该客户账单的差错。',
     'rv.effectivenessHint': '确认率高说明规则阈值合适；确认率低说明误报多，可放宽阈值；漏查多说明阈值过宽或缺少规则。漏查不属于任何一条规则，按月统计。',
     'rv.byMonth': '{a} 至 {b} 各月', 'rv.errors': '登记差错', 'rv.fromReview': '来自复核', 'rv.missRate': '漏查率（漏查 / 登记差错）',
+    'rv.noErrors': '无登记差错',
     'ag.title': '告警分组（单位 × 类型）', 'ag.unitType': '分组', 'ag.active': '未恢复', 'ag.expand': '展开',
     'ag.collapse': '收起', 'ag.top': '最高级别', 'ag.none': '没有未恢复的告警',
     'ag.hint': '与告警订阅的默认分组一致（按单位和类型）：每组推送一条汇总通知。“告警中”按统一口径计数：{d}。',
@@ -48,6 +49,7 @@ export const REVIEW = {
     'rv.effectivenessHint': 'A high confirmed share means a well-tuned threshold; a low one, false alarms; many misses, '
       + 'a threshold too loose or a missing rule. Misses belong to no rule and are counted per month.',
     'rv.byMonth': '{a} to {b}', 'rv.errors': 'Errors', 'rv.fromReview': 'From review', 'rv.missRate': 'Missed (of errors)',
+    'rv.noErrors': 'no error registered',
     'ag.title': 'Alert groups (unit × type)', 'ag.unitType': 'Group', 'ag.active': 'Not resolved', 'ag.expand': 'Expand',
     'ag.collapse': 'Collapse', 'ag.top': 'Top severity', 'ag.none': 'No unresolved alert',
     'ag.hint': 'As subscriptions group by default (unit and type): one notification per group. Firing is counted one '
