@@ -35,6 +35,7 @@ async def test_review_page_confirms_one_suspect_and_clears_another(live_app: str
     before = await _suspects(api, period)
     await account(api, "kan", "viewer", display_name="只读用户")
     await account(api, "jihe", "audit_center", display_name="稽核员")
+    await account(api, "qc02", "station", units=("QY-QC-02",), display_name="龙塘所抄核员")
 
     # a viewer reads the page but is offered no decision
     await sign_in(page, live_app, "kan", PASSWORD)
@@ -97,8 +98,15 @@ async def test_review_page_confirms_one_suspect_and_clears_another(live_app: str
     listed = (await api.get("/api/v1/errors", params={"unit": "QY-QC-01", "period": period}, headers=ADMIN)).json()
     assert confirmed["error_id"] in {e["id"] for e in listed["items"]}
 
-    # clear the zero-kWh suspect with a reason
+    # the station clerk of QY-QC-02 sees its own station only, and clears its zero-kWh suspect with a reason
+    await page.click("#signout")
+    await ready(page, "signin")
+    await sign_in(page, live_app, "qc02", PASSWORD)
+    await page.goto(f"{live_app}/#/review?period={period}")
+    await ready(page, "review")
+    assert await page.locator("#readiness tbody tr").evaluate_all("rs => rs.map(r => r.dataset.unit)") == ["QY-QC-02"]
     target = before["B-0201/zero_kwh"]
+    assert await page.locator("#suspects tr.suspect").evaluate_all("rs => rs.map(r => +r.dataset.id)") == [target["id"]]
     await page.click(f"#suspects tr[data-id='{target['id']}'] button.clear")
     await page.fill("#cl-reason", "用户外出，房屋空置，本月确无用电")
     await page.click("#cl-submit")
@@ -109,7 +117,14 @@ async def test_review_page_confirms_one_suspect_and_clears_another(live_app: str
     assert (cleared["state"], cleared["decision"]["reason"]) == ("cleared", "用户外出，房屋空置，本月确无用电")
     untouched = {k: s["state"] for k, s in after.items() if k not in ("B-0103/amount_mismatch", "B-0201/zero_kwh")}
     assert untouched == {"B-0102/reading_reversed": "open", "B-0102/kwh_mismatch": "open"}
+    assert cleared["decided_by"] == "user:qc02"
     assert await page.locator(f"#suspects tr[data-id='{target['id']}'] button").count() == 0  # decided: no buttons
+    assert await page.get_attribute("#readiness tr[data-unit='QY-QC-02']", "data-ready") == "true"
+    await page.click("#signout")
+    await ready(page, "signin")
+    await sign_in(page, live_app, "jihe", PASSWORD)
+    await page.goto(f"{live_app}/#/review?period={period}")
+    await ready(page, "review")
 
     # readiness moved: QY-QC-02 has nothing open now
     readiness = await _readiness(api, period)
