@@ -1,8 +1,8 @@
 // Alerts: the counts of GET /api/v1/alerts/summary (the one definition of firing), the unresolved alerts in
 // groups of unit × type (as subscriptions group them by default; each group expands to its alerts), and a
 // full-width table grouped by unit, filtered by type, unit, severity and status; acknowledge and silence for
-// the roles that may (silences: POST/GET/DELETE /api/v1/silences). The type filter of the table is applied in
-// the page (the API filters the others). Every count uses the API's `status`, never the raw `state`.
+// the roles that may (silences: POST/GET/DELETE /api/v1/silences). The API filters the table (type, unit,
+// severity, status). Every count uses the API's `status`, never the raw `state`.
 import { api, qs } from '../api.js';
 import { ACK_ROLES, SILENCE_ROLES } from '../auth.js';
 import { dateTime, empty, esc } from '../fmt.js';
@@ -13,7 +13,8 @@ import { loadUnits, unitHtml, unitOptions } from '../units.js';
 
 const STATES = ['firing', 'suppressed', 'acknowledged', 'resolved'];
 const SEVERITIES = ['critical', 'warning', 'info'];
-const TYPES = ['RecoveryWarningIssued', 'ErrorReported', 'TicketEscalated', 'ArrearsRiskDetected', 'ScoresPublished'];
+const TYPES = ['RecoveryWarningIssued', 'ErrorReported', 'TicketEscalated', 'ArrearsRiskDetected', 'ScoresPublished',
+  'CalendarYearMissing'];
 const DURATIONS = [['1h', 3600], ['4h', 14400], ['24h', 86400], ['7d', 604800]];
 
 function select(id, values, current, prefix) {
@@ -80,12 +81,13 @@ function silencesCard(silences, may) {
 }
 
 export async function render(main, params, ctx) {
-  const filter = { state: params.state || '', severity: params.severity || '', unit: params.unit || '' };
+  const filter = { state: params.state || '', severity: params.severity || '', unit: params.unit || '',
+    type: params.type || '' };
   const unitValid = !filter.unit || /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(filter.unit);
   const [page, units, silences, groups] = await Promise.all([
     unitValid ? api(`/api/v1/alerts${qs({ ...filter, limit: 500 })}`) : { items: [], next_cursor: null },
     loadUnits(), api('/api/v1/silences'), unitValid ? loadGroups(filter.unit) : null]);
-  const items = page.items.filter((a) => !params.type || a.type === params.type);
+  const { items } = page;
   const may = { ack: ctx.user.can(ACK_ROLES), silence: ctx.user.can(SILENCE_ROLES) };
   const notices = { acked: t('al.ackDone'), silenced: t('al.silenced'), unsilenced: t('al.unsilenced') };
   main.innerHTML = `<div class="bar"><h1>${esc(t('al.title'))}</h1>
