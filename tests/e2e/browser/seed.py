@@ -93,3 +93,25 @@ async def account(api: httpx.AsyncClient, name: str, *roles: str, units: tuple[s
     return await _ok(await api.post("/api/v1/users", headers=ADMIN, json={
         "name": name, "display_name": display_name or name, "password": PASSWORD, "roles": list(roles),
         "units": list(units)}))
+
+
+# Bill review (issue 15): a month's bills of the three stations, imported and screened through the API.
+# R1 is the seeded resident tariff (0.5883 yuan/kWh); every bill agrees with it unless said otherwise.
+BILL_COLUMNS = ("unit", "bill_id", "customer_no", "category", "tariff_code", "multiplier", "prev_reading",
+                "curr_reading", "kwh", "amount", "last_month_kwh")
+BILLS = [
+    ("QY-QC-01", "B-0101", "0301000101", "resident", "R1", 1, 1000, 1100, 100, "58.83", ""),  # clean
+    ("QY-QC-01", "B-0102", "0301000102", "resident", "R1", 1, 2000, 1900, 100, "58.83", ""),  # reading reversed
+    ("QY-QC-01", "B-0103", "0301000103", "resident", "R1", 1, 3000, 3100, 100, "99.00", ""),  # amount mismatch
+    ("QY-QC-02", "B-0201", "0302000201", "resident", "R1", 1, 500, 500, 0, "0.00", "120"),  # zero kWh
+    ("QY-QC-02", "B-0202", "0302000202", "resident", "R1", 1, 800, 900, 100, "58.83", "90"),  # clean
+    ("QY-YD-01", "B-0301", "0303000301", "resident", "R1", 1, 100, 300, 200, "117.66", "180"),  # clean
+]
+
+
+async def reviewed_bills(api: httpx.AsyncClient, period: str) -> dict:
+    """Import BILLS for `period` (CSV) and run the review; the run's answer."""
+    lines = [",".join(BILL_COLUMNS)] + [",".join(str(v) for v in row) for row in BILLS]
+    await _ok(await api.post(f"/api/v1/review/{period}/bills", content=("\n".join(lines) + "\n").encode(),
+                             headers={**ADMIN, "Content-Type": "text/csv"}))
+    return await _ok(await api.post(f"/api/v1/review/{period}/run", headers=ADMIN))

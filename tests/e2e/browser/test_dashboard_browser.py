@@ -156,7 +156,7 @@ async def test_overview_and_every_page_show_the_apis_numbers(live_app: str, api:
     await shot(page, "overview-en")
     # every text of every page has its label in both languages: no i18n key shows through
     for language in ("en", "zh"):
-        for name in ("errors", "tickets", "alerts", "scoring", "imports", "users", "apikeys", "audit",
+        for name in ("errors", "review", "tickets", "alerts", "scoring", "imports", "users", "apikeys", "audit",
                      "subscriptions", "credit", "channels", "station"):
             await page.goto(f"{live_app}/#/{name}")
             await ready(page, name)

@@ -14,6 +14,8 @@ export const RAISE_TICKET_ROLES = ['admin', 'customer_service'];
 export const FACT_WRITER_ROLES = ['admin', 'system', 'marketing'];
 export const SCORER_ROLES = ['admin', 'system'];
 export const ADMIN_ROLES = ['admin'];
+// bill review: confirm or clear a suspect (services/bill_review/entrypoints/http.py DECIDERS), in scope
+export const DECIDE_REVIEW_ROLES = ['admin', 'audit_center', 'marketing', 'station'];
 export const TICKET_ACTIONS = {
   coordinate: { from: ['issued'], roles: ['marketing'] },
   receive: { from: ['coordinated'], roles: ['audit_center'] },

@@ -1,6 +1,7 @@
 // Chinese first; English on demand. Missing keys fall back to Chinese, then to the key itself.
 import { CODES } from './text/codes.js';
 import { PAGES } from './text/pages.js';
+import { REVIEW } from './text/review.js';
 
 const BASE = {
   zh: {
@@ -101,8 +102,8 @@ const BASE = {
 };
 
 const TEXT = {
-  zh: { ...BASE.zh, ...CODES.zh, ...PAGES.zh },
-  en: { ...BASE.en, ...CODES.en, ...PAGES.en },
+  zh: { ...BASE.zh, ...CODES.zh, ...PAGES.zh, ...REVIEW.zh },
+  en: { ...BASE.en, ...CODES.en, ...PAGES.en, ...REVIEW.en },
 };
 
 const KEY = 'm2c.lang';

@@ -14,6 +14,7 @@ import * as error from './pages/error.js';
 import * as errors from './pages/errors.js';
 import * as imports from './pages/imports.js';
 import * as overview from './pages/overview.js';
+import * as review from './pages/review.js';
 import * as scoring from './pages/scoring.js';
 import * as signin from './pages/signin.js';
 import * as station from './pages/station.js';
@@ -25,7 +26,7 @@ import * as users from './pages/users.js';
 // page → [module, shown in the menu to whom (null: everyone; false: reached by links only)]
 const PAGES = {
   overview: [overview, null], station: [station, null], tickets: [tickets, null], ticket: [ticket, false],
-  errors: [errors, null], error: [error, false], alerts: [alerts, null], credit: [credit, null],
+  errors: [errors, null], error: [error, false], review: [review, null], alerts: [alerts, null], credit: [credit, null],
   channels: [channels, null], scoring: [scoring, null],
   imports: [imports, (u) => u.seesAll && u.can(FACT_WRITER_ROLES)],
   subscriptions: [subscriptions, (u) => u.can(ADMIN_ROLES)], users: [users, (u) => u.can(ADMIN_ROLES)], apikeys: [apikeys, (u) => u.can(ADMIN_ROLES)],

@@ -1,16 +1,20 @@
-// Alerts: a full-width table grouped by unit, filtered by type, unit, severity and state; acknowledge and
-// silence for the roles that may (silences: POST/GET/DELETE /api/v1/silences). The type filter is applied
-// in the page (the API filters the others).
+// Alerts: the counts of GET /api/v1/alerts/summary (the one definition of firing), the unresolved alerts in
+// groups of unit × type (as subscriptions group them by default; each group expands to its alerts), and a
+// full-width table grouped by unit, filtered by type, unit, severity and status; acknowledge and silence for
+// the roles that may (silences: POST/GET/DELETE /api/v1/silences). The API filters the table (type, unit,
+// severity, status). Every count uses the API's `status`, never the raw `state`.
 import { api, qs } from '../api.js';
 import { ACK_ROLES, SILENCE_ROLES } from '../auth.js';
 import { dateTime, empty, esc } from '../fmt.js';
 import { label, t } from '../i18n.js';
 import { actorText } from '../trail.js';
+import { groupsCard, loadGroups, wireGroups } from './alert_groups.js';
 import { loadUnits, unitHtml, unitOptions } from '../units.js';
 
-const STATES = ['firing', 'acknowledged', 'resolved'];
+const STATES = ['firing', 'suppressed', 'acknowledged', 'resolved'];
 const SEVERITIES = ['critical', 'warning', 'info'];
-const TYPES = ['RecoveryWarningIssued', 'ErrorReported', 'TicketEscalated', 'ArrearsRiskDetected', 'ScoresPublished'];
+const TYPES = ['RecoveryWarningIssued', 'ErrorReported', 'TicketEscalated', 'ArrearsRiskDetected', 'ScoresPublished',
+  'CalendarYearMissing'];
 const DURATIONS = [['1h', 3600], ['4h', 14400], ['24h', 86400], ['7d', 604800]];
 
 function select(id, values, current, prefix) {
@@ -25,17 +29,21 @@ function silencedBy(a, silences) {
   return silences.some((s) => s.matchers.every((m) => !m.is_regex && labels[m.name] === m.value));
 }
 
+// the API's one status (firing = state firing, not silenced, not inhibited); `state` only for an older API
+const statusOf = (a) => a.status || a.state;
+
 function row(a, may, silences) {
   const buttons = [
     may.ack && a.state === 'firing' ? `<button class="btn ack" type="button" data-id="${esc(a.id)}">${esc(t('al.ack'))}</button>` : '',
     may.silence && a.state !== 'resolved' ? `<button class="btn secondary silence" type="button" data-id="${esc(a.id)}"
       data-type="${esc(a.type)}" data-unit="${esc(a.unit)}">${esc(t('al.silence'))}</button>` : '',
   ].join(' ');
-  return `<tr class="alert" data-id="${esc(a.id)}" data-state="${esc(a.state)}" data-type="${esc(a.type)}">
+  return `<tr class="alert" data-id="${esc(a.id)}" data-state="${esc(a.state)}" data-status="${esc(statusOf(a))}"
+    data-type="${esc(a.type)}">
     <td><span class="badge ${esc(a.severity)}">${esc(label('sev', a.severity))}</span></td>
     <td class="type nowrap">${esc(label('type', a.type))}</td><td class="summary">${esc(a.summary)}${
       silencedBy(a, silences) ? ` <span class="badge silenced">${esc(t('al.isSilenced'))}</span>` : ''}</td>
-    <td class="state nowrap">${esc(label('alstate', a.state))}</td><td class="num">${a.count}</td>
+    <td class="state nowrap">${esc(label('alstate', statusOf(a)))}</td><td class="num">${a.count}</td>
     <td class="nowrap">${dateTime(a.last_seen)}</td><td>${esc(a.acked_by ? actorText(a.acked_by) : '')}</td>
     <td class="nowrap">${buttons}</td></tr>`;
 }
@@ -45,7 +53,7 @@ function grouped(items, units, may, silences) {
   for (const a of items) byUnit.set(a.unit, [...(byUnit.get(a.unit) || []), a]);
   return [...byUnit.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([unit, list]) =>
     `<tbody class="unit-group" data-unit="${esc(unit)}"><tr class="group-head"><th colspan="8">${unitHtml(units, unit)}
-      <span class="muted">${esc(t('al.groupCount', { n: list.length, f: list.filter((a) => a.state === 'firing').length }))}</span>
+      <span class="muted">${esc(t('al.groupCount', { n: list.length, f: list.filter((a) => statusOf(a) === 'firing').length }))}</span>
       </th></tr>${list.map((a) => row(a, may, silences)).join('')}</tbody>`).join('');
 }
 
@@ -73,12 +81,13 @@ function silencesCard(silences, may) {
 }
 
 export async function render(main, params, ctx) {
-  const filter = { state: params.state || '', severity: params.severity || '', unit: params.unit || '' };
+  const filter = { state: params.state || '', severity: params.severity || '', unit: params.unit || '',
+    type: params.type || '' };
   const unitValid = !filter.unit || /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(filter.unit);
-  const [page, units, silences] = await Promise.all([
+  const [page, units, silences, groups] = await Promise.all([
     unitValid ? api(`/api/v1/alerts${qs({ ...filter, limit: 500 })}`) : { items: [], next_cursor: null },
-    loadUnits(), api('/api/v1/silences')]);
-  const items = page.items.filter((a) => !params.type || a.type === params.type);
+    loadUnits(), api('/api/v1/silences'), unitValid ? loadGroups(filter.unit) : null]);
+  const { items } = page;
   const may = { ack: ctx.user.can(ACK_ROLES), silence: ctx.user.can(SILENCE_ROLES) };
   const notices = { acked: t('al.ackDone'), silenced: t('al.silenced'), unsilenced: t('al.unsilenced') };
   main.innerHTML = `<div class="bar"><h1>${esc(t('al.title'))}</h1>
@@ -89,6 +98,7 @@ export async function render(main, params, ctx) {
       <label>${esc(t('al.state'))} ${select('f-state', STATES, filter.state, 'alstate')}</label>
       <span class="muted" id="al-total">${esc(t('al.total', { n: items.length }))}</span>
       <span id="al-notice" class="up" role="status">${esc(notices[params.notice] || '')}</span></div>
+    ${groups ? groupsCard(groups, units) : ''}
     ${silenceForm()}
     <section class="card full">${items.length ? `<table id="alerts" class="alerts"><thead><tr>
       <th>${esc(t('al.severity'))}</th><th>${esc(t('al.type'))}</th><th>${esc(t('al.summary'))}</th>
@@ -99,6 +109,7 @@ export async function render(main, params, ctx) {
   const apply = () => ctx.go('alerts', { type: main.querySelector('#f-type').value, state: main.querySelector('#f-state').value,
     severity: main.querySelector('#f-severity').value, unit: main.querySelector('#f-unit').value });
   ['#f-type', '#f-unit', '#f-severity', '#f-state'].forEach((s) => main.querySelector(s).addEventListener('change', apply));
+  if (groups) wireGroups(main, groups, units, (g) => ctx.go('alerts', { type: g.type, unit: g.unit }));
   const fail = (err) => {
     main.querySelector('#al-notice').outerHTML = `<span id="al-notice" class="error">${esc(t('failed', { m: err.message }))}</span>`;
   };

@@ -8,8 +8,8 @@ import { label, t } from '../i18n.js';
 import { shift, thisMonth } from '../periods.js';
 import { loadUnits, unitHtml, unitOptions } from '../units.js';
 
-const CATEGORIES = ['reading', 'tariff', 'billing_parameter', 'collection', 'other'];
-const NATURES = ['clerical', 'negligence', 'violation', 'fraud'];
+export const CATEGORIES = ['reading', 'tariff', 'billing_parameter', 'collection', 'other'];
+export const NATURES = ['clerical', 'negligence', 'violation', 'fraud'];
 const STATES = ['reported', 'root_caused', 'rectified', 'closed'];
 
 function reportForm(units, user, defaults) {

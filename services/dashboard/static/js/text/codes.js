@@ -1,5 +1,5 @@
 // Chinese (and English) labels for every code the APIs return: alert types, channels, credit reasons,
-// error categories/natures/states, ticket actions, roles, record kinds.
+// error categories/natures/states, ticket actions, roles, record kinds, bill-review rules and suspect states.
 export const CODES = {
   zh: {
     'type.RecoveryWarningIssued': '电费回收预警', 'type.ErrorReported': '差错上报', 'type.TicketEscalated': '传单超期督办',
@@ -31,6 +31,13 @@ export const CODES = {
     'field.findings': '核查结果', 'field.reason': '下发原因', 'field.rectification': '整改情况', 'field.note': '备注', 'field.detail': '问题描述',
     'field.name': '账号', 'field.display_name': '姓名', 'field.password': '密码', 'field.roles': '角色',
     'field.units': '管辖单位', 'field.disabled': '停用', 'field.ends_at': '静默截止', 'field.comment': '说明',
+    // bill review (issue 15): rule codes (the API's GET /api/v1/review/rules `titles`), suspect states
+    'rule.reading_reversed': '示数倒走', 'rule.kwh_mismatch': '电量与示数不符', 'rule.tou_sum': '峰平谷电量之和不符',
+    'rule.zero_kwh': '零电量', 'rule.surge': '电量突增', 'rule.drop': '电量突减', 'rule.tariff_category': '电价类别不符',
+    'rule.amount_mismatch': '电费金额不符', 'rule.multiplier_changed': '倍率变化',
+    'sustate.open': '待处理', 'sustate.confirmed': '已确认差错', 'sustate.cleared': '已排除',
+    'alstate.suppressed': '已抑制',
+    'field.clear_reason': '排除理由',
   },
   en: {
     'type.RecoveryWarningIssued': 'Fee-recovery warning', 'type.ErrorReported': 'Error reported',
@@ -62,5 +69,11 @@ export const CODES = {
     'field.findings': 'Findings', 'field.reason': 'Reason', 'field.rectification': 'Rectification', 'field.note': 'Note', 'field.detail': 'Detail',
     'field.name': 'Account', 'field.display_name': 'Name', 'field.password': 'Password', 'field.roles': 'Roles',
     'field.units': 'Units', 'field.disabled': 'Disabled', 'field.ends_at': 'Silence until', 'field.comment': 'Comment',
+    'rule.reading_reversed': 'Reading reversed', 'rule.kwh_mismatch': 'kWh ≠ readings', 'rule.tou_sum': 'TOU parts ≠ kWh',
+    'rule.zero_kwh': 'Zero kWh', 'rule.surge': 'Surge', 'rule.drop': 'Drop', 'rule.tariff_category': 'Tariff category',
+    'rule.amount_mismatch': 'Amount ≠ kWh × price', 'rule.multiplier_changed': 'Multiplier changed',
+    'sustate.open': 'Open', 'sustate.confirmed': 'Confirmed error', 'sustate.cleared': 'Cleared',
+    'alstate.suppressed': 'Suppressed',
+    'field.clear_reason': 'Why it is not an error',
   },
 };
