@@ -89,7 +89,7 @@ def _review(wb: Workbook, b: model.Bulletin) -> None:
         ws.append([label, value])
     if r.not_ready:
         ws.append([])
-        ws.append(["未就绪供电所", "账单数", "待处理疑点", "已确认", "已排除", "状态"])
+        ws.append(["未就绪供电所名单", "账单数", "待处理疑点", "已确认", "已排除", "状态"])
         for u in r.not_ready:
             state = "有待处理疑点" if u.reviewed else "账单更新后未复核"
             ws.append([u.name, u.bills, u.open, u.confirmed, u.cleared, state])
