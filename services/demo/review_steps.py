@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -157,6 +156,6 @@ async def bill_review(api: Api, plan: DemoPlan) -> ReviewSummary:
     await wait_for_error_counts(api, period, sum(e["bills_affected"] for e in errors))
     readiness = (await api.call("GET", f"/api/v1/review/{period}/readiness"))["items"]
     return ReviewSummary(
-        period=period, bills=run["bills"], suspects=run["suspects"], by_rule=dict(Counter(run["by_rule"])),
+        period=period, bills=run["bills"], suspects=run["suspects"], by_rule=dict(run["by_rule"]),
         confirmed=confirmed, cleared=len(decided) - confirmed, open=len(suspects) - len(decided), misses=misses,
         ready=sum(u["ready"] for u in readiness), not_ready=sum(not u["ready"] for u in readiness))
