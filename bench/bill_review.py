@@ -19,6 +19,10 @@ floor     plain PostgreSQL: COPY of the same month's file into an unlogged table
 
 Prints both times, the ratio service/floor (target ≤ 1.5) and this process's peak RSS (target
 ≤ 500 MB: files are streamed, never held in memory). M2C_BENCH_DATABASE_URL reuses a server.
+
+On a shared machine wall times swing with the other jobs' load, so the CPU seconds the PostgreSQL server
+spent on each side (the postmaster and all its processes, WAL writer and checkpointer included; Linux
+/proc, a local server only) are printed too, with their ratio: that one barely moves with the load.
 """
 
 from __future__ import annotations
@@ -56,6 +60,34 @@ COLUMNS = ("unit", "bill_id", "customer_no", "category", "tariff_code", "multipl
 ANOMALIES = ("reading_reversed", "kwh_mismatch", "tou_sum", "zero_kwh", "surge", "drop", "tariff_category",
              "amount_mismatch", "multiplier_changed")
 _CHUNK = 1 << 20
+
+
+def postmaster_pid(backend_pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{backend_pid}/status").read_text()
+    except OSError:  # not Linux, or not a local server
+        return None
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+
+
+def server_cpu_s(postmaster: int | None) -> float:
+    """CPU seconds the server used so far: the postmaster, its live processes, and (in the postmaster's
+    children times) the ones that exited. NaN when the server is not a local Linux process."""
+    if postmaster is None:
+        return float("nan")
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        pid = int(stat.parent.name)
+        if pid == postmaster:
+            total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        elif int(fields[1]) == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def rss_mb() -> float:
@@ -124,7 +156,8 @@ async def file_chunks(path: Path) -> AsyncIterator[bytes]:
             yield chunk
 
 
-async def service(url: str, history: Path, month: Path, codes: list[str]) -> tuple[float, float, dict]:
+async def service(url: str, history: Path, month: Path, codes: list[str],
+                  postmaster: int | None) -> tuple[float, float, float, dict]:
     settings = Settings(database_url=url, jwt_secret="bench-secret-0123456789-0123456789", _env_file=None)
     runtime = await Runtime.open(settings)
     try:
@@ -132,6 +165,7 @@ async def service(url: str, history: Path, month: Path, codes: list[str]) -> tup
             await scoring_handlers.upsert_org_units(org_units(codes), uow, NOW)
         async with runtime.uow() as uow:
             await review.import_bills(PREVIOUS, "csv", file_chunks(history), uow, NOW, "bench", lambda _: True)
+        cpu = server_cpu_s(postmaster)
         started = time.perf_counter()
         async with runtime.uow() as uow:
             imported = await review.import_bills(PERIOD, "csv", file_chunks(month), uow, NOW, "bench",
@@ -142,12 +176,14 @@ async def service(url: str, history: Path, month: Path, codes: list[str]) -> tup
         started = time.perf_counter()
         async with runtime.uow() as uow:
             result, _ = await review.run_review(PERIOD, uow, NOW, "bench", None, lambda _: True)
-        return import_s, time.perf_counter() - started, result
+        run_s = time.perf_counter() - started
+        return import_s, run_s, server_cpu_s(postmaster) - cpu, result
     finally:
         await runtime.close()
 
 
-async def floor(url: str, history: Path, month: Path, *, durable: bool = False) -> float:
+async def floor(url: str, history: Path, month: Path, postmaster: int | None, *,
+                durable: bool = False) -> tuple[float, float]:
     """COPY + one join; `durable`: into a logged table with the bills' primary key, as the service must keep them."""
     types = ", ".join(f"{c} {bill_file.BY_NAME[c].sql_type}" for c in COLUMNS)
     kind = "" if durable else "UNLOGGED"
@@ -157,12 +193,13 @@ async def floor(url: str, history: Path, month: Path, *, durable: bool = False) 
         await conn.execute(f"CREATE {kind} TABLE floor_prev ({types}{key})")
         await conn.copy_to_table("floor_prev", source=history, format="csv", header=True)
         await conn.execute("ANALYZE floor_prev")
+        cpu = server_cpu_s(postmaster)
         started = time.perf_counter()
         await conn.execute(f"CREATE {kind} TABLE floor_bills ({types}{key})")
         await conn.copy_to_table("floor_bills", source=month, format="csv", header=True)
         await conn.fetchval("SELECT count(*) FROM floor_bills b JOIN floor_prev p ON p.customer_no = b.customer_no"
                             " WHERE b.kwh <> p.kwh")
-        return time.perf_counter() - started
+        return time.perf_counter() - started, server_cpu_s(postmaster) - cpu
     finally:
         await conn.close()
 
@@ -179,11 +216,14 @@ async def main(args: argparse.Namespace, server_url: str) -> None:
         dbs = ScratchDatabases(server_url)
         await asyncio.to_thread(dbs.create_template)
         try:
+            probe = await asyncpg.connect(dsn(server_url))
+            postmaster = postmaster_pid(await probe.fetchval("SELECT pg_backend_pid()"))
+            await probe.close()
             rss_before = rss_mb()
-            import_s, run_s, result = await service(await dbs.fresh(), history, month, codes)
+            import_s, run_s, service_cpu, result = await service(await dbs.fresh(), history, month, codes, postmaster)
             rss_after = rss_mb()
-            floor_s = await floor(await dbs.fresh(), history, month)
-            durable_s = await floor(await dbs.fresh(), history, month, durable=True)
+            floor_s, floor_cpu = await floor(await dbs.fresh(), history, month, postmaster)
+            durable_s, durable_cpu = await floor(await dbs.fresh(), history, month, postmaster, durable=True)
         finally:
             await dbs.drop_all()
     total = import_s + run_s
@@ -194,6 +234,8 @@ async def main(args: argparse.Namespace, server_url: str) -> None:
     print(f"floor COPY+join     {floor_s:8.2f} s")
     print(f"floor, durable      {durable_s:8.2f} s  (logged table with a primary key, as the bills are kept)")
     print(f"ratio (import+run)/floor {total / floor_s:6.2f}   target ≤ 1.5;  /durable floor {total / durable_s:.2f}")
+    print(f"server CPU          service {service_cpu:.2f} s, floor {floor_cpu:.2f} s, durable {durable_cpu:.2f} s;"
+          f"  ratio {service_cpu / floor_cpu:.2f}, /durable {service_cpu / durable_cpu:.2f}")
     print(f"peak RSS            {rss_after:8.1f} MB (before import {rss_before:.1f} MB)   target ≤ 500 MB")
 
 

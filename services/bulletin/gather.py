@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from services.bulletin import headline, model
+from services.bulletin import review as review_section
 from services.bulletin.labels import ACCOUNTABILITY, CATEGORIES, TICKET_STATES
 from services.bulletin.numbers import SHANGHAI, previous_period
 from services.bulletin.sources import Sources
@@ -94,6 +95,8 @@ class Gatherer:
         top = await self._top(period, units, rows, light_items, names, scored=scores is not None)
         light_rows = self._lights(light_items, top, names, levels)
         losses = await self._losses(period, stations) if scores else []
+        review = await review_section.gather(self._review_get, period, units, headline.top_units(units, self.visible),
+                                             self.visible)
         errors = [e for e in errors if self.visible(e["unit"])]
         tickets = [t for t in tickets if self.visible(t["unit"])]
         alerts = [a for a in alerts if self.visible(a["unit"]) and self._about(a, period)]
@@ -115,8 +118,11 @@ class Gatherer:
             headline=self._headline(top, by_level_lights, stations, errors, ticket_summary, alerts),
             counties=tuple(counties), stations=tuple(stations), lights=tuple(light_rows),
             losses=tuple(losses), errors_by_category=by_category, errors_by_level=by_level,
-            tickets=ticket_summary, alerts=tuple(self._top_alerts(alerts, names)),
+            tickets=ticket_summary, alerts=tuple(self._top_alerts(alerts, names)), review=review,
         )
+
+    async def _review_get(self, path: str, *, allow_404: bool = False, **params: Any) -> Any:
+        return await _get(self.src.bill_review, path, allow_404=allow_404, **params)
 
     async def _top(self, period: str, units: list[dict], rows: list[dict], light_items: dict[str, dict],
                    names: dict[str, str], *, scored: bool) -> list[model.TopUnit]:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from services.bulletin.review import ReviewSection
+
 
 @dataclass(frozen=True)
 class RankedUnit:
@@ -153,3 +155,4 @@ class Bulletin:
     tickets: TicketSummary
     alerts: tuple[AlertRow, ...]
     notes: tuple[str, ...] = field(default=())
+    review: ReviewSection | None = None  # bill review before release (None: no unit reviewed this month)

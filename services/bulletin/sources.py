@@ -1,4 +1,4 @@
-"""HTTP clients of the three services the bulletin reads: in-app (ASGI) or at their base URLs."""
+"""HTTP clients of the four services the bulletin reads: in-app (ASGI) or at their base URLs."""
 
 from __future__ import annotations
 
@@ -19,11 +19,12 @@ class Sources:
     scoring: httpx.AsyncClient
     audit_link: httpx.AsyncClient
     alerts: httpx.AsyncClient
+    bill_review: httpx.AsyncClient
 
     @classmethod
     def one(cls, client: httpx.AsyncClient) -> Sources:
-        """All three services behind one client (the embedded app, or a gateway)."""
-        return cls(client, client, client)
+        """All four services behind one client (the embedded app, or a gateway)."""
+        return cls(client, client, client, client)
 
 
 def system_headers(jwt_secret: str) -> dict[str, str]:
@@ -50,4 +51,4 @@ async def open_sources(app: object, jwt_secret: str, settings: BulletinSettings)
             return in_app[0]
 
         yield Sources(await client_for(settings.scoring_url), await client_for(settings.audit_link_url),
-                      await client_for(settings.alerts_url))
+                      await client_for(settings.alerts_url), await client_for(settings.bill_review_url))

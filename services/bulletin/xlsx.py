@@ -71,6 +71,31 @@ def _ranking(wb: Workbook, b: model.Bulletin, title: str, units: Sequence[model.
             ws.cell(i, 8).fill = PatternFill("solid", fgColor=INCOMPLETE_FILL)
 
 
+def _review(wb: Workbook, b: model.Bulletin) -> None:
+    """电费发行前审核: per rule, then the misses, then the stations not ready (see review.py)."""
+    r = b.review
+    header = ["项目", "疑点数", "已确认差错", "已排除", "待处理", "确认率"]
+    if r is None:
+        _sheet(wb, "发行前审核", header, [], "本期未开展电费发行前审核（无审核数据）")
+        return
+    rows: list[list[Any]] = [[x.title, x.raised, x.confirmed, x.cleared, x.open, x.confirmed_share]
+                             for x in (*r.rules, r.total)]
+    ws = _sheet(wb, "发行前审核", header, rows, "")
+    _percent_columns(ws, (6,))
+    for label, value in (("审核账单（张）", r.bills), ("导入账单供电所", len(r.units)), ("可发行供电所", r.ready),
+                         ("未就绪供电所", len(r.not_ready)), ("未导入账单供电所", r.stations_without_bills),
+                         ("事后登记差错（已审核账单）", r.errors), ("其中审核确认", r.from_review),
+                         ("漏判（无规则标记）", r.misses)):
+        ws.append([label, value])
+    if r.not_ready:
+        ws.append([])
+        ws.append(["未就绪供电所名单", "账单数", "待处理疑点", "已确认", "已排除", "状态"])
+        for u in r.not_ready:
+            state = "有待处理疑点" if u.reviewed else "账单更新后未复核"
+            ws.append([u.name, u.bills, u.open, u.confirmed, u.cleared, state])
+    ws.column_dimensions["A"].width = 28
+
+
 def render_xlsx(b: model.Bulletin) -> bytes:
     h = b.headline
     wb = Workbook()
@@ -127,6 +152,7 @@ def render_xlsx(b: model.Bulletin) -> bytes:
     _sheet(wb, "重点告警", ["级别", "状态", "单位编码", "单位名称", "内容", "次数", "最近发生"],
            [[name_of(SEVERITIES, a.severity), name_of(ALERT_STATES, a.state), a.unit, a.name, a.summary, a.count,
              numbers.when(a.last_seen)] for a in b.alerts], "本期无告警")
+    _review(wb, b)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -11,6 +11,7 @@ from datetime import date
 import httpx
 
 from services.demo import facts_steps as facts
+from services.demo import review_steps
 from services.demo import workflow_steps as flow
 from services.demo.api import Api
 from services.demo.clock import ShiftableClock
@@ -35,6 +36,7 @@ class DemoSummary:
     escalated: int = 0
     acknowledged: int = 0
     credit: dict = field(default_factory=dict)
+    review: review_steps.ReviewSummary | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -97,6 +99,9 @@ async def load_demo(client: httpx.AsyncClient, *, seed: int = 2026, customers: i
     watch.lap("errors root-caused, rectified, closed")
     summary.tickets, summary.escalated = await _tickets(api, plan, clock, say)
     watch.lap("tickets raised and walked, escalations")
+    summary.review = await review_steps.bill_review(api, plan)
+    watch.lap(f"bill review of {summary.review.period}: {summary.review.bills} bills, {summary.review.suspects} "
+              f"suspects, {summary.review.confirmed} confirmed, {summary.review.cleared} cleared")
     # The credit files upload at the real now, after the history: while it is written the app's clock
     # stands in past months, and a bill of a later month would be refused as coming from the future.
     await flow.credit_files_in(api, plan.credit)

@@ -143,5 +143,6 @@ async def replace_bills(session: AsyncSession, period: str, header_lines: int, b
         " ON CONFLICT (period, unit) DO UPDATE SET bills = excluded.bills, imported_by = excluded.imported_by,"
         " imported_at = excluded.imported_at, reviewed_at = NULL, rule_set_version = NULL", period, by, now)
     await conn.execute(f"DROP TABLE {STAGE_UNITS}; DROP TABLE {STAGE}")
-    # Fresh statistics: the next run joins a whole month by customer, and plans by how many bills there are.
-    await conn.execute("ANALYZE review_bills")
+    # Fresh statistics of the columns the run plans on (a whole month joined by customer); ANALYZE of every
+    # column costs twice the CPU (measured) and no query reads the other columns' statistics.
+    await conn.execute("ANALYZE review_bills (period, unit, customer_no, tariff_code)")

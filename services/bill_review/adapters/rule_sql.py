@@ -76,7 +76,7 @@ def screen_sql(rules: dict[str, dict[str, Any]], scoped: bool) -> tuple[str, lis
         params.append(float(value))
         return f"${base + len(params)}::numeric"
 
-    flags, severities, messages = [], [], []
+    flags, conditions, severities, messages = [], [], [], []
     for code, (condition, message) in _RULES.items():
         cfg = rules.get(code)
         if cfg is None or not cfg.get("enabled", True):
@@ -88,13 +88,14 @@ def screen_sql(rules: dict[str, dict[str, Any]], scoped: bool) -> tuple[str, lis
             condition = condition.replace(f":{name}", placeholder)
             message = message.replace(f":{name}", placeholder)
         flags.append(f"CASE WHEN {condition} THEN '{code}' END")
+        conditions.append(condition)
         severities.append(f"WHEN '{code}' THEN '{cfg['severity'].replace(chr(39), '')}'")
         messages.append(f"WHEN '{code}' THEN {message}")
     if not flags:
-        flags, severities, messages = ["NULL"], ["WHEN '' THEN ''"], ["WHEN '' THEN ''"]
+        flags, conditions, severities, messages = ["NULL"], ["false"], ["WHEN '' THEN ''"], ["WHEN '' THEN ''"]
     scope = " AND bill.unit = ANY($3::text[])" if scoped else ""
-    # One pass over the bills tests every rule (cheap comparisons, an array of the rules that fire);
-    # only the flagged few are unnested and get their message formatted.
+    # One pass over the bills: a row passes the WHERE only if some rule fires (plain comparisons, no
+    # per-row array); only those few get the array of their rules, unnested, and their messages formatted.
     sql = (
         f"CREATE TEMP TABLE {HITS} ON COMMIT DROP AS WITH"
         " tariff AS (SELECT DISTINCT ON (code) code, category, price FROM review_tariffs"
@@ -107,8 +108,8 @@ def screen_sql(rules: dict[str, dict[str, Any]], scoped: bool) -> tuple[str, lis
         "  prev.multiplier AS prev_multiplier, tariff.category AS tariff_category, tariff.price"
         "  FROM review_bills bill LEFT JOIN prev ON prev.customer_no = bill.customer_no"
         f"  LEFT JOIN tariff ON tariff.code = bill.tariff_code WHERE bill.period = $1{scope}),"
-        " flagged AS (SELECT b.*, array_remove(ARRAY[" + ", ".join(flags) + "]::text[], NULL) AS rules FROM b),"
-        " hit AS (SELECT f.*, unnest(f.rules) AS rule FROM flagged f WHERE f.rules <> '{}')"
+        " hit AS (SELECT b.*, unnest(array_remove(ARRAY[" + ", ".join(flags) + "]::text[], NULL)) AS rule"
+        "  FROM b WHERE " + " OR ".join(f"({c})" for c in conditions) + ")"
         " SELECT b.bill_id, b.unit, b.customer_no, b.rule,"
         " CASE b.rule " + " ".join(severities) + " END AS severity,"
         " CASE b.rule " + " ".join(messages) + " END AS message FROM hit b"

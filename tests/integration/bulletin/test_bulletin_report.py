@@ -95,7 +95,7 @@ async def test_xlsx_ranking_sheet_matches_the_api(bureau: httpx.AsyncClient) -> 
     assert r.status_code == 200, r.text
     wb = load_workbook(io.BytesIO(r.content))
     assert wb.sheetnames == ["概况", "县区局排名", "供电所排名", "回收率红黄绿灯", "主要失分", "差错统计", "稽核传单",
-                             "重点告警"]
+                             "重点告警", "发行前审核"]  # issue 15: the bill review section
     for sheet, level in (("县区局排名", "county"), ("供电所排名", "station")):
         rows = list(wb[sheet].iter_rows(min_row=2, values_only=True))
         assert [(row[0], row[1], row[2], row[4]) for row in rows] == [

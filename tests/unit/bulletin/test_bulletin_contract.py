@@ -63,8 +63,12 @@ def _answer(request: httpx.Request) -> httpx.Response:
         row = next(r for r in SCORES if r["unit"] == unit)
         recovery = {"QY-QC": {"recovery_rate": 0.95}}.get(unit)  # the county's roll-up, on its explanation
         return httpx.Response(200, json={**row, "recovery": recovery, "indicators": []})
-    if path in ("/errors", "/tickets", "/alerts"):
+    if path in ("/errors", "/tickets", "/alerts", f"/review/{PERIOD}/readiness"):
         return httpx.Response(200, json=empty)
+    if path == "/review/rules":
+        return httpx.Response(200, json={"version": 1, "rules": {}, "titles": {"surge": "电量突增"}})
+    if path == "/review/effectiveness":  # no unit reviewed this month
+        return httpx.Response(200, json={"first": PERIOD, "last": PERIOD, "items": [], "periods": []})
     return httpx.Response(404, json={"title": f"unexpected {path}"})
 
 
@@ -84,6 +88,7 @@ async def test_bureau_wide_bulletin_headlines_the_city_and_counts_lights_per_lev
         ("station", {"green": 1, "yellow": 0, "red": 1, "none": 1})]
     assert (b.headline.stations_ranked, b.headline.stations_incomplete) == (2, 1)
     assert [p.unit for p in b.losses] == []  # the incomplete station's explanation is not asked for losses
+    assert b.review is None  # bill review: no unit reviewed this month is no data, not zeros
 
     html = render(b, "html").decode()
     assert re.search(r'id="kpi-score" data-unit="QY">.*?87\.50', html, re.S)
