@@ -31,7 +31,7 @@ async def test_ticket_escalated_through_kafka_raises_an_alert(kafka_settings: Se
             return (await client.get("/api/v1/alerts?unit=QY-YD-02", headers=ADMIN)).json()["items"]
 
         [a] = await eventually(alert, timeout_s=40)
-        assert a["severity"] == "critical" and a["fingerprint"] == f"TicketEscalated:QY-YD-02:{ticket}"
+        assert a["severity"] == "warning" and a["fingerprint"] == f"TicketEscalated:QY-YD-02:{ticket}"
 
         s = kafka_settings
         [source] = await _read_topic(s.kafka_bootstrap, s.topic(topics.AUDIT), 1)

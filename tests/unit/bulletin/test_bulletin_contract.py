@@ -65,6 +65,12 @@ def _answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={**row, "recovery": recovery, "indicators": []})
     if path in ("/errors", "/tickets", "/alerts"):
         return httpx.Response(200, json=empty)
+    if path == "/alerts/summary":  # 告警中 is alerts' own count (its one definition of firing)
+        counts = {"total": 0, "by_severity": {}, "by_type": {}}
+        return httpx.Response(200, json={
+            "definition": "state = firing, not silenced, not inhibited", "definition_zh": "告警中：未确认……",
+            "unit": params.get("unit"), "at": "2026-11-05T00:00:00+00:00", "firing": counts,
+            "suppressed": counts, "acknowledged": counts, "resolved": counts})
     return httpx.Response(404, json={"title": f"unexpected {path}"})
 
 
