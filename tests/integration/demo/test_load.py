@@ -74,6 +74,8 @@ async def test_the_demo_is_a_living_bureau(demo) -> None:
         return got if got["critical"] and got["warning"] else None
     risks = await eventually(risk_split, timeout_s=60)
     assert risks["critical"] < risks["warning"], risks
+    rules = (await client.get("/api/v1/alerts/severity-rules", headers=ADMIN)).json()["rules"]
+    assert [r["name"] for r in rules][-2:] == ["欠费满三个月", "一般欠费风险"]
     subs = (await client.get("/api/v1/subscriptions", headers=ADMIN)).json()
     assert {s["channel"]["type"] for s in (subs["items"] if isinstance(subs, dict) else subs)} == {"webhook", "kafka"}
 
