@@ -121,10 +121,16 @@ class DeliveryWorker:
             listed = resolved if plan.send == "resolved" else firing
             counts = {s: sum(1 for m in members if m["status"] == s) for s in STATUSES}
             delivery_id = uuid.uuid4()
-            body = notify.group_body(delivery_id, g, plan.send, key, g["labels"], listed[:grouping.FIRST_N], counts)
-            await repository.enqueue_delivery(
-                uow.session, delivery_id=delivery_id, subscription_id=g["subscription_id"], change=plan.send,
-                body=body, at=now, group_key=key, alert_count=len(listed))
+            if g["channel"] == "kafka":  # same group, same timing: one AlertGroupNotified on m2c.alerts.v1
+                uow.emit(notify.group_event(delivery_id, g, plan.send, key, g["labels"], listed[:grouping.FIRST_N],
+                                            counts, now),
+                         subject=g["labels"].get("unit") or None, key=str(g["subscription_id"]))
+            else:
+                body = notify.group_body(delivery_id, g, plan.send, key, g["labels"], listed[:grouping.FIRST_N],
+                                         counts)
+                await repository.enqueue_delivery(
+                    uow.session, delivery_id=delivery_id, subscription_id=g["subscription_id"], change=plan.send,
+                    body=body, at=now, group_key=key, alert_count=len(listed))
         # what the subscriber has now heard of: the firing alerts' severities; the others are forgotten
         notified = {m["id"]: (m["severity"] if m["status"] == "firing" else None) for m in members
                     if plan.send in ("firing", "repeat") or m["status"] != "firing"}
@@ -164,7 +170,7 @@ class DeliveryWorker:
                                       stop_reason=why)
             return
         alert = alerts[0]
-        levels = [escalation.Level(lv["after_working_hours"], tuple(lv["subscription_ids"])) for lv in policy["levels"]]
+        levels = [escalation.Level.of(lv) for lv in policy["levels"]]
         try:
             step = escalation.step(cal, levels, level=row["level"], round_=row["round"],
                                    repeat_cap=policy["repeat_cap"], now=now)
@@ -172,18 +178,24 @@ class DeliveryWorker:
             await escalations.advance(s, row, level=row["level"], round_=row["round"], next_at=None, at=now,
                                       stop_reason=str(exc))
             return
-        for sub_id in levels[step.notify_level - 1].subscription_ids:
-            sub = await repository.subscription(s, uuid.UUID(str(sub_id)))
-            if sub is None or sub["channel"] != "webhook":
-                continue
+        level = levels[step.notify_level - 1]
+        targets = await escalations.level_targets(s, subscription_ids=level.subscription_ids,
+                                                  org_levels_up=level.org_levels_up, alert_type=alert["type"],
+                                                  unit=alert["unit"])
+        for sub in targets:
             delivery_id = uuid.uuid4()
+            if sub["channel"] == "kafka":
+                uow.emit(notify.escalation_event(delivery_id, sub, policy, step.notify_level, row["round"], alert,
+                                                 now), subject=alert["unit"], key=str(sub["id"]))
+                continue
             await repository.enqueue_delivery(
                 s, delivery_id=delivery_id, subscription_id=sub["id"], change="escalated", at=now,
                 alert_id=alert["id"], group_key=alert["fingerprint"], alert_count=1,
                 body=notify.escalation_body(delivery_id, sub, policy, step.notify_level, row["round"], alert))
         await repository.add_history(
             s, alert=repository._to_alert(alert), change="escalated", at=now, event_id=None, actor=None,
-            silenced=False, changes={"level": [row["level"], step.notify_level], "policy": [None, policy["name"]]})
+            silenced=False, changes={"level": [row["level"], step.notify_level], "policy": [None, policy["name"]],
+                                     "notified": [None, len(targets)]})
         await escalations.advance(s, row, level=step.level, round_=step.round, next_at=step.next_at, at=now)
 
 

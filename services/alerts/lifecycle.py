@@ -66,10 +66,9 @@ async def record(uow: UnitOfWork, change: domain.Change, *, new: bool, event_id:
                                                                                             a.unit)]
     kept: list[tuple[uuid.UUID, str]] = []
     for sub in subs:
-        if sub["channel"] == "kafka":  # Kafka subscribers read the per-alert events (see docs/alerts.md)
-            if change.notify and not silenced and inhibited_by is None:
-                kafka_subs.append(str(sub["id"]))
-        elif a.state == "firing":
+        if sub["channel"] == "kafka" and change.notify and not silenced and inhibited_by is None:
+            kafka_subs.append(str(sub["id"]))  # the per-alert view, kept; groups below give the digests
+        if a.state == "firing":  # webhook and Kafka subscriptions alike (AlertGroupNotified for Kafka)
             key, group_labels = grouping.group_of(sub["group_by"], labels, a.fingerprint)
             kept.append((sub["id"], key))
             await group_repository.note_member(
@@ -99,13 +98,12 @@ async def record(uow: UnitOfWork, change: domain.Change, *, new: bool, event_id:
 async def _start_escalations(uow: UnitOfWork, a: domain.Alert, subs: list[dict[str, Any]], at: datetime) -> None:
     """Policies for this alert: those naming its type, and those of the subscriptions that accept it."""
     referenced = {s["escalation_policy_id"] for s in subs if s.get("escalation_policy_id")}
-    policies = [p for p in await escalation_repository.policies(uow.session)
-                if a.type in p["types"] or p["id"] in referenced]
+    policies = escalation.applicable(await escalation_repository.policies(uow.session), a.type, referenced)
     if not policies:
         return
     cal = await escalation_repository.calendar(uow.session)
     for p in policies:
-        levels = [escalation.Level(lv["after_working_hours"], tuple(lv["subscription_ids"])) for lv in p["levels"]]
+        levels = [escalation.Level.of(lv) for lv in p["levels"]]
         try:
             next_at, reason = escalation.first_due(cal, levels, at), None
         except CalendarMissing as exc:  # explicit, never a weekends-only guess

@@ -21,7 +21,7 @@ API = "/api/v1"
 PAGE = 500
 MAX_PAGES = 40  # 20 000 rows of one kind is far beyond one bureau-month
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
-_STATE_ORDER = {"firing": 0, "acknowledged": 1, "resolved": 2}
+_STATUS_ORDER = {"firing": 0, "suppressed": 1, "acknowledged": 2, "resolved": 3}
 _LEVEL_ORDER = {"city": 0, "county": 1, "station": 2}
 
 
@@ -62,6 +62,11 @@ async def _all(client: httpx.AsyncClient, path: str, **params: Any) -> list[dict
     return items
 
 
+def _status(alert: dict) -> str:
+    """The alert's status as alerts' API gives it (its one definition of firing); the state when absent."""
+    return str(alert.get("status") or alert["state"])
+
+
 def _in_month(moment: str, period: str) -> bool:
     return datetime.fromisoformat(moment).astimezone(SHANGHAI).strftime("%Y-%m") == period
 
@@ -75,7 +80,7 @@ class Gatherer:
 
     async def bulletin(self, period: str) -> model.Bulletin:
         prev = previous_period(period)
-        units, scores, prev_scores, lights, errors, tickets, alerts = await asyncio.gather(
+        units, scores, prev_scores, lights, errors, tickets, alerts, alert_counts = await asyncio.gather(
             _all(self.src.scoring, "/org-units"),
             _get(self.src.scoring, "/scores", allow_404=True, period=period),
             # the month before the first a period may name (1900-01) was never scored
@@ -84,6 +89,7 @@ class Gatherer:
             _all(self.src.audit_link, "/errors", period=period),
             _all(self.src.audit_link, "/tickets", period=period),
             _all(self.src.alerts, "/alerts"),
+            self._alert_counts(),
         )
         names = {u["code"]: u["name"] for u in units}
         levels = {u["code"]: u["level"] for u in units}
@@ -115,7 +121,7 @@ class Gatherer:
             period=period, previous_period=prev, generated_at=self.now, scope=self.scope,
             revision=scores["revision"] if scores else None, scheme=scores["scheme"] if scores else None,
             stage_names=tuple(s["name"] or s["code"] for s in staged["stages"]) if staged else (),
-            headline=self._headline(top, by_level_lights, stations, errors, ticket_summary, alerts),
+            headline=self._headline(top, by_level_lights, stations, errors, ticket_summary, alert_counts),
             counties=tuple(counties), stations=tuple(stations), lights=tuple(light_rows),
             losses=tuple(losses), errors_by_category=by_category, errors_by_level=by_level,
             tickets=ticket_summary, alerts=tuple(self._top_alerts(alerts, names)), review=review,
@@ -123,6 +129,21 @@ class Gatherer:
 
     async def _review_get(self, path: str, *, allow_404: bool = False, **params: Any) -> Any:
         return await _get(self.src.bill_review, path, allow_404=allow_404, **params)
+
+    async def _alert_counts(self) -> model.AlertCounts:
+        """告警中 from alerts' summary (the one definition of firing), never counted from alert rows
+        here: the whole bureau, or the sum over the reader's subtrees."""
+        roots = [u for u in self.scope if not any(u != o and u.startswith(o + "-") for o in self.scope)]
+        answers = await asyncio.gather(*(_get(self.src.alerts, "/alerts/summary", unit=u) for u in roots or [None]))
+        by_severity: Counter = Counter()
+        for a in answers:
+            by_severity.update(a["firing"]["by_severity"])
+        severities = sorted(by_severity, key=lambda k: _SEVERITY_ORDER.get(k, 3))
+        return model.AlertCounts(
+            firing=sum(a["firing"]["total"] for a in answers),
+            suppressed=sum(a["suppressed"]["total"] for a in answers),
+            firing_by_severity=tuple((k, by_severity[k]) for k in severities),
+            definition=answers[0]["definition_zh"], at=datetime.fromisoformat(answers[0]["at"]))
 
     async def _top(self, period: str, units: list[dict], rows: list[dict], light_items: dict[str, dict],
                    names: dict[str, str], *, scored: bool) -> list[model.TopUnit]:
@@ -221,20 +242,20 @@ class Gatherer:
         return _in_month(alert["last_seen"], period) or _in_month(alert["first_seen"], period)
 
     def _top_alerts(self, alerts: list[dict], names: dict[str, str]) -> list[model.AlertRow]:
-        ranked = sorted(alerts, key=lambda a: (_STATE_ORDER.get(a["state"], 3), _SEVERITY_ORDER.get(a["severity"], 3),
+        ranked = sorted(alerts, key=lambda a: (_STATUS_ORDER.get(_status(a), 4), _SEVERITY_ORDER.get(a["severity"], 3),
                                                -a["count"], a["last_seen"]), reverse=False)
-        return [model.AlertRow(severity=a["severity"], state=a["state"], unit=a["unit"],
+        return [model.AlertRow(severity=a["severity"], state=a["state"], status=_status(a), unit=a["unit"],
                                name=names.get(a["unit"], a["unit"]), summary=a["summary"],
                                last_seen=datetime.fromisoformat(a["last_seen"]), count=a["count"])
                 for a in ranked[:self.top_alerts]]
 
     def _headline(self, top: list[model.TopUnit], lights: tuple[model.LevelLights, ...],
                   stations: list[model.RankedUnit], errors: list[dict], tickets: model.TicketSummary,
-                  alerts: list[dict]) -> model.Headline:
+                  alerts: model.AlertCounts) -> model.Headline:
         return model.Headline(
             top=tuple(top), recovery_target=self.recovery_target,
             stations_ranked=sum(s.score is not None and not s.incomplete for s in stations),
             stations_incomplete=sum(s.incomplete for s in stations), lights=lights, errors=len(errors),
             errors_amount=sum((abs(Decimal(str(e["amount"]))) for e in errors), Decimal(0)),
             tickets_opened=tickets.opened, tickets_overdue=tickets.overdue,
-            alerts_firing=sum(a["state"] == "firing" for a in alerts))
+            alerts=alerts)

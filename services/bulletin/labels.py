@@ -13,7 +13,7 @@ TICKET_STATES = {"issued": "已派发", "coordinated": "已协调", "received": 
 TICKET_REASONS = {"low_score": "评分偏低", "repeated_red_indicator": "指标连续红灯",
                   "unrectified_anomalies": "异常未整改", "manual": "人工派发"}
 SEVERITIES = {"critical": "严重", "warning": "警告", "info": "提示"}
-ALERT_STATES = {"firing": "告警中", "acknowledged": "已确认", "resolved": "已解除"}
+ALERT_STATES = {"firing": "告警中", "suppressed": "已静默/抑制", "acknowledged": "已确认", "resolved": "已解除"}
 
 # the facts a score stands on (scoring's counters), for "数据不全：缺 …"; other codes are shown as given
 FACTS = {"readings_planned": "应抄户数", "readings_done": "实抄户数", "uploads_overdue": "超期上传",

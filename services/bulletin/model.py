@@ -78,6 +78,7 @@ class TicketSummary:
 class AlertRow:
     severity: str
     state: str
+    status: str  # firing | suppressed | acknowledged | resolved: alerts' one definition (its API says)
     unit: str
     name: str
     summary: str
@@ -123,6 +124,22 @@ class LevelLights:
 
 
 @dataclass(frozen=True)
+class AlertCounts:
+    """告警中 as alerts' GET /api/v1/alerts/summary counts it (the one definition of firing), for the
+    reader's subtrees, at `at` (a snapshot when the bulletin was made, not a monthly total)."""
+
+    firing: int
+    suppressed: int
+    firing_by_severity: tuple[tuple[str, int], ...]
+    definition: str  # in Chinese, as the alerts service states it
+    at: datetime
+
+    @property
+    def firing_critical(self) -> int:
+        return dict(self.firing_by_severity).get("critical", 0)
+
+
+@dataclass(frozen=True)
 class Headline:
     top: tuple[TopUnit, ...]
     recovery_target: float
@@ -133,7 +150,11 @@ class Headline:
     errors_amount: Decimal
     tickets_opened: int
     tickets_overdue: int
-    alerts_firing: int
+    alerts: AlertCounts
+
+    @property
+    def alerts_firing(self) -> int:
+        return self.alerts.firing
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,9 @@ def render_xlsx(b: model.Bulletin) -> bytes:
         rows += [[f"{name_of(LEVELS, lv.level)}{name_of(LIGHTS, k)}", lv.counts[k]] for k in model.LIGHT_KEYS]
     rows += [["差错件数", h.errors], ["差错金额（元）", float(h.errors_amount)],
              ["稽核传单", h.tickets_opened], ["已关闭传单", b.tickets.closed], ["超期传单", h.tickets_overdue],
-             ["告警中", h.alerts_firing]]
+             ["告警中", h.alerts_firing], ["其中严重", h.alerts.firing_critical],
+             ["已静默/抑制", h.alerts.suppressed],
+             ["告警口径", f"{h.alerts.definition}；截至 {numbers.when(h.alerts.at)}，非本月累计"]]
     for row in rows:
         cover.append(row)
     for r in percents:
@@ -150,7 +152,7 @@ def render_xlsx(b: model.Bulletin) -> bytes:
                f"期限 {numbers.when(t.due_at)}，升级 {t.escalation_level} 级）", 1] for t in b.tickets.overdue_items],
            "本期无稽核传单")
     _sheet(wb, "重点告警", ["级别", "状态", "单位编码", "单位名称", "内容", "次数", "最近发生"],
-           [[name_of(SEVERITIES, a.severity), name_of(ALERT_STATES, a.state), a.unit, a.name, a.summary, a.count,
+           [[name_of(SEVERITIES, a.severity), name_of(ALERT_STATES, a.status), a.unit, a.name, a.summary, a.count,
              numbers.when(a.last_seen)] for a in b.alerts], "本期无告警")
     _review(wb, b)
     buf = io.BytesIO()

@@ -10,6 +10,7 @@ from datetime import date
 
 import httpx
 
+from services.demo import escalation_steps as escalation
 from services.demo import facts_steps as facts
 from services.demo import review_steps
 from services.demo import workflow_steps as flow
@@ -87,7 +88,7 @@ async def load_demo(client: httpx.AsyncClient, *, seed: int = 2026, customers: i
 
     await facts.org_units(api, plan.tree)
     await _reference_data(api, plan)
-    watch.lap("org units, channels, subscriptions, silences, recovery tasks")
+    watch.lap("org units, channels, subscriptions, silences, escalation policies, recovery tasks")
     reported = await _months(api, plan, raw_months, clock)
     watch.lap(f"facts ({raw_months} months raw), errors, scoring and tickets of {len(plan.periods)} months")
     reported += await _current_month(api, plan, clock)
@@ -120,6 +121,7 @@ async def _reference_data(api: Api, plan: DemoPlan) -> None:
     await flow.channels(api, plan.channels, plan.tree.stations)
     await flow.subscriptions(api, plan.seed)
     await flow.silences(api)
+    await escalation.escalation_policies(api, plan.seed, plan.tree.counties)
     await facts.recovery_tasks(api, plan.tasks)
     for period in sorted(plan.recovery_facts):
         if period < plan.periods[0]:

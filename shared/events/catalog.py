@@ -31,7 +31,7 @@ def event_types() -> tuple[EventType, ...]:
         + on(topics.AUDIT, "m2c/audit-link", audit.ErrorReported, audit.TicketRaised, audit.TicketTransitioned,
              audit.TicketEscalated, audit.TicketClosed, audit.CalendarYearMissing)
         + on(topics.ALERTS, "m2c/alerts", alerts.AlertRaised, alerts.AlertUpdated, alerts.AlertResolved,
-             alerts.ArrearsRiskDetected, alerts.CreditGradeChanged)
+             alerts.ArrearsRiskDetected, alerts.CreditGradeChanged, alerts.AlertGroupNotified)
         + on(topics.REVIEW, "m2c/bill-review", review.BillReviewCompleted, review.ReviewSuspectConfirmed,
              review.ReviewSuspectCleared)
     )

@@ -4,14 +4,15 @@ audit_link owns audit_calendar_*; alerts reads it with plain SQL). Never commits
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import and_, false, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.alerts.adapters.tables import escalation_policies, escalations
+from services.alerts.adapters.tables import escalation_policies, escalations, subscriptions
 from shared.calendar import CalendarData
 
 
@@ -72,4 +73,29 @@ async def advance(session: AsyncSession, row: dict[str, Any], *, level: int, rou
 
 async def of_alert(session: AsyncSession, alert_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = await session.execute(select(escalations).where(escalations.c.alert_id == alert_id))
+    return [dict(r) for r in rows.mappings()]
+
+
+async def level_targets(session: AsyncSession, *, subscription_ids: Sequence[object], org_levels_up: int | None,
+                        alert_type: str, unit: str) -> list[dict[str, Any]]:
+    """The live subscriptions one level notifies: those it names, and those scoped to the unit
+    `org_levels_up` levels above `unit` (unit_prefix = that unit; types empty or naming the alert's
+    type; min_severity does not apply: escalation is the reason to tell them). Org units are read
+    from scoring's `scoring_org_units` with plain SQL (shared reference data)."""
+    ids = [uuid.UUID(str(s)) for s in subscription_ids]
+    ancestor = None
+    if org_levels_up:
+        ancestor = (await session.execute(text("""
+WITH RECURSIVE up(code, parent, n) AS (
+  SELECT code, parent, 0 FROM scoring_org_units WHERE code = :unit
+  UNION ALL
+  SELECT o.code, o.parent, up.n + 1 FROM scoring_org_units o JOIN up ON o.code = up.parent WHERE up.n < :n)
+SELECT code FROM up WHERE n = :n"""), {"unit": unit, "n": org_levels_up})).scalar()
+    s = subscriptions.c
+    wanted = s.id.in_(ids) if ids else false()
+    if ancestor is not None:
+        wanted = or_(wanted, and_(s.unit_prefix == ancestor, or_(
+            s.types == text("'[]'::jsonb"), s.types.contains([alert_type]))))
+    rows = await session.execute(select(subscriptions).where(s.deleted_at.is_(None), wanted)
+                                 .order_by(s.created_at))
     return [dict(r) for r in rows.mappings()]

@@ -64,7 +64,7 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list
     """Groups due for a look, locked for this worker (others skip them), with their subscription."""
     rows = await session.execute(text("""
 SELECT g.subscription_id, g.group_key, g.labels, g.created_at, g.last_flushed_at, g.last_sent_at, g.sent_firing,
-       s.name, s.repeat_interval_s, s.send_resolved, s.deleted_at
+       s.name, s.channel, s.repeat_interval_s, s.send_resolved, s.deleted_at
 FROM alerts_groups g JOIN alerts_subscriptions s ON s.id = g.subscription_id
 WHERE g.next_flush_at <= CAST(:now AS timestamptz)
 ORDER BY g.next_flush_at LIMIT :limit FOR UPDATE OF g SKIP LOCKED"""), {"now": now, "limit": limit})

@@ -181,6 +181,8 @@ escalation_policies = Table(
     Column("created_by", Text, nullable=False),
     Column("created_at", TS, nullable=False),
     Column("deleted_at", TS),
+    # climbs alerts of its types only when no other policy applies (the default ticket policy, 0017)
+    Column("fallback", Boolean, nullable=False, server_default=text("false")),
 )
 
 # Where one alert stands on one policy: the last level notified, the round, when the next level is due.

@@ -217,9 +217,12 @@ def from_recovery_warning(unit: str, period: str, light: str, recovery_rate: flo
 
 
 def from_ticket_escalated(ticket_id: str, unit: str, state: str, level: int) -> AlertSignal:
-    """Level 1 → warning, level ≥ 2 → critical; one alert per ticket."""
+    """One alert per overdue ticket, a warning whatever audit_link's level: the climb is an escalation
+    policy's (the default ticket policy, docs/alerts.md §5), so audit_link's further levels (one per
+    working day overdue) are recorded on the alert (count, `level` label, summary) without a
+    notification each; acknowledging the alert stops the climb."""
     return AlertSignal(
-        type="TicketEscalated", unit=unit, key=ticket_id, severity="warning" if level < 2 else "critical",
+        type="TicketEscalated", unit=unit, key=ticket_id, severity="warning",
         summary=f"{unit} 稽核工作传单 {ticket_id[:8]} 在“{zh(TICKET_STATE_ZH, state)}”阶段超期（第 {level} 级）",
         labels={"unit": unit, "ticket_id": ticket_id, "stage": state, "level": str(level)},
     )

@@ -24,6 +24,20 @@ DAY_END = time(17, 0)
 class Level:
     after_working_hours: float
     subscription_ids: tuple[object, ...]
+    org_levels_up: int | None = None  # also the subscriptions scoped to the unit this many levels up
+
+    @classmethod
+    def of(cls, stored: dict) -> Level:
+        return cls(stored["after_working_hours"], tuple(stored.get("subscription_ids") or ()),
+                   stored.get("org_levels_up"))
+
+
+def applicable(policies: Sequence[dict], alert_type: str, referenced: set) -> list[dict]:
+    """The policies an alert climbs: those naming its type and those its subscriptions name; a
+    fallback policy (the default ticket policy) only when no other applies."""
+    hits = [p for p in policies if alert_type in p["types"] or p["id"] in referenced]
+    own = [p for p in hits if not p.get("fallback")]
+    return own or hits
 
 
 @dataclass(frozen=True)

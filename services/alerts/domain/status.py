@@ -14,6 +14,8 @@ from __future__ import annotations
 
 STATUSES = ("firing", "suppressed", "acknowledged", "resolved")
 FIRING_DEFINITION = "state = firing, not silenced, not inhibited"
+# the same definition for readers of the 通报 and the dashboard (served by GET /api/v1/alerts/summary)
+FIRING_DEFINITION_ZH = "告警中：未确认、未解除，且未被静默、未被抑制的告警（被静默或抑制的另计为“已静默/抑制”）"
 
 
 def status(state: str, *, silenced: bool, inhibited: bool) -> str:

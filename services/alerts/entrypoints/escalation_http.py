@@ -27,14 +27,16 @@ async def create_policy(body: EscalationPolicyIn, caller: Principal = Depends(re
     for i, level in enumerate(body.levels):
         for j, sub_id in enumerate(level.subscription_ids):
             sub = await repository.subscription(uow.session, sub_id)
-            if sub is None or sub["channel"] != "webhook":
+            if sub is None:
                 errors.append({"field": f"body.levels.{i}.subscription_ids.{j}",
-                               "message": f"没有 webhook 订阅 {sub_id}"})
+                               "message": f"没有订阅 {sub_id}"})
     if errors:
         raise InvalidInput(errors[0]["message"], errors=errors)
     values = {"id": uuid.uuid4(), "name": body.name, "types": body.types, "repeat_cap": body.repeat_cap,
+              "fallback": body.fallback,
               "levels": [{"after_working_hours": lv.after_working_hours,
-                          "subscription_ids": [str(s) for s in lv.subscription_ids]} for lv in body.levels],
+                          "subscription_ids": [str(s) for s in lv.subscription_ids],
+                          "org_levels_up": lv.org_levels_up} for lv in body.levels],
               "created_by": caller.subject, "created_at": runtime.clock.now()}
     await escalation_repository.add_policy(uow.session, values)
     await uow.commit()

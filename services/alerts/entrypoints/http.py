@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from services.alerts import lifecycle
 from services.alerts.adapters import repository
 from services.alerts.domain import alerts as domain
-from services.alerts.domain.status import FIRING_DEFINITION, STATUSES
+from services.alerts.domain.status import FIRING_DEFINITION, FIRING_DEFINITION_ZH, STATUSES
 from services.alerts.entrypoints.schemas import AlertDetail, AlertOut, AlertPage, CountsOut, HistoryOut, SummaryOut
 from shared.auth import Principal
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -79,7 +79,8 @@ async def summary(unit: UnitCode | None = Query(None, description="The unit and 
             by_sev[r["severity"]] = by_sev.get(r["severity"], 0) + r["n"]
             by_type[r["type"]] = by_type.get(r["type"], 0) + r["n"]
         counts[st] = CountsOut(total=sum(r["n"] for r in mine), by_severity=by_sev, by_type=by_type)
-    return SummaryOut(definition=FIRING_DEFINITION, unit=unit, at=now, **counts)
+    return SummaryOut(definition=FIRING_DEFINITION, definition_zh=FIRING_DEFINITION_ZH, unit=unit, at=now,
+                      **counts)
 
 
 async def _visible_alert(uow: UnitOfWork, alert_id: uuid.UUID, caller: Principal, *,

@@ -241,7 +241,18 @@ class LevelIn(BaseModel):
     after_working_hours: float = Field(gt=0, le=2000, description="Unacknowledged this long (working hours, "
                                                                     "09:00–17:00 on working days) after the "
                                                                     "previous level (level 1: after firing)")
-    subscription_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
+    subscription_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50,
+                                              description="Subscriptions (webhook or Kafka) this level notifies")
+    org_levels_up: int | None = Field(None, ge=1, le=3,
+                                      description="Also notify the subscriptions scoped to the unit this many "
+                                                  "levels above the alert's unit (1: a station's county, 2: "
+                                                  "the city), i.e. whose unit_prefix is that unit")
+
+    @model_validator(mode="after")
+    def _someone(self) -> LevelIn:
+        if not self.subscription_ids and self.org_levels_up is None:
+            raise ValueError("a level notifies subscription_ids, org_levels_up or both")
+        return self
 
 
 class EscalationPolicyIn(BaseModel):
@@ -251,6 +262,8 @@ class EscalationPolicyIn(BaseModel):
                              description="Alert types that climb this policy (besides subscriptions naming it)")
     levels: list[LevelIn] = Field(min_length=1, max_length=10)
     repeat_cap: int = Field(1, ge=1, le=10, description="Rounds through all levels before the climb stops")
+    fallback: bool = Field(False, description="Climb alerts of `types` only when no other policy applies to them "
+                                              "(the default ticket policy is one)")
 
 
 class EscalationPolicyOut(EscalationPolicyIn):
@@ -268,6 +281,7 @@ class CountsOut(BaseModel):
 
 class SummaryOut(BaseModel):
     definition: str = Field(description="What firing means here (and everywhere in m2c)")
+    definition_zh: str = Field(description="The same definition in Chinese, as the bulletin states it")
     unit: str | None = Field(description="The subtree counted (None: all the caller may see)")
     at: Timestamp
     firing: CountsOut

@@ -39,11 +39,13 @@ async def test_same_fingerprint_updates_one_alert_with_full_history(embedded: ht
         return items if items and items[0]["count"] == 3 else None
 
     [a] = await eventually(counted)
-    assert a["severity"] == "critical" and a["state"] == "firing" and len(a["source_event_ids"]) == 3
+    # issue 16: one alert per ticket; its climb is the escalation policy's, not a severity per audit level
+    assert a["severity"] == "warning" and a["state"] == "firing" and len(a["source_event_ids"]) == 3
+    assert a["labels"]["level"] == "3"
 
     detail = (await embedded.get(f"/api/v1/alerts/{a['id']}", headers=ADMIN)).json()
     assert [h["change"] for h in detail["history"]] == ["raised", "updated", "updated"]
-    assert detail["history"][1]["changes"]["severity"] == ["warning", "critical"]
+    assert "severity" not in detail["history"][1]["changes"]
     assert [h["event_id"] for h in detail["history"]] == a["source_event_ids"]
 
     events = await rows(runtime, "SELECT event_type FROM m2c_outbox WHERE topic = 'm2c.alerts.v1' "

@@ -82,6 +82,9 @@ async def test_burst_of_5000_risks_is_one_digest_per_station_per_group_interval(
                 "name": "营销系统", "match": {"types": ["ArrearsRiskDetected"]}, "group_wait_s": 30,
                 "group_interval_s": 300, "channel": {"type": "webhook", "url": receiver.url, "secret": SECRET}})).json()
             assert sub["group_by"] == ["unit", "type"] and sub["send_resolved"] is True
+            bus = (await client.post("/api/v1/subscriptions", headers=ADMIN, json={
+                "name": "数据总线", "match": {"types": ["ArrearsRiskDetected"]}, "group_wait_s": 30,
+                "group_interval_s": 300, "channel": {"type": "kafka"}})).json()
 
             rnd = random.Random(16)
             amounts = {}
@@ -94,6 +97,7 @@ async def test_burst_of_5000_risks_is_one_digest_per_station_per_group_interval(
             await _publish_many(runtime, burst)
             await _consumed(runtime, 5000)
             assert receiver.received == []  # still inside group_wait: nothing sent yet
+            assert await _digests(runtime) == []
 
             clock.advance(seconds=31)
             await eventually(_true(lambda: len(receiver.received) >= 60), timeout_s=60)
@@ -111,6 +115,16 @@ async def test_burst_of_5000_risks_is_one_digest_per_station_per_group_interval(
             assert listed == sorted(listed, key=["critical", "warning"].index)  # the critical ones first
             link = await client.get(one["group"]["link"] + "&limit=500", headers=ADMIN)
             assert len(link.json()["items"]) == expected
+            # the Kafka subscription: the same groups at the same moments, one AlertGroupNotified each
+            digests = await eventually(lambda: _digests(runtime, at_least=60), timeout_s=30)
+            assert len(digests) == 60 and {d["key"] for d in digests} == {bus["id"]}
+            kafka_by_unit = {d["data"]["group_labels"]["unit"]: d["data"] for d in digests}
+            assert set(kafka_by_unit) == set(STATIONS)
+            k = kafka_by_unit["QY-GB-07"]
+            assert (k["change"], k["status"], k["count"], len(k["alerts"]), k["truncated"], k["link"]) == (
+                "firing", "firing", expected, 20, expected - 20, one["group"]["link"])
+            assert k["subscription_id"] == bus["id"] and k["counts"]["firing"] == expected
+            assert {a["status"] for a in k["alerts"]} == {"firing"}
 
             # more risks inside the group_interval: held back, then one more digest per touched station
             more = [(risk(f"D{i:03d}", STATIONS[i % 10], Decimal(945), clock.now()), STATIONS[i % 10])
@@ -125,6 +139,9 @@ async def test_burst_of_5000_risks_is_one_digest_per_station_per_group_interval(
             await asyncio.sleep(1.0)
             assert len(receiver.received) == 70
             assert {b["group"]["labels"]["unit"] for b in receiver.received[60:]} == set(STATIONS[:10])
+            digests = await _digests(runtime)  # Kafka: ≤ one per group per group_interval too
+            assert len(digests) == 70
+            assert Counter(d["data"]["group_labels"]["unit"] for d in digests[60:]) == Counter(STATIONS[:10])
             assert len(receiver.delivery_ids) == len(set(receiver.delivery_ids))
             [n] = await rows(runtime, "SELECT count(*) AS n FROM alerts_deliveries")
             assert n["n"] == 70
@@ -137,6 +154,13 @@ async def test_burst_of_5000_risks_is_one_digest_per_station_per_group_interval(
             assert summary["definition"] == "state = firing, not silenced, not inhibited"
     finally:
         await receiver.stop()
+
+
+async def _digests(runtime, at_least: int = 0) -> list[dict] | None:
+    """The AlertGroupNotified messages in the outbox, oldest first (None while fewer than `at_least`)."""
+    got = await rows(runtime, "SELECT key, payload -> 'data' AS data FROM m2c_outbox "
+                              "WHERE event_type = 'AlertGroupNotified' ORDER BY id")
+    return got if len(got) >= at_least else None
 
 
 def _true(condition):

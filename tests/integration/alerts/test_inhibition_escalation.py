@@ -114,6 +114,8 @@ async def test_escalation_climbs_two_levels_over_working_hours_across_national_d
                 "channel": {"type": "webhook", "url": "http://127.0.0.1:9/none", "secret": SECRET}})
             assert r.status_code == 201, r.text
             subs.append(r.json()["id"])
+        [default] = (await client.get("/api/v1/escalation-policies", headers=ADMIN)).json()  # migration 0017
+        assert default["fallback"] is True and default["types"] == ["TicketEscalated"]
         bad = await client.post("/api/v1/escalation-policies", headers=ADMIN, json={
             "name": "x", "levels": [{"after_working_hours": 4, "subscription_ids": [str(uuid.uuid4())]}]})
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.levels.0.subscription_ids.0"
@@ -122,12 +124,15 @@ async def test_escalation_climbs_two_levels_over_working_hours_across_national_d
                 {"after_working_hours": 4, "subscription_ids": [subs[0]]},
                 {"after_working_hours": 8, "subscription_ids": [subs[1]]}]})
         assert r.status_code == 201, r.text
-        assert (await client.get("/api/v1/escalation-policies", headers=ADMIN)).json()[0]["name"] == "传单超期升级"
+        assert {p["name"] for p in (await client.get("/api/v1/escalation-policies", headers=ADMIN)).json()} == {
+            "稽核工作传单超期升级（默认）", "传单超期升级"}
 
         climbing, acked = uuid.uuid4(), uuid.uuid4()
         await publish(runtime, escalated(climbing, unit="QY-QC-01"), "QY-QC-01")
         await publish(runtime, escalated(acked, unit="QY-QC-02"), "QY-QC-02")
-        await eventually(lambda: rows(runtime, "SELECT 1 FROM alerts_escalations OFFSET 1"))
+        climbs = await eventually(lambda: rows(runtime, "SELECT policy_id::text AS p FROM alerts_escalations "
+                                                        "OFFSET 1"))
+        assert {c["p"] for c in climbs} == {r.json()["id"]}  # an own ticket policy replaces the fallback one
 
         async def escalations() -> list[dict]:
             return await rows(runtime, "SELECT d.subscription_id::text AS sub, a.unit, d.body::jsonb #> "
@@ -149,9 +154,14 @@ async def test_escalation_climbs_two_levels_over_working_hours_across_national_d
         assert (await client.post(f"/api/v1/alerts/{a['id']}/ack", headers=ADMIN)).status_code == 200
 
         # level 2: 8 working hours after 9 Oct 11:00 → 6 h that day + 2 h on Friday 10 Oct → 11:00
+        # audit_link's next overdue level is recorded on the one alert, not sent as a new notification
+        await publish(runtime, escalated(climbing, unit="QY-QC-01", level=2), "QY-QC-01")
+        await eventually(lambda: rows(runtime, "SELECT 1 FROM alerts_alerts WHERE count = 2"))
         clock.set(datetime(2025, 10, 10, 10, 59, tzinfo=SH))
         await asyncio.sleep(0.6)
         assert len(await escalations()) == 2
+        [one] = (await client.get("/api/v1/alerts?unit=QY-QC-01", headers=ADMIN)).json()["items"]
+        assert (one["severity"], one["labels"]["level"], one["count"]) == ("warning", "2", 2)
         clock.set(datetime(2025, 10, 10, 11, 1, tzinfo=SH))
         both = await eventually(lambda: _at_least(escalations, 3))
         assert (both[2]["unit"], both[2]["sub"], both[2]["level"]) == ("QY-QC-01", subs[1], 2)
@@ -237,3 +247,77 @@ async def test_a_subscription_can_name_the_policy_its_alerts_climb(embedded: htt
     [row] = await eventually(lambda: rows(runtime, "SELECT e.policy_id::text AS policy, a.type FROM "
                                                    "alerts_escalations e JOIN alerts_alerts a ON a.id = e.alert_id"))
     assert row == {"policy": policy["id"], "type": "ErrorReported"}
+
+
+async def test_default_ticket_policy_climbs_to_the_county_then_the_city_across_national_day(
+        settings: Settings) -> None:
+    """No policy of one's own: a ticket's alert climbs the default ticket policy (migration 0017): 8
+    working hours unacknowledged → the subscriptions scoped to the station's county, 8 more → the
+    city's (here a Kafka subscription: an AlertGroupNotified `escalated`). audit_link's daily levels
+    are recorded on the one alert without a notification each."""
+    fired = datetime(2025, 9, 30, 15, 0, tzinfo=SH)  # Tuesday; 1–8 Oct are the National Day holidays
+    clock = ManualClock(fired)
+    async with embedded_client(settings, clock=clock) as client:
+        await load_org(client)
+        runtime = client.app.state.runtime
+        hook = {"type": "webhook", "url": "http://127.0.0.1:9/none", "secret": SECRET}
+
+        async def subscribe(name: str, prefix: str, channel: dict, types: list[str]) -> str:
+            r = await client.post("/api/v1/subscriptions", headers=ADMIN, json={
+                "name": name, "channel": channel,
+                # min_severity critical: they never hear of the warning by grouping, only by escalation
+                "match": {"types": types, "min_severity": "critical", "unit_prefix": prefix}})
+            assert r.status_code == 201, r.text
+            return r.json()["id"]
+
+        county = await subscribe("清城区局营销部", "QY-QC", hook, ["TicketEscalated"])
+        await subscribe("清城区局调度", "QY-QC", hook, ["RecoveryWarningIssued"])  # not about tickets
+        await subscribe("英德市局", "QY-YD", hook, [])  # another county
+        city = await subscribe("市局数据总线", "QY", {"type": "kafka"}, [])
+
+        ticket = uuid.uuid4()
+        await publish(runtime, escalated(ticket, unit="QY-QC-01"), "QY-QC-01")
+        [row] = await eventually(lambda: rows(runtime, "SELECT p.name, e.next_at FROM alerts_escalations e "
+                                                       "JOIN alerts_escalation_policies p ON p.id = e.policy_id"))
+        # 2 working hours on 30 Sep (15:00–17:00), then the holiday, then 6 h on Thursday 9 Oct
+        assert row["name"] == "稽核工作传单超期升级（默认）"
+        assert row["next_at"] == datetime(2025, 10, 9, 15, 0, tzinfo=SH)
+
+        async def told() -> list[dict]:
+            hooks = await rows(runtime, "SELECT subscription_id::text AS sub, body::jsonb #> '{escalation,level}' "
+                                        "AS level FROM alerts_deliveries WHERE change = 'escalated' ORDER BY seq")
+            bus = await rows(runtime, "SELECT key AS sub, payload #> '{data,escalation,level}' AS level "
+                                      "FROM m2c_outbox WHERE event_type = 'AlertGroupNotified' ORDER BY id")
+            return hooks + bus
+
+        clock.set(datetime(2025, 10, 9, 14, 59, tzinfo=SH))
+        await asyncio.sleep(0.6)
+        assert await told() == []
+        clock.set(datetime(2025, 10, 9, 15, 1, tzinfo=SH))
+        assert await eventually(lambda: _at_least(told, 1)) == [{"sub": county, "level": 1}]
+
+        # audit_link escalates the ticket to its level 2 (a working day overdue): recorded, not re-sent
+        await publish(runtime, escalated(ticket, unit="QY-QC-01", level=2), "QY-QC-01")
+        await eventually(lambda: rows(runtime, "SELECT 1 FROM alerts_alerts WHERE count = 2"))
+        # level 2: 8 working hours after 9 Oct 15:00 → 2 h that day + 6 h on Friday 10 Oct → 15:00
+        clock.set(datetime(2025, 10, 10, 14, 59, tzinfo=SH))
+        await asyncio.sleep(0.6)
+        assert len(await told()) == 1
+        clock.set(datetime(2025, 10, 10, 15, 1, tzinfo=SH))
+        got = await eventually(lambda: _at_least(told, 2))
+        assert got == [{"sub": county, "level": 1}, {"sub": city, "level": 2}]
+        [bus] = await rows(runtime, "SELECT payload -> 'data' AS d FROM m2c_outbox "
+                                    "WHERE event_type = 'AlertGroupNotified'")
+        assert bus["d"]["change"] == "escalated" and bus["d"]["alerts"][0]["labels"]["ticket_id"] == str(ticket)
+        assert bus["d"]["escalation"]["policy_name"] == "稽核工作传单超期升级（默认）"
+
+        clock.advance(days=30)
+        await asyncio.sleep(0.6)
+        assert len(await told()) == 2  # repeat cap 1: the climb is over
+        [state] = await rows(runtime, "SELECT level, stop_reason FROM alerts_escalations")
+        assert state == {"level": 2, "stop_reason": "exhausted"}
+        [a] = (await client.get("/api/v1/alerts?type=TicketEscalated", headers=ADMIN)).json()["items"]
+        assert (a["severity"], a["count"]) == ("warning", 2)
+        detail = (await client.get(f"/api/v1/alerts/{a['id']}", headers=ADMIN)).json()
+        assert [h["change"] for h in detail["history"]] == ["raised", "escalated", "updated", "escalated"]
+        assert await rows(runtime, "SELECT 1 FROM alerts_deliveries WHERE change <> 'escalated'") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 
@@ -10,6 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from shared.testing.plugin import token
+from tests.helpers import eventually
 from tests.integration.bulletin.conftest import ADMIN, PERIOD
 
 VIEWER = token("viewer")
@@ -130,3 +132,39 @@ async def test_an_unscored_period_says_so_in_text(app_client: httpx.AsyncClient)
     r = await app_client.get(f"/api/v1/reports/{PERIOD}.xlsx", headers=VIEWER)
     assert list(load_workbook(io.BytesIO(r.content))["供电所排名"].iter_rows(min_row=2, values_only=True))[0][0] == (
         "本期无评分数据")
+
+
+async def test_firing_is_the_alerts_summary_figure_with_its_definition(bureau: httpx.AsyncClient) -> None:
+    """告警中 in the 通报 is alerts' own summary figure under the one definition (a silenced alert is
+    recorded but not 告警中), with the definition stated; the bulletin does not count rows itself."""
+    county = token("viewer", units=("QY-QC",), subject="qc-viewer")
+    r = await bureau.post("/api/v1/silences", headers=ADMIN, json={
+        "matchers": [{"name": "type", "value": "ScoresPublished"}], "ends_at": "2099-01-01T00:00:00+08:00",
+        "comment": "评分告警另行通报"})
+    assert r.status_code == 201, r.text
+
+    async def summary() -> dict:
+        return (await bureau.get("/api/v1/alerts/summary", params={"unit": "QY-QC"}, headers=ADMIN)).json()
+
+    async def settled() -> dict | None:  # the seeded events are consumed: two reads agree
+        first = await summary()
+        await asyncio.sleep(0.5)
+        again = await summary()
+        ok = first["firing"] == again["firing"] and again["suppressed"]["by_type"].get("ScoresPublished")
+        return again if ok else None
+
+    await eventually(settled, timeout_s=30)
+    html = (await bureau.get(f"/api/v1/reports/{PERIOD}.html", headers=county)).text
+    s = await summary()
+    firing, critical = s["firing"]["total"], s["firing"]["by_severity"].get("critical", 0)
+    assert firing >= 1 and s["suppressed"]["total"] >= 1
+    kpi = re.search(r'<div class="kpi" id="kpi-alerts">(.*?)</div></div>', html, re.S).group(1)
+    assert f"{firing} 条（{critical} 条）" in kpi
+    note = re.search(r'<p class="note" id="alerts-definition">(.*?)</p>', html, re.S).group(1)
+    assert s["definition_zh"] in note and f"另有已静默/抑制 {s['suppressed']['total']} 条" in note
+    assert "已静默/抑制" in re.search(r'<table id="alerts">(.*?)</table>', html, re.S).group(1)
+
+    wb = load_workbook(io.BytesIO((await bureau.get(f"/api/v1/reports/{PERIOD}.xlsx", headers=county)).content))
+    cover = {row[0]: row[1] for row in wb["概况"].iter_rows(values_only=True)}
+    assert (cover["告警中"], cover["其中严重"], cover["已静默/抑制"]) == (firing, critical, s["suppressed"]["total"])
+    assert cover["告警口径"].startswith(s["definition_zh"])

@@ -8,6 +8,7 @@ from services.demo.loader import demo_is_loaded
 from services.demo.plan import make_plan
 from services.demo.raw_records import RAW_COUNTERS
 from shared.testing.plugin import JWT_SECRET, token
+from tests.helpers import eventually
 from tests.integration.demo.conftest import SMALL
 
 ADMIN = token("admin")
@@ -64,6 +65,17 @@ async def test_the_demo_is_a_living_bureau(demo) -> None:
     assert {"firing", "acknowledged"} <= {a["state"] for a in alerts}
     assert {"RecoveryWarningIssued", "TicketEscalated", "ErrorReported"} <= {a["type"] for a in alerts}
     assert len((await client.get("/api/v1/silences", headers=ADMIN)).json()) == 2
+    # issue 16: escalation policies in use, and the severity rules' split of per-customer arrears risks
+    policies = (await client.get("/api/v1/escalation-policies", headers=ADMIN)).json()
+    assert {p["name"] for p in policies} == {"稽核工作传单超期升级（默认）", "差错问责升级", "回收率红灯升级"}
+
+    async def risk_split() -> Counter | None:  # the risks of the credit recompute are consumed by now or soon
+        got = Counter(a["severity"] for a in await _all(client, "/api/v1/alerts", type="ArrearsRiskDetected"))
+        return got if got["critical"] and got["warning"] else None
+    risks = await eventually(risk_split, timeout_s=60)
+    assert risks["critical"] < risks["warning"], risks
+    rules = (await client.get("/api/v1/alerts/severity-rules", headers=ADMIN)).json()["rules"]
+    assert [r["name"] for r in rules][-2:] == ["欠费满三个月", "一般欠费风险"]
     subs = (await client.get("/api/v1/subscriptions", headers=ADMIN)).json()
     assert {s["channel"]["type"] for s in (subs["items"] if isinstance(subs, dict) else subs)} == {"webhook", "kafka"}
 

@@ -29,8 +29,11 @@ def test_same_fingerprint_updates_and_green_resolves() -> None:
 
 def test_ticket_levels_and_ack() -> None:
     assert d.from_ticket_escalated("t", "QY-QC-01", "issued", 1).severity == "warning"
-    assert d.from_ticket_escalated("t", "QY-QC-01", "issued", 2).severity == "critical"
+    # issue 16: the climb is the escalation policy's; a further audit level is recorded, not re-notified
+    assert d.from_ticket_escalated("t", "QY-QC-01", "issued", 2).severity == "warning"
     ch = d.apply_signal(None, d.from_ticket_escalated("t", "QY", "issued", 1), new_id=1, event_id="e", at=T0)
+    again = d.apply_signal(ch.alert, d.from_ticket_escalated("t", "QY", "issued", 2), new_id=2, event_id="f", at=T0)
+    assert again.kind == "updated" and not again.notify and again.alert.labels["level"] == "2"
     acked = d.acknowledge(ch.alert, by="li", at=T0)
     assert acked.alert.state == "acknowledged" and d.acknowledge(acked.alert, by="li", at=T0) is None
 

@@ -117,3 +117,16 @@ def test_steps_climb_then_repeat_until_the_cap() -> None:
     assert (s2.notify_level, s2.level, s2.round) == (2, 0, 1) and s2.next_at == now + timedelta(hours=1)
     s3 = escalation.step(CAL, levels, level=1, round_=1, repeat_cap=2, now=now)
     assert s3.next_at is None and s3.notify_level == 2
+
+
+def test_a_fallback_policy_climbs_only_when_no_other_applies_and_levels_read_org_targets() -> None:
+    default = {"id": "d", "types": ["TicketEscalated"], "fallback": True}
+    own = {"id": "o", "types": ["TicketEscalated"], "fallback": False}
+    by_sub = {"id": "s", "types": [], "fallback": False}
+    assert escalation.applicable([default], "TicketEscalated", set()) == [default]
+    assert escalation.applicable([default, own], "TicketEscalated", set()) == [own]
+    assert escalation.applicable([default, by_sub], "TicketEscalated", {"s"}) == [by_sub]
+    assert escalation.applicable([default, own], "ErrorReported", set()) == []
+    assert escalation.Level.of({"after_working_hours": 8, "subscription_ids": [], "org_levels_up": 2}) == \
+        escalation.Level(8, (), 2)
+    assert escalation.Level.of({"after_working_hours": 4, "subscription_ids": ["x"]}).org_levels_up is None

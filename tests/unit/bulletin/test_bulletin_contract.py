@@ -69,6 +69,12 @@ def _answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"version": 1, "rules": {}, "titles": {"surge": "电量突增"}})
     if path == "/review/effectiveness":  # no unit reviewed this month
         return httpx.Response(200, json={"first": PERIOD, "last": PERIOD, "items": [], "periods": []})
+    if path == "/alerts/summary":  # 告警中 is alerts' own count (its one definition of firing)
+        counts = {"total": 0, "by_severity": {}, "by_type": {}}
+        return httpx.Response(200, json={
+            "definition": "state = firing, not silenced, not inhibited", "definition_zh": "告警中：未确认……",
+            "unit": params.get("unit"), "at": "2026-11-05T00:00:00+00:00", "firing": counts,
+            "suppressed": counts, "acknowledged": counts, "resolved": counts})
     return httpx.Response(404, json={"title": f"unexpected {path}"})
 
 
