@@ -84,7 +84,9 @@ def generate(path: Path, period: str, n: int, codes: list[str], seed: int, anoma
             kwh = Decimal(100 + (i * 7919) % 400 + seed)  # the same customer, a little more each month
             prev = Decimal(10_000 + i % 5000)
             curr, mult, meter_changed = prev + kwh, 1, "f"
-            peak = flat = valley = ""
+            peak: Decimal | str = ""  # empty: no time-of-use split
+            flat: Decimal | str = ""
+            valley: Decimal | str = ""
             if i % 3 == 0:
                 peak, flat, valley = kwh * Decimal("0.3"), kwh * Decimal("0.5"), kwh * Decimal("0.2")
             amount = (kwh * price).quantize(Decimal("0.01"))
@@ -96,7 +98,7 @@ def generate(path: Path, period: str, n: int, codes: list[str], seed: int, anoma
                 elif rule == "kwh_mismatch":
                     kwh += 10
                     amount = (kwh * price).quantize(Decimal("0.01"))
-                elif rule == "tou_sum" and peak != "":
+                elif rule == "tou_sum" and isinstance(valley, Decimal):
                     valley += 5
                 elif rule == "zero_kwh":
                     curr, kwh, amount, peak, flat, valley = prev, Decimal(0), Decimal(0), "", "", ""

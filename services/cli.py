@@ -67,7 +67,7 @@ def run(
     # the sign-in stay readable; M2C_LOG_LEVEL=DEBUG shows everything.
     configure_logging(settings.log_level if settings.log_level.upper() == "DEBUG" else "ERROR")
     with database(settings) as settings:
-        upgrade(settings.database_url)
+        upgrade(settings.required_database_url())
         if demo:
             from services.demo.embedded import load_into
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -33,7 +33,7 @@ class SourceError(Exception):
         self.status = response.status_code
 
 
-async def _get(client: httpx.AsyncClient, path: str, *, allow_404: bool = False, **params: Any) -> dict | None:
+async def _get(client: httpx.AsyncClient, path: str, *, allow_404: bool = False, **params: Any) -> Any:
     r = await client.get(API + path, params={k: v for k, v in params.items() if v is not None})
     if allow_404 and r.status_code == 404:
         return None
@@ -123,7 +123,7 @@ class Gatherer:
         """The caller's top unit(s) with their own score and recovery rate (see headline.py)."""
         by_unit = {r["unit"]: r for r in rows}
 
-        async def one(u: dict) -> model.TopUnit:
+        async def one(u: Mapping[str, Any]) -> model.TopUnit:
             row = by_unit.get(u["code"])
             explained = None
             if scored and headline.recovery_of(row, None, None) is None:

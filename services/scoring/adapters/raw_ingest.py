@@ -102,7 +102,8 @@ async def _refuse_duplicates(conn: asyncpg.Connection, kind: RecordKind, header_
     first, second = [r["rn"] for r in await conn.fetch(
         f"SELECT rn FROM {STAGE} WHERE {key} = $1 ORDER BY rn LIMIT 2", dup["id"])]
     error = _bad_row(int(second), key, f"{key} {dup['id']} appears twice: rows {first} and {second}", header_lines)
-    error.errors[0]["rows"] = [int(first), int(second)]  # type: ignore[assignment]
+    assert error.errors is not None  # _bad_row names the row
+    error.errors[0]["rows"] = [int(first), int(second)]
     raise error
 
 

@@ -23,7 +23,9 @@ def _indicator(i: IndicatorResult) -> dict[str, Any]:
 
 def light_metrics(light: LightResult) -> dict[str, Any]:
     """The light's figures as stored (JSON types), compared to decide whether to warn again."""
-    return json.loads(json.dumps({k: v for k, v in asdict(light).items() if k not in ("unit", "period")}))
+    metrics: dict[str, Any] = json.loads(json.dumps({k: v for k, v in asdict(light).items()
+                                                     if k not in ("unit", "period")}))
+    return metrics
 
 
 def _counts(scheme: Scheme, r: StationResult) -> bool:
@@ -74,7 +76,7 @@ def score_units(scheme: Scheme, units: Mapping[str, OrgUnit], counters: Mapping[
         by_parent[s.parent].append(results[s.code])
     included = "incomplete ones included (scheme: incomplete_stations include)" \
         if scheme.incomplete_stations == "include" else "incomplete ones left out"
-    county_rows = []
+    county_rows: list[dict[str, Any]] = []
     for c in (u for u in units.values() if u.level == "county"):
         mine = by_parent.get(c.code, [])
         averaged = [m for m in mine if _counts(scheme, m)]
@@ -92,7 +94,7 @@ def score_units(scheme: Scheme, units: Mapping[str, OrgUnit], counters: Mapping[
                        "recovery": recovery},
         })
     _rank_rows(county_rows)
-    city_rows = []
+    city_rows: list[dict[str, Any]] = []
     for city in (u for u in units.values() if u.level == "city"):
         mine_rows = [r for r in county_rows if r["parent"] == city.code]
         scored = [r for r in mine_rows if r["score"] is not None]

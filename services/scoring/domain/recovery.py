@@ -105,7 +105,7 @@ def light_for(unit: str, period: str, months: Sequence[MonthFacts], task: Arrear
     if not grades:
         return None
     light = "red" if "red" in grades else "yellow" if "yellow" in grades else "green"
-    causes = []
+    causes: list[dict[str, Any]] = []
     for measure, value in (("recovery_rate", rate), ("arrears_progress", progress)):
         grade = _grade(value, thresholds[measure])
         if grade is not None and grade != "green":

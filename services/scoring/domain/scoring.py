@@ -148,7 +148,7 @@ def score_station(unit: str, scheme: Scheme, counters: Mapping[str, float] | Non
             eff = stage_share * share
             indicators.append(IndicatorResult(
                 ind.code, ind.name, stage.code, ind.kind, ind.weight, inputs, value, ind.rule, r4(s),
-                round(eff, 12), r4(eff * (100.0 - s)) if s is not None else 0.0, absent))
+                round(eff, 12), round(eff * (100.0 - s), PLACES) if s is not None else 0.0, absent))
     no_data = tuple(i.code for i in indicators if i.no_data)
     return StationResult(unit, r4(total), tuple(stages), tuple(indicators), no_data, missing)
 

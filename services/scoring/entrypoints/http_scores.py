@@ -81,8 +81,8 @@ async def completeness(period: PeriodPath, caller: Principal = Depends(READERS),
     city: their incomplete stations / counties; and whether each will have a recovery light."""
     c = await handlers.completeness(period, uow)
     incomplete_of: dict[str, list[str]] = {}
-    for code, missing in c.missing.items():
-        if missing:
+    for code, lacking in c.missing.items():
+        if lacking:
             parent = c.units[code].parent
             incomplete_of.setdefault(parent, []).append(code)  # type: ignore[arg-type]
     for code in sorted(incomplete_of):
