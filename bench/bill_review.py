@@ -41,8 +41,8 @@ from _servers import ScratchDatabases, dsn, postgres_server
 
 from services.bill_review.domain import bill_file
 from services.bill_review.handlers import review
-from services.scoring import handlers as scoring_handlers
 from services.scoring.domain.org_units import OrgUnit
+from services.scoring.handlers.facts import UpsertOrgUnits, upsert_org_units
 from shared.runtime import Runtime
 from shared.settings import Settings
 
@@ -131,7 +131,7 @@ async def service(url: str, history: Path, month: Path, codes: list[str]) -> tup
     runtime = await Runtime.open(settings)
     try:
         async with runtime.uow() as uow:
-            await scoring_handlers.upsert_org_units(org_units(codes), uow, NOW)
+            await upsert_org_units(UpsertOrgUnits(org_units(codes), NOW), uow)
         async with runtime.uow() as uow:
             await review.import_bills(PREVIOUS, "csv", file_chunks(history), uow, NOW, "bench", lambda _: True)
         started = time.perf_counter()

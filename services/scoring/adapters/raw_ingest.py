@@ -27,7 +27,7 @@ AGG = "scoring_stage_agg"
 _LINE = re.compile(r"line (\d+)(?:, column (\w+))?")
 _NOT_BLANK = "_not_blank"
 
-_COUNTER_SQL: dict[str, dict[str, str]] = {
+COUNTER_SQL: dict[str, dict[str, str]] = {
     "readings": {
         "readings_planned": "count(*)",
         "readings_done": "count(uploaded_at)",
@@ -134,7 +134,7 @@ async def ingest(session: AsyncSession, kind: RecordKind, period: str, fmt: str,
             message = f"required cell {field} is empty"
         raise _bad_row(row, field, message, header_lines) from exc
     await _refuse_duplicates(conn, kind, header_lines)
-    counters = _COUNTER_SQL[kind.name]
+    counters = COUNTER_SQL[kind.name]
     pcol = kind.period_column
     pday = f"{pcol}::date" if kind.column(pcol).sql_type == "timestamptz" else pcol  # type: ignore[union-attr]
     lo, hi = f"'{first_day.isoformat()}'::date", f"'{last_day.isoformat()}'::date"

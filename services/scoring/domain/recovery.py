@@ -64,6 +64,13 @@ def check_profile(profile: Sequence[float], field: str) -> tuple[float, ...]:
     return tuple(float(p) for p in profile)
 
 
+def check_task_year(year: int, current_year: int) -> None:
+    """Tasks are set for this year or earlier ones, never for a year that has not begun."""
+    if year > current_year:
+        raise InvalidInput("Year in the future", [
+            {"field": "year", "message": f"year {year} lies after the current year {current_year}"}])
+
+
 def cumulative_target(task: ArrearsTask, month: int) -> float:
     return float(task.annual_target) * sum(task.profile[:month])
 

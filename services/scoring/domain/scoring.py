@@ -11,7 +11,7 @@ the scheme's `required_facts` is `incomplete`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,3 +170,9 @@ def rank(scores: Mapping[str, float | None]) -> dict[str, int | None]:
             position, previous = i, s
         out[u] = position
     return out
+
+
+def incomplete_stations(scheme: Scheme, stations: Iterable[str],
+                        counters: Mapping[str, Mapping[str, float]]) -> list[dict[str, Any]]:
+    """[{"unit", "missing"}] for each station lacking a required fact (scoring them needs a choice)."""
+    return [{"unit": code, "missing": list(m)} for code in stations if (m := missing_facts(scheme, counters.get(code)))]
