@@ -58,7 +58,7 @@ class IngestResult:
 def _bad_row(row: int, field: str | None, message: str, header_lines: int) -> InvalidInput:
     return InvalidInput("Invalid raw records", [{
         "field": f"rows[{row}]" + (f".{field}" if field else ""), "message": message,
-        "row": row, "line": row + header_lines}])  # type: ignore[dict-item]
+        "row": row, "line": row + header_lines}])
 
 
 def _staging_ddl(kind: RecordKind) -> str:

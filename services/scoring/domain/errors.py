@@ -10,7 +10,7 @@ from shared import errors
 class InvalidInput(errors.InvalidInput):
     """Input that breaks a domain rule; `errors` name the offending field (or row) and why."""
 
-    def __init__(self, title: str, errors: list[dict[str, str]]):
+    def __init__(self, title: str, errors: list[dict[str, Any]]):
         super().__init__(f"{title}: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
                          title=title, errors=errors)
 
