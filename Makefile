@@ -57,8 +57,10 @@ up: install kafka-jars
 down:
 	deploy/local/down.sh
 
+## Style and types: ruff, then mypy (strict on shared/ and the domains; see [tool.mypy] in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 events: install
 	$(BIN)/m2c events export docs/events

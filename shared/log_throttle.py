@@ -40,7 +40,8 @@ class ThrottledLog:
         self.logger = logger
         self.throttle = Throttle(interval_s, clock)
 
-    def log(self, level: int, key: Hashable, msg: str, *args: object, exc_info: object = None) -> bool:
+    def log(self, level: int, key: Hashable, msg: str, *args: object,
+            exc_info: bool | BaseException | None = None) -> bool:
         """Log unless the same key was logged within the interval; True when it was written."""
         held = self.throttle.admit(key)
         if held is None:

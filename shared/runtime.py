@@ -20,6 +20,7 @@ from shared.log_throttle import ThrottledLog
 from shared.messaging import dead_letters
 from shared.messaging.backoff import Backoff
 from shared.messaging.consumer import ConsumerHealth, ConsumerLoop
+from shared.messaging.dead_letters import ReplayFilter, ReplayReport
 from shared.messaging.dispatch import EventDispatcher, Handler
 from shared.messaging.relay import OutboxRelay
 from shared.observability import Metrics
@@ -87,7 +88,7 @@ class Runtime:
     def dead_letters(self) -> dead_letters.DeadLetterLog:
         return dead_letter_log(self.settings, self.transport)
 
-    async def replay_dead_letters(self, which: dead_letters.ReplayFilter) -> dead_letters.ReplayReport:
+    async def replay_dead_letters(self, which: ReplayFilter) -> ReplayReport:
         async with self.dead_letters() as letters:
             report = await dead_letters.replay(letters, self.transport.publisher, which,
                                                prefix=self.settings.topic_prefix)
@@ -120,7 +121,13 @@ class Runtime:
     def start_consumers(self, specs: Sequence[ConsumerSpec]) -> None:
         for spec in specs:
             # A fresh loop (and Kafka consumer) on every restart of the worker.
-            self.spawn(f"consumer:{spec.group}", lambda stop, spec=spec: self.consumer_loop(spec).run(stop))
+            self.spawn(f"consumer:{spec.group}", self._consumer_work(spec))
+
+    def _consumer_work(self, spec: ConsumerSpec) -> Callable[[asyncio.Event], Awaitable[None]]:
+        async def work(stop: asyncio.Event) -> None:
+            await self.consumer_loop(spec).run(stop)
+
+        return work
 
     async def close(self) -> None:
         self._stop.set()

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     def kafka_mode(self) -> bool:
         return bool(self.kafka_bootstrap)
 
+    def required_database_url(self) -> str:
+        """The database URL, where a command needs one (after `database()` chose the embedded default)."""
+        if self.database_url is None:
+            raise RuntimeError("no database: M2C_DATABASE_URL is not set")
+        return self.database_url
+
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
 

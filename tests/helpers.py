@@ -3,32 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import httpx
+from services.embedded_client import embedded_client
 
-from services.embedded import build_app
-from shared.clock import Clock
-from shared.settings import Settings
-
+__all__ = ["embedded_client"]  # the product's embedded client (services/embedded_client.py), as tests know it
 T = TypeVar("T")
 
-
-@asynccontextmanager
-async def embedded_client(settings: Settings, *, clock: Clock | None = None,
-                          request_timeout_s: float = 5.0) -> AsyncIterator[httpx.AsyncClient]:
-    """The embedded all-in-one app started (in-process events, relay, workers) on `clock`, and a
-    client for it; `client.app` is the app, for its runtime."""
-    app = build_app(settings, clock=clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c",
-                          timeout=request_timeout_s) as client,
-    ):
-        client.app = app  # type: ignore[attr-defined]
-        yield client
 
 ERROR_BODY = {
     "unit": "QY-QC-01", "period": "2026-10", "category": "tariff", "nature": "clerical",

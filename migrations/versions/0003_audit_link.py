@@ -7,6 +7,7 @@ Create Date: 2026-11-27
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,7 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TS = sa.DateTime(timezone=True)
-_ERROR_COLUMNS = [
+_ERROR_COLUMNS: list[tuple[str, Any]] = [
     ("evidence", sa.Text), ("points", sa.Integer), ("level", sa.Text), ("occurrence", sa.Integer),
     ("root_cause", sa.Text), ("prevention_measure", sa.Text), ("accountability_decision", sa.Text),
     ("closed_by", sa.Text), ("closed_at", TS),

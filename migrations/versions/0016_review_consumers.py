@@ -63,7 +63,7 @@ def upgrade() -> None:
     conn = op.get_bind()
     doc = _definition(conn)
     stage = _review_stage(doc) if doc else None
-    if stage is None:
+    if stage is None or doc is None:
         return
     indicators = stage.setdefault("indicators", [])
     if not any(i.get("code") == INDICATOR["code"] for i in indicators):  # a fresh database has it from 0002
@@ -78,7 +78,7 @@ def downgrade() -> None:
     conn = op.get_bind()
     doc = _definition(conn)
     stage = _review_stage(doc) if doc else None
-    if stage is not None:
+    if stage is not None and doc is not None:
         stage["indicators"] = [i for i in stage.get("indicators", []) if i.get("code") != INDICATOR["code"]]
         for ind in stage["indicators"]:
             if ind.get("code") in FORMER_WEIGHTS:

@@ -5,21 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from services.alerts.adapters import credit_import, credit_sql
 from services.alerts.adapters import credit_repository as repo
 from services.alerts.domain import credit as rules
 from shared import reference
+from shared.calendar import local_date
 from shared.events.alerts import ArrearsRiskDetected, CreditGradeChanged
 from shared.events.intake import RecordPayment
 from shared.uow import UnitOfWork
-
-LOCAL = ZoneInfo("Asia/Shanghai")
-
-
-def local_date(at: datetime) -> date:
-    return at.astimezone(LOCAL).date()
 
 
 class UnknownReference(ValueError):

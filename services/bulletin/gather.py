@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -34,7 +34,7 @@ class SourceError(Exception):
         self.status = response.status_code
 
 
-async def _get(client: httpx.AsyncClient, path: str, *, allow_404: bool = False, **params: Any) -> dict | None:
+async def _get(client: httpx.AsyncClient, path: str, *, allow_404: bool = False, **params: Any) -> Any:
     r = await client.get(API + path, params={k: v for k, v in params.items() if v is not None})
     if allow_404 and r.status_code == 404:
         return None
@@ -133,7 +133,8 @@ class Gatherer:
     async def _alert_counts(self) -> model.AlertCounts:
         """告警中 from alerts' summary (the one definition of firing), never counted from alert rows
         here: the whole bureau, or the sum over the reader's subtrees."""
-        roots = [u for u in self.scope if not any(u != o and u.startswith(o + "-") for o in self.scope)]
+        roots: list[str | None] = [u for u in self.scope
+                                   if not any(u != o and u.startswith(o + "-") for o in self.scope)]
         answers = await asyncio.gather(*(_get(self.src.alerts, "/alerts/summary", unit=u) for u in roots or [None]))
         by_severity: Counter = Counter()
         for a in answers:
@@ -150,7 +151,7 @@ class Gatherer:
         """The caller's top unit(s) with their own score and recovery rate (see headline.py)."""
         by_unit = {r["unit"]: r for r in rows}
 
-        async def one(u: dict) -> model.TopUnit:
+        async def one(u: Mapping[str, Any]) -> model.TopUnit:
             row = by_unit.get(u["code"])
             explained = None
             if scored and headline.recovery_of(row, None, None) is None:

@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
+from starlette.types import ASGIApp
 
 from services.bulletin.config import BulletinSettings
 from shared.auth import create_token
@@ -33,7 +34,7 @@ def system_headers(jwt_secret: str) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def open_sources(app: object, jwt_secret: str, settings: BulletinSettings) -> AsyncIterator[Sources]:
+async def open_sources(app: ASGIApp, jwt_secret: str, settings: BulletinSettings) -> AsyncIterator[Sources]:
     """Clients with a system token: a service with a configured base URL is called there, the others
     through `app` itself (ASGI, no network)."""
     headers = system_headers(jwt_secret)

@@ -46,7 +46,7 @@ def load(
     from shared.migration_state import upgrade
 
     with database(settings) as settings:
-        upgrade(settings.database_url)
+        upgrade(settings.required_database_url())
         summary = asyncio.run(load_into(settings, seed=seed, customers=customers, size=size, today=day,
                                         only_if_fresh=not force, say=typer.echo))
     if summary is not None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-import httpx
-
 from services.demo.clock import ShiftableClock
 from services.demo.loader import DemoSummary, demo_is_loaded, load_demo
 from shared.settings import Settings
@@ -19,14 +17,10 @@ async def load_into(settings: Settings, *, seed: int = 2026, customers: int = 20
 
     only_if_fresh: do nothing when the database already has the demo's org tree (for `make run`).
     """
-    from services.embedded import build_app
+    from services.embedded_client import embedded_client
 
     clock = ShiftableClock()
-    app = build_app(settings, clock=clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c", timeout=600) as client,
-    ):
+    async with embedded_client(settings, clock=clock, request_timeout_s=600) as client:
         secret = settings.resolved_jwt_secret()
         if only_if_fresh and await demo_is_loaded(client, secret=secret):
             say("demo: the database has data already; not loading the demo")

@@ -34,17 +34,17 @@ def rows(kind: str, unit: str, period: str, c: Mapping[str, int], rng: random.Ra
                 late = 1 + i % 2 if i < overdue else (2 if i % 997 == 0 else 0)
                 exception = "t" if late and i >= overdue else ""
                 uploaded = f"{planned.fromordinal(planned.toordinal() + late)} {8 + i % 9:02d}:{i % 60:02d}:00"
-            due = "t" if i < c["one_stop_due"] else "f"
+            one_stop_due = "t" if i < c["one_stop_due"] else "f"
             ok = "t" if i < c["one_stop_done"] else "f"
-            yield f"{unit},R{p}{unit}{i:06d},{planned},{uploaded},{exception},{due},{ok}"
+            yield f"{unit},R{p}{unit}{i:06d},{planned},{uploaded},{exception},{one_stop_due},{ok}"
     elif kind == "bills":
         for i in range(c["bills_issued"]):
             yield f"{unit},B{p}{unit}{i:06d},{day(period, 2 + i % 26)}"
     elif kind == "reconciliations":
         for i in range(c["recon_due"]):
             due = day(period, 1 + i % 28)
-            done = due if i < c["recon_done"] else (due.fromordinal(due.toordinal() + 3) if i % 2 else "")
-            yield f"{unit},RC{p}{unit}{i:04d},{due},{done}"
+            done_on = due if i < c["recon_done"] else (due.fromordinal(due.toordinal() + 3) if i % 2 else "")
+            yield f"{unit},RC{p}{unit}{i:04d},{due},{done_on}"
     elif kind == "anomalies":
         overdue = c["anomalies_overdue"]
         for i in range(overdue * 2 + rng.randint(2, 6)):

@@ -1,26 +1,31 @@
-"""Wires scoring: its routes, its consumer group (ErrorReported → bills_erroneous; bill review's events →
-the `review` counters) and the re-scorer."""
+"""Wires scoring: its settings, its routes, its consumer group (ErrorReported → bills_erroneous; bill
+review's events → the `review` counters) and the re-scorer."""
 
 from __future__ import annotations
 
-from services.scoring import handlers
+from services.scoring.config import ScoringSettings
 from services.scoring.entrypoints.http_facts import router as facts_router
 from services.scoring.entrypoints.http_scores import router as scores_router
 from services.scoring.entrypoints.workers import rescorer
+from services.scoring.handlers import events
 from shared.events import topics
 from shared.http.app import ServiceParts
 from shared.runtime import ConsumerSpec
 
+GROUP = "m2c-scoring"
 
-def build() -> ServiceParts:
+
+def build(settings: ScoringSettings | None = None) -> ServiceParts:
+    """Everything scoring runs; its settings (M2C_SCORING_*) are read here, once, unless given."""
+    settings = settings if settings is not None else ScoringSettings()
     return ServiceParts(
         name="scoring",
         routers=[facts_router, scores_router],
-        consumers=[ConsumerSpec("m2c-scoring", (topics.AUDIT, topics.REVIEW), {
-            "ErrorReported": handlers.on_error_reported,
-            "BillReviewCompleted": handlers.on_bill_review_completed,
-            "ReviewSuspectConfirmed": handlers.on_review_suspect_decided,
-            "ReviewSuspectCleared": handlers.on_review_suspect_decided,
+        consumers=[ConsumerSpec(GROUP, (topics.AUDIT, topics.REVIEW), {
+            "ErrorReported": events.on_error_reported,
+            "BillReviewCompleted": events.on_bill_review_completed,
+            "ReviewSuspectConfirmed": events.on_review_suspect_decided,
+            "ReviewSuspectCleared": events.on_review_suspect_decided,
         })],
-        workers=[("scoring:rescorer", rescorer)],
+        workers=[("scoring:rescorer", rescorer(settings))],
     )

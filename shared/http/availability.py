@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -29,7 +30,7 @@ from shared.messaging.failures import describe, is_transient, is_unavailable
 log = logging.getLogger(__name__)
 _throttled = ThrottledLog(log)
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-def _error_bases() -> tuple[type[BaseException], ...]:
+def _error_bases() -> tuple[type[Exception], ...]:
     """Where a connection-class error can come from: the driver, SQLAlchemy, sockets, the Kafka client."""
     import asyncpg
     from aiokafka.errors import KafkaError
@@ -67,7 +68,7 @@ def _has_body(scope: Scope) -> bool:
 
 async def _first(task: asyncio.Future[None], *events: asyncio.Event, within: float | None) -> bool:
     """Wait until the task is done or any event is set (or the timeout passes); True when the task is done."""
-    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(e.wait()) for e in events]
     try:
         await asyncio.wait({task, *waiters}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
     finally:

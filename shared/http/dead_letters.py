@@ -7,6 +7,7 @@ running server to replay; on Kafka the command reads the DLQ topic itself (no se
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
@@ -25,6 +26,6 @@ async def replay_dead_letters(
     include_poison: bool = Query(False, description="Also messages that never parsed"),
     runtime: Runtime = Depends(get_runtime),
     _: Principal = Depends(require_roles("admin")),
-) -> dict:
+) -> dict[str, Any]:
     report = await runtime.replay_dead_letters(ReplayFilter(group, since, include_poison))
     return report.as_dict()

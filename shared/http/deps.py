@@ -20,7 +20,8 @@ _bearer = HTTPBearer(auto_error=False, description="A JWT from `m2c token create
 
 
 def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 async def get_uow(runtime: Runtime = Depends(get_runtime)) -> AsyncIterator[UnitOfWork]:

@@ -102,7 +102,8 @@ class InputGuard:
 
     def _parameter_errors(self, scope: Scope) -> list[dict[str, str]]:
         route, path_params = route_of(scope)
-        path_ints, query_ints = set(), set()
+        path_ints: set[str] = set()
+        query_ints: set[str] = set()
         if route is not None:
             if id(route) not in self._ints:
                 self._ints[id(route)] = _int_params(route)

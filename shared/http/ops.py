@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
@@ -70,10 +71,10 @@ async def metrics(runtime: Runtime = Depends(get_runtime)) -> Response:
 
 
 @router.get("/asyncapi.json")
-async def asyncapi(runtime: Runtime = Depends(get_runtime)) -> dict:
+async def asyncapi(runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     return asyncapi_document(runtime.settings.topic_prefix)
 
 
 @router.get("/events/schemas")
-async def event_schemas() -> dict:
+async def event_schemas() -> dict[str, Any]:
     return all_event_schemas()

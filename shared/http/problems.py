@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -34,7 +35,7 @@ class Problem(Exception):
 
 def problem_response(request: Request, status: int, title: str, detail: str | None = None,
                      errors: list[dict[str, Any]] | None = None,
-                     headers: dict[str, str] | None = None, *, type: str = "about:blank",
+                     headers: Mapping[str, str] | None = None, *, type: str = "about:blank",
                      extra: dict[str, Any] | None = None) -> JSONResponse:
     body: dict[str, Any] = {"type": type, "title": title, "status": status,
                             "instance": request.url.path}

@@ -30,7 +30,8 @@ def route_of(scope: Scope) -> tuple[BaseRoute | None, dict[str, Any]]:
     """The route the router would pick for this request and its path parameters (None: no route;
     a route matched by path only, as for a 405, counts)."""
     if _CACHE in scope:  # the edge middlewares share one lookup per request
-        return scope[_CACHE]
+        cached: tuple[BaseRoute | None, dict[str, Any]] = scope[_CACHE]
+        return cached
     found: tuple[BaseRoute | None, dict[str, Any]] = (None, {})
     for route in _routes(scope):
         match, child = route.matches(scope)

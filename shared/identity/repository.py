@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
+from shared.db import rowcount
 from shared.identity.tables import api_keys, audit_trail, sessions, signin_failures, users
 from shared.identity.tokens import digest
 
@@ -33,7 +34,7 @@ async def list_users(session: AsyncSession) -> list[dict[str, Any]]:
 async def add_user(session: AsyncSession, values: Mapping[str, Any]) -> bool:
     """False when the name is taken."""
     result = await session.execute(pg_insert(users).values(**values).on_conflict_do_nothing(index_elements=["name"]))
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 async def update_user(session: AsyncSession, name: str, values: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -71,7 +72,7 @@ async def revoke_session(session: AsyncSession, token: str, now: datetime) -> No
 async def revoke_user_sessions(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
     result = await session.execute(update(sessions).where(sessions.c.user_id == user_id,
                                                           sessions.c.revoked_at.is_(None)).values(revoked_at=now))
-    return result.rowcount
+    return rowcount(result)
 
 
 # --- API keys -------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -147,11 +148,11 @@ class KafkaDeadLetterLog:
         return out
 
     async def _read(self, ranges: dict[TopicPartition, tuple[int, int]], *, first_only: bool,
-                    timeout_s: float = 30.0) -> list:
+                    timeout_s: float = 30.0) -> list[Any]:
         todo = {tp: r for tp, r in ranges.items() if r[0] < r[1]}
         for tp, (start, _) in todo.items():
             self._consumer.seek(tp, start)
-        records: list = []
+        records: list[Any] = []
         deadline = asyncio.get_running_loop().time() + timeout_s
         while todo:
             if asyncio.get_running_loop().time() > deadline:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.db import rowcount
 from shared.log_throttle import ThrottledLog
 from shared.messaging import dead_letters
 from shared.messaging.backoff import Backoff
@@ -87,7 +88,7 @@ class OutboxRelay:
     async def purge_published(self) -> int:
         """Drop rows published longer ago than the retention (kept meanwhile for audits and replays)."""
         async with self._session_factory() as session, session.begin():
-            return (await session.execute(_PURGE, {"hours": self._retention_h})).rowcount
+            return rowcount(await session.execute(_PURGE, {"hours": self._retention_h}))
 
     async def measure_dead_letters(self) -> None:
         if self._dead_letter_log is None:

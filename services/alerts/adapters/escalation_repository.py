@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, false, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,7 +92,7 @@ WITH RECURSIVE up(code, parent, n) AS (
   SELECT o.code, o.parent, up.n + 1 FROM scoring_org_units o JOIN up ON o.code = up.parent WHERE up.n < :n)
 SELECT code FROM up WHERE n = :n"""), {"unit": unit, "n": org_levels_up})).scalar()
     s = subscriptions.c
-    wanted = s.id.in_(ids) if ids else false()
+    wanted: ColumnElement[bool] = s.id.in_(ids) if ids else false()
     if ancestor is not None:
         wanted = or_(wanted, and_(s.unit_prefix == ancestor, or_(
             s.types == text("'[]'::jsonb"), s.types.contains([alert_type]))))

@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from services.alerts.adapters.tables import alerts, deliveries, history, silences, subscriptions
 from services.alerts.domain.alerts import Alert
 from services.alerts.domain.silences import Matcher, Silence
+from shared.db import rowcount
 from shared.scope import in_subtree, within
 
 _ALERT_FIELDS = ("id", "fingerprint", "type", "unit", "severity", "state", "summary", "labels", "first_seen",
@@ -190,7 +191,7 @@ async def get_silence(session: AsyncSession, silence_id: uuid.UUID) -> dict[str,
 async def delete_silence(session: AsyncSession, silence_id: uuid.UUID, at: datetime) -> bool:
     r = await session.execute(update(silences).where(silences.c.id == silence_id, silences.c.deleted_at.is_(None))
                               .values(deleted_at=at))
-    return r.rowcount == 1
+    return rowcount(r) == 1
 
 
 # --- subscriptions -------------------------------------------------------------------------------
@@ -224,10 +225,10 @@ async def rotate_secret(session: AsyncSession, sub_id: uuid.UUID, secret: str,
 async def delete_subscription(session: AsyncSession, sub_id: uuid.UUID, at: datetime) -> bool:
     r = await session.execute(update(subscriptions).where(
         subscriptions.c.id == sub_id, subscriptions.c.deleted_at.is_(None)).values(deleted_at=at))
-    if r.rowcount == 1:
+    if rowcount(r) == 1:
         await session.execute(update(deliveries).where(
             deliveries.c.subscription_id == sub_id, deliveries.c.state == "pending").values(state="cancelled"))
-    return r.rowcount == 1
+    return rowcount(r) == 1
 
 
 async def enqueue_delivery(session: AsyncSession, *, delivery_id: uuid.UUID, subscription_id: uuid.UUID,

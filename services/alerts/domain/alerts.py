@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
@@ -44,7 +45,7 @@ class AlertSignal:
 class Alert:
     """The state of one alert (a snapshot; changes return a new one)."""
 
-    id: object
+    id: uuid.UUID
     fingerprint: str
     type: str
     unit: str
@@ -75,7 +76,7 @@ class Change:
     notify: bool
 
 
-def apply_signal(current: Alert | None, signal: AlertSignal, *, new_id: object, event_id: str,
+def apply_signal(current: Alert | None, signal: AlertSignal, *, new_id: uuid.UUID, event_id: str,
                  at: datetime) -> Change | None:
     """The change a signal makes to the alert of its fingerprint, or None when it changes nothing."""
     if signal.resolves:

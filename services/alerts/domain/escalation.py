@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from shared.calendar import SHANGHAI, CalendarData, is_working_day
 
@@ -27,12 +28,12 @@ class Level:
     org_levels_up: int | None = None  # also the subscriptions scoped to the unit this many levels up
 
     @classmethod
-    def of(cls, stored: dict) -> Level:
+    def of(cls, stored: dict[str, Any]) -> Level:
         return cls(stored["after_working_hours"], tuple(stored.get("subscription_ids") or ()),
                    stored.get("org_levels_up"))
 
 
-def applicable(policies: Sequence[dict], alert_type: str, referenced: set) -> list[dict]:
+def applicable(policies: Sequence[dict[str, Any]], alert_type: str, referenced: set[object]) -> list[dict[str, Any]]:
     """The policies an alert climbs: those naming its type and those its subscriptions name; a
     fallback policy (the default ticket policy) only when no other applies."""
     hits = [p for p in policies if alert_type in p["types"] or p["id"] in referenced]

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from services.alerts.domain.alerts import SEVERITIES
 from services.alerts.domain.silences import Matcher
@@ -91,22 +92,22 @@ class InhibitionRule:
 
 # --- the documents (JSON) ------------------------------------------------------------------------
 
-def parse_severity_rules(doc: Sequence[Mapping]) -> list[SeverityRule]:
+def parse_severity_rules(doc: Sequence[Mapping[str, Any]]) -> list[SeverityRule]:
     return [SeverityRule(r["name"], r["type"], tuple(Condition(c["label"], c["op"], str(c["value"]))
                                                       for c in r.get("conditions", ())), r["severity"])
             for r in doc]
 
 
-def _matchers(items: Iterable[Mapping]) -> tuple[Matcher, ...]:
+def _matchers(items: Iterable[Mapping[str, Any]]) -> tuple[Matcher, ...]:
     return tuple(Matcher(m["name"], m["value"], m.get("is_regex", False)) for m in items)
 
 
-def parse_inhibition_rules(doc: Sequence[Mapping]) -> list[InhibitionRule]:
+def parse_inhibition_rules(doc: Sequence[Mapping[str, Any]]) -> list[InhibitionRule]:
     return [InhibitionRule(r["name"], _matchers(r["source_matchers"]), _matchers(r["target_matchers"]),
                            tuple(r.get("equal", ()))) for r in doc]
 
 
-def severity_rule_problems(doc: Sequence[Mapping]) -> list[dict[str, str]]:
+def severity_rule_problems(doc: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     """Field-named problems of a severity rule document (beyond its JSON shape)."""
     out = []
     for i, r in enumerate(doc):

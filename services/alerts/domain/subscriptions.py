@@ -64,7 +64,7 @@ def active_secrets(secret: str | None, previous: str | None, previous_until: dat
 
 def backoff_s(attempt: int, *, base_s: float, cap_s: float) -> float:
     """Pause before retry number `attempt` (1 = after the first failure): base·2^(n-1), capped."""
-    return min(cap_s, base_s * 2 ** max(0, attempt - 1))
+    return min(cap_s, base_s * 2.0 ** max(0, attempt - 1))
 
 
 def url_problem(url: str, allowed_hosts: Sequence[str] = ()) -> str | None:

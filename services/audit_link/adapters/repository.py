@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.audit_link.adapters.tables import errors
 from services.audit_link.domain.errors import BillingError
+from shared.db import rowcount
 from shared.scope import in_subtree, within
 
 
@@ -61,7 +62,7 @@ async def save_error(session: AsyncSession, error: BillingError, expected_versio
     result = await session.execute(
         update(errors).where(errors.c.id == error.id, errors.c.version == expected_version).values(**values)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 async def list_errors(session: AsyncSession, *, scope: tuple[str, ...] | None, unit: str | None,

@@ -247,7 +247,7 @@ class Progress:
 
 async def escalate(
     session: AsyncSession, now: datetime, items: list[Progress], topic: str,
-) -> set[tuple[uuid.UUID, int, int]]:
+) -> set[tuple[uuid.UUID, int, int, int]]:
     """In one statement: move every ticket's escalation progress (only where its deadline is
     unchanged), insert the new escalation rows and their TicketEscalated events on `topic`;
     returns the keys that were new — an existing (ticket, deadline, level, repeat) is never emitted again."""

@@ -7,7 +7,7 @@ cap - 1 + r × repeat_every_days working days."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from services.audit_link.domain.sla_policy import SlaPolicy
 from shared.calendar import CalendarData, add_working_days, end_of_day, local_date, working_days_between
@@ -59,8 +59,8 @@ class Escalator:
 
     def __init__(self, cal: CalendarData, now: datetime, policy: SlaPolicy):
         self._cal, self._now, self._today, self._policy = cal, now, local_date(now), policy
-        self._elapsed: dict = {}
-        self._next: dict = {}
+        self._elapsed: dict[date, int] = {}
+        self._next: dict[tuple[date, int], datetime] = {}
 
     def step(self, due_at: datetime) -> int:
         if self._now <= due_at:

@@ -102,7 +102,8 @@ async def put_policy(
                       errors=[{"field": f"body.nature_points.{n}", "message": "必填"} for n in missing])
     policy = AccountabilityPolicy(
         amount_bands=tuple((b, p) for b, p in body.amount_bands), amount_top_points=body.amount_top_points,
-        nature_points=dict(body.nature_points), repetition_window_months=body.repetition_window_months,
+        nature_points={str(n): p for n, p in body.nature_points.items()},
+        repetition_window_months=body.repetition_window_months,
         repetition_points=tuple(body.repetition_points), level_floors=tuple(body.level_floors),
     )
     await policy_repo.store(uow.session, policy, by=caller.subject, at=runtime.clock.now())

@@ -65,13 +65,13 @@ async def settle_pending(uow: UnitOfWork, now: datetime, *, actor: str = SYSTEM_
         )
         if opened_by == "issue":
             uow.emit(TicketRaised(
-                ticket_id=done.id, unit=done.unit, period=done.period, reason=done.reason,  # type: ignore[arg-type]
+                ticket_id=done.id, unit=done.unit, period=done.period, reason=done.reason,
                 detail=done.detail, state="issued", raised_by=done.raised_by, raised_at=done.raised_at,
                 due_at=in_shanghai(done.due_at)), subject=done.unit)
         else:
             uow.emit(TicketTransitioned(
-                ticket_id=done.id, unit=done.unit, action=opened_by, from_state=done.state,  # type: ignore[arg-type]
-                to_state=done.state, actor=actor, at=now, due_at=in_shanghai(done.due_at),  # type: ignore[arg-type]
+                ticket_id=done.id, unit=done.unit, action=opened_by, from_state=done.state,
+                to_state=done.state, actor=actor, at=now, due_at=in_shanghai(done.due_at),
                 version=done.version), subject=done.unit)
         settled += 1
     if settled:

@@ -69,7 +69,7 @@ async def record_ticket(cmd: RaiseTicket, uow: UnitOfWork, now: datetime) -> tup
                  **_pending_details(ticket)},
     )
     uow.emit(TicketRaised(
-        ticket_id=ticket.id, unit=ticket.unit, period=ticket.period, reason=ticket.reason,  # type: ignore[arg-type]
+        ticket_id=ticket.id, unit=ticket.unit, period=ticket.period, reason=ticket.reason,
         detail=ticket.detail, state="issued", raised_by=ticket.raised_by, raised_at=now,
         due_at=in_shanghai(ticket.due_at),
     ), subject=ticket.unit)
@@ -129,8 +129,8 @@ async def transition(cmd: Transition, uow: UnitOfWork, now: datetime, may_see) -
     except IntegrityError as exc:  # a reopen that would make a second open ticket, or a racing writer
         raise Conflict("另有未关闭的传单或同时进行的改动，无法执行此操作") from exc
     uow.emit(TicketTransitioned(
-        ticket_id=ticket.id, unit=ticket.unit, action=cmd.action, from_state=ticket.state,  # type: ignore[arg-type]
-        to_state=changed.state, actor=cmd.actor, at=now, due_at=in_shanghai(changed.due_at),  # type: ignore[arg-type]
+        ticket_id=ticket.id, unit=ticket.unit, action=cmd.action, from_state=ticket.state,
+        to_state=changed.state, actor=cmd.actor, at=now, due_at=in_shanghai(changed.due_at),
         version=changed.version,
     ), subject=ticket.unit)
     if changed.state == "closed":

@@ -43,7 +43,7 @@ def _staging_ddl() -> str:
 
 async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
     """The session's asyncpg connection (COPY and array parameters), inside the session's transaction."""
-    conn = (await (await session.connection()).get_raw_connection()).driver_connection
+    conn: asyncpg.Connection = (await (await session.connection()).get_raw_connection()).driver_connection
     if not conn.is_in_transaction():
         # The driver begins its transaction on the first statement SQLAlchemy sends: send one, so that
         # what follows directly on the connection is part of it (and ON COMMIT DROP tables live until commit).

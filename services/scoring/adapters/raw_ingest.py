@@ -27,7 +27,7 @@ AGG = "scoring_stage_agg"
 _LINE = re.compile(r"line (\d+)(?:, column (\w+))?")
 _NOT_BLANK = "_not_blank"
 
-_COUNTER_SQL: dict[str, dict[str, str]] = {
+COUNTER_SQL: dict[str, dict[str, str]] = {
     "readings": {
         "readings_planned": "count(*)",
         "readings_done": "count(uploaded_at)",
@@ -58,7 +58,7 @@ class IngestResult:
 def _bad_row(row: int, field: str | None, message: str, header_lines: int) -> InvalidInput:
     return InvalidInput("原始记录无效", [{
         "field": f"rows[{row}]" + (f".{field}" if field else ""), "message": message,
-        "row": row, "line": row + header_lines}])  # type: ignore[dict-item]
+        "row": row, "line": row + header_lines}])
 
 
 def _staging_ddl(kind: RecordKind) -> str:
@@ -102,7 +102,8 @@ async def _refuse_duplicates(conn: asyncpg.Connection, kind: RecordKind, header_
     first, second = [r["rn"] for r in await conn.fetch(
         f"SELECT rn FROM {STAGE} WHERE {key} = $1 ORDER BY rn LIMIT 2", dup["id"])]
     error = _bad_row(int(second), key, f"{key} {dup['id']} appears twice: rows {first} and {second}", header_lines)
-    error.errors[0]["rows"] = [int(first), int(second)]  # type: ignore[assignment]
+    assert error.errors is not None  # _bad_row names the row
+    error.errors[0]["rows"] = [int(first), int(second)]
     raise error
 
 
@@ -135,7 +136,7 @@ async def ingest(session: AsyncSession, kind: RecordKind, period: str, fmt: str,
             message = f"{field} 的值无效：{message}"
         raise _bad_row(row, field, message, header_lines) from exc
     await _refuse_duplicates(conn, kind, header_lines)
-    counters = _COUNTER_SQL[kind.name]
+    counters = COUNTER_SQL[kind.name]
     pcol = kind.period_column
     pday = f"{pcol}::date" if kind.column(pcol).sql_type == "timestamptz" else pcol  # type: ignore[union-attr]
     lo, hi = f"'{first_day.isoformat()}'::date", f"'{last_day.isoformat()}'::date"

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters.tables import score_runs, scores
+from services.scoring.domain.publication import ScoredUnit
 
 
 async def next_revision(session: AsyncSession, period: str) -> int:
@@ -21,14 +22,14 @@ async def next_revision(session: AsyncSession, period: str) -> int:
 
 
 async def add_run(session: AsyncSession, period: str, revision: int, scheme: str, created_by: str,
-                  now: datetime, rows: Sequence[dict[str, Any]], idempotency_key: str | None = None,
+                  now: datetime, rows: Sequence[ScoredUnit], idempotency_key: str | None = None,
                   allow_incomplete: bool = False) -> None:
     await session.execute(insert(score_runs).values(period=period, revision=revision, scheme=scheme,
                                                     created_by=created_by, created_at=now,
                                                     idempotency_key=idempotency_key,
                                                     allow_incomplete=allow_incomplete))
     if rows:
-        await session.execute(insert(scores), [{**r, "period": period, "revision": revision} for r in rows])
+        await session.execute(insert(scores), [{**r.record(), "period": period, "revision": revision} for r in rows])
 
 
 async def run_by_key(session: AsyncSession, key: str) -> dict[str, Any] | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 
-def _ind(code: str, name: str, kind: str, weight: float, measure: dict, rule: dict) -> dict[str, Any]:
+def _ind(code: str, name: str, kind: str, weight: float, measure: dict[str, Any],
+         rule: dict[str, Any]) -> dict[str, Any]:
     return {"code": code, "name": name, "kind": kind, "weight": weight, "measure": measure, "rule": rule}
 
 

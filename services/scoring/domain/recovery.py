@@ -64,6 +64,13 @@ def check_profile(profile: Sequence[float], field: str) -> tuple[float, ...]:
     return tuple(float(p) for p in profile)
 
 
+def check_task_year(year: int, current_year: int) -> None:
+    """Tasks are set for this year or earlier ones, never for a year that has not begun."""
+    if year > current_year:
+        raise InvalidInput("年份尚未开始", [
+            {"field": "year", "message": f"{year} 年晚于今年（{current_year} 年）"}])
+
+
 def cumulative_target(task: ArrearsTask, month: int) -> float:
     return float(task.annual_target) * sum(task.profile[:month])
 
@@ -105,7 +112,7 @@ def light_for(unit: str, period: str, months: Sequence[MonthFacts], task: Arrear
     if not grades:
         return None
     light = "red" if "red" in grades else "yellow" if "yellow" in grades else "green"
-    causes = []
+    causes: list[dict[str, Any]] = []
     for measure, value in (("recovery_rate", rate), ("arrears_progress", progress)):
         grade = _grade(value, thresholds[measure])
         if grade is not None and grade != "green":

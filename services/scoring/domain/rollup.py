@@ -28,7 +28,7 @@ def unit_lights(units: Mapping[str, OrgUnit], facts: Mapping[str, list[MonthFact
     year = int(period[:4])
     children: dict[str, list[str]] = defaultdict(list)
     for u in units.values():
-        if u.parent in units:
+        if u.parent is not None and u.parent in units:
             children[u.parent].append(u.code)
     inputs: dict[str, tuple[list[MonthFacts], ArrearsTask | None, str]] = {}
 

@@ -11,7 +11,7 @@ the scheme's `required_facts` is `incomplete`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,7 +148,7 @@ def score_station(unit: str, scheme: Scheme, counters: Mapping[str, float] | Non
             eff = stage_share * share
             indicators.append(IndicatorResult(
                 ind.code, ind.name, stage.code, ind.kind, ind.weight, inputs, value, ind.rule, r4(s),
-                round(eff, 12), r4(eff * (100.0 - s)) if s is not None else 0.0, absent))
+                round(eff, 12), round(eff * (100.0 - s), PLACES) if s is not None else 0.0, absent))
     no_data = tuple(i.code for i in indicators if i.no_data)
     return StationResult(unit, r4(total), tuple(stages), tuple(indicators), no_data, missing)
 
@@ -170,3 +170,9 @@ def rank(scores: Mapping[str, float | None]) -> dict[str, int | None]:
             position, previous = i, s
         out[u] = position
     return out
+
+
+def incomplete_stations(scheme: Scheme, stations: Iterable[str],
+                        counters: Mapping[str, Mapping[str, float]]) -> list[dict[str, Any]]:
+    """[{"unit", "missing"}] for each station lacking a required fact (scoring them needs a choice)."""
+    return [{"unit": code, "missing": list(m)} for code in stations if (m := missing_facts(scheme, counters.get(code)))]

@@ -69,8 +69,9 @@ def import_records(
     format: Annotated[str | None, typer.Option(help="csv | ndjson (default: by file extension)")] = None,
 ) -> None:
     """Stream a raw file into the period's counters (atomic: one bad row rejects the file)."""
-    from services.scoring import handlers
     from services.scoring.domain.errors import InvalidInput
+    from services.scoring.handlers.facts import ImportRecords
+    from services.scoring.handlers.facts import import_records as import_file
     from shared.settings import Settings
     from shared.text_decoding import TextDecoder, TextRejected, decoded
 
@@ -78,8 +79,8 @@ def import_records(
 
     async def work(runtime):
         async with runtime.uow() as uow:
-            return await handlers.import_records(kind, _check_period(period), fmt, decoded(file_chunks(file), decoder),
-                                                 uow, runtime.clock.now())
+            return await import_file(ImportRecords(kind, _check_period(period), fmt,
+                                                   decoded(file_chunks(file), decoder), runtime.clock.now()), uow)
 
     try:
         decoder = TextDecoder(None, max_line_bytes=Settings().import_max_line_bytes, csv_quotes=fmt == "csv")
@@ -95,22 +96,23 @@ def score(period: Annotated[str, typer.Argument(help="YYYY-MM")],
           allow_incomplete: Annotated[bool, typer.Option(
               help="Publish stations that lack required facts, marked incomplete")] = False) -> None:
     """Score the period as a new revision (events go to the outbox; a relay publishes them)."""
-    from services.scoring import handlers
-    from services.scoring.domain.errors import InvalidInput
+    from services.scoring.domain.errors import IncompletePeriod, InvalidInput
+    from services.scoring.handlers.scores import ScorePeriod, score_period
+    from shared.errors import NotFound
 
     async def work(runtime):
         async with runtime.uow() as uow:
-            return await handlers.score_period(_check_period(period), "cli", uow, runtime.clock.now(),
-                                               allow_incomplete=allow_incomplete)
+            return await score_period(ScorePeriod(_check_period(period), "cli", runtime.clock.now(),
+                                                  allow_incomplete=allow_incomplete), uow)
 
     try:
         run = asyncio.run(_run(work))
-    except handlers.IncompletePeriod as exc:
+    except IncompletePeriod as exc:
         typer.echo(json.dumps({"error": str(exc), "incomplete": exc.incomplete,
                                "hint": "--allow-incomplete publishes them as incomplete"}, ensure_ascii=False),
                    err=True)
         raise typer.Exit(2) from exc
-    except (handlers.NotFound, InvalidInput) as exc:
+    except (NotFound, InvalidInput) as exc:
         _fail(exc)
     typer.echo(json.dumps({"period": run.period, "revision": run.revision, "scheme": run.scheme,
                            "units": len(run.rows), "warnings_issued": run.warnings}))

@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import ValidationError
 
-from services.scoring import handlers
 from services.scoring.adapters import counter_repository, org_repository, scheme_repository
 from services.scoring.domain.org_units import OrgUnit
 from services.scoring.entrypoints.errors import PeriodPath
@@ -22,6 +21,7 @@ from services.scoring.entrypoints.schemas import (
     RecoveryTasksIn,
     SchemeIn,
 )
+from services.scoring.handlers import facts
 from shared.auth import Principal
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.problems import Problem
@@ -72,7 +72,7 @@ async def upsert_org_units(request: Request, caller: Principal = Depends(ADMINS)
                            runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     body, encoding = await _org_units_from(request)
     units = [OrgUnit(u.code, u.name, u.level, u.parent, u.area_type) for u in body.units]
-    count = await handlers.upsert_org_units(units, uow, runtime.clock.now())
+    count = await facts.upsert_org_units(facts.UpsertOrgUnits(units, runtime.clock.now()), uow)
     return {"upserted": count} | ({"encoding": encoding} if encoding else {})
 
 
@@ -87,7 +87,7 @@ async def list_org_units(under: str | None = Query(None, max_length=64), caller:
 async def add_scheme(body: SchemeIn, response: Response, caller: Principal = Depends(ADMINS),
                      uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     doc = body.model_dump(mode="json", exclude_none=True)
-    if not await handlers.add_scheme(doc, uow, runtime.clock.now()):
+    if not await facts.add_scheme(facts.AddScheme(doc, runtime.clock.now()), uow):
         response.status_code = 200  # the same version posted again
     response.headers["Location"] = f"/api/v1/schemes/{body.code}"
     return doc
@@ -112,8 +112,8 @@ async def put_counters(period: PeriodPath, body: CountersIn, response: Response,
                        caller: Principal = Depends(FACT_WRITERS), uow: UnitOfWork = Depends(get_uow),
                        runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     ensure_rows_writable(caller, ((f"body.rows[{i}].unit", r.unit) for i, r in enumerate(body.rows)))
-    applied = await handlers.put_counters(period, body.batch_id, [(r.unit, r.counters) for r in body.rows],
-                                          uow, runtime.clock.now())
+    applied = await facts.put_counters(facts.PutCounters(
+        period, body.batch_id, [(r.unit, r.counters) for r in body.rows], runtime.clock.now()), uow)
     return {"batch_id": body.batch_id, "period": period, "rows": len(body.rows), "applied": applied}
 
 
@@ -137,8 +137,8 @@ async def import_records(period: PeriodPath, kind: str, request: Request,
         raise Problem(403, "无权操作", "原始记录文件可含任何单位：须用不限单位的令牌")
     fmt = format or ("ndjson" if "ndjson" in request.headers.get("content-type", "") else "csv")
     decoder = upload_decoder(request, csv=fmt == "csv")
-    result = await handlers.import_records(kind, period, fmt, decoded_body(request, decoder), uow,
-                                           runtime.clock.now())
+    result = await facts.import_records(facts.ImportRecords(
+        kind, period, fmt, decoded_body(request, decoder), runtime.clock.now()), uow)
     return {"kind": kind, "period": period, "rows": result.rows, "units": result.units, "counters": result.totals,
             "encoding": decoder.encoding}
 
@@ -148,7 +148,8 @@ async def put_recovery_facts(period: PeriodPath, body: RecoveryFactsIn, caller: 
                              uow: UnitOfWork = Depends(get_uow),
                              runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
     ensure_rows_writable(caller, ((f"body.rows[{i}].unit", r.unit) for i, r in enumerate(body.rows)))
-    await handlers.put_recovery_facts(period, [r.model_dump() for r in body.rows], uow, runtime.clock.now())
+    await facts.put_recovery_facts(facts.PutRecoveryFacts(
+        period, [r.model_dump() for r in body.rows], runtime.clock.now()), uow)
     return {"period": period, "rows": len(body.rows)}
 
 
@@ -159,5 +160,6 @@ async def put_recovery_tasks(year: int, body: RecoveryTasksIn, caller: Principal
     if not 2000 <= year <= 2100:
         raise Problem(422, "年份无效", errors=[{"field": "year", "message": "须在 2000–2100 之间"}])
     ensure_rows_writable(caller, ((f"body.rows[{i}].unit", r.unit) for i, r in enumerate(body.rows)))
-    await handlers.put_recovery_tasks(year, [r.model_dump() for r in body.rows], uow, runtime.clock.now())
+    await facts.put_recovery_tasks(facts.PutRecoveryTasks(
+        year, [r.model_dump() for r in body.rows], runtime.clock.now()), uow)
     return {"year": year, "rows": len(body.rows)}

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.scoring import handlers
 from services.scoring.adapters import org_repository, score_repository
 from services.scoring.domain.publication import status
 from services.scoring.domain.recovery import warning_message
@@ -17,6 +16,7 @@ from services.scoring.entrypoints.errors import (
 )
 from services.scoring.entrypoints.report import build_report
 from services.scoring.entrypoints.schemas import RevisionsOut
+from services.scoring.handlers import queries, scores
 from shared.auth import Principal
 from shared.http.contract import PROBLEM_RESPONSES
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
@@ -64,13 +64,14 @@ async def score_period(period: PeriodPath, request: Request, response: Response,
     """Score the period as a new revision; a repeated Idempotency-Key returns the first run (200)."""
     if (replayed := await idem.replay(uow)) is not None:
         return replayed
-    run = await handlers.score_period(period, caller.subject, uow, runtime.clock.now(), None, allow_incomplete)
-    incomplete = [r["unit"] for r in run.rows if r["level"] == "station" and status(r)[0] == "incomplete"]
+    run = await scores.score_period(scores.ScorePeriod(period, caller.subject, runtime.clock.now(),
+                                                       allow_incomplete=allow_incomplete), uow)
+    incomplete = [r.unit for r in run.rows if r.level == "station" and r.status == "incomplete"]
     return await idem.remember(201, {
         "period": run.period, "revision": run.revision, "scheme": run.scheme,
-        "stations": sum(r["level"] == "station" for r in run.rows),
-        "counties": sum(r["level"] == "county" for r in run.rows),
-        "cities": sum(r["level"] == "city" for r in run.rows),
+        "stations": sum(r.level == "station" for r in run.rows),
+        "counties": sum(r.level == "county" for r in run.rows),
+        "cities": sum(r.level == "city" for r in run.rows),
         "allow_incomplete": run.allow_incomplete, "incomplete_stations": incomplete,
         "warnings_issued": run.warnings})
 
@@ -80,10 +81,10 @@ async def completeness(period: PeriodPath, caller: Principal = Depends(READERS),
                        uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
     """What each unit lacks before anyone scores: stations' missing required facts; counties and the
     city: their incomplete stations / counties; and whether each will have a recovery light."""
-    c = await handlers.completeness(period, uow)
+    c = await queries.completeness(period, uow)
     incomplete_of: dict[str, list[str]] = {}
-    for code, missing in c.missing.items():
-        if missing:
+    for code, lacking in c.missing.items():
+        if lacking:
             parent = c.units[code].parent
             incomplete_of.setdefault(parent, []).append(code)  # type: ignore[arg-type]
     for code in sorted(incomplete_of):
@@ -161,8 +162,8 @@ async def explain(period: PeriodPath, unit: str, revision: int | None = Query(No
 @router.get("/recovery/lights")
 async def recovery_lights(period: PeriodQuery, caller: Principal = Depends(READERS),
                           uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
-    scheme = await handlers.scheme_in_force(uow, period)
-    lights = await handlers.lights(uow, period, scheme)
+    scheme = await queries.scheme_in_force(uow, period)
+    lights = await queries.lights(uow, period, scheme)
     units = await org_repository.all_units(uow.session)
     return {"period": period, "thresholds": scheme.lights,
             "items": [{"unit": u, **{k: v for k, v in light.__dict__.items() if k != "unit"},

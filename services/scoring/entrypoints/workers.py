@@ -8,13 +8,20 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from services.scoring import handlers
-from services.scoring.adapters import rescore_repository
 from services.scoring.config import ScoringSettings
+from services.scoring.handlers.rescore import (
+    RESCORED_BY,
+    PostponeRescore,
+    RescoreNext,
+    ScheduleRescores,
+    postpone_rescore,
+    rescore_next,
+    schedule_rescores,
+)
 from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
-RESCORED_BY = "system:rescore"
+__all__ = ["RESCORED_BY", "rescore_due", "rescorer"]
 
 
 async def rescore_due(runtime: Runtime, delay_s: float) -> list[str]:
@@ -23,38 +30,31 @@ async def rescore_due(runtime: Runtime, delay_s: float) -> list[str]:
     skipped by the others)."""
     now = runtime.clock.now()
     async with runtime.uow() as uow:
-        await rescore_repository.schedule_new(uow.session, now + timedelta(seconds=delay_s))
-        await uow.commit()
+        await schedule_rescores(ScheduleRescores(now + timedelta(seconds=delay_s)), uow)
     done: list[str] = []
     while True:
         async with runtime.uow() as uow:
-            period = await rescore_repository.claim_due(uow.session, now)
-            if period is None:
-                return done
-            try:
-                run = await handlers.score_period(period, RESCORED_BY, uow, now)
-            except handlers.IncompletePeriod as exc:  # the last run published no incomplete station
-                log.warning("not re-scoring %s: %s; waiting for the facts or a scoring by hand", period, exc)
-                run = None
-            except Exception:  # rolled back with everything it emitted; the request stays
-                log.exception("re-scoring %s failed; trying again after the delay", period)
-                run = None
-        if run is None:
+            rescored = await rescore_next(RescoreNext(now), uow)
+        if rescored is None:
+            return done
+        if rescored.run is None:
             async with runtime.uow() as uow:
-                await rescore_repository.postpone(uow.session, period, now + timedelta(seconds=delay_s))
-                await uow.commit()
+                await postpone_rescore(PostponeRescore(rescored.period, now + timedelta(seconds=delay_s)), uow)
             continue
-        log.info("re-scored %s after late errors: revision %d", period, run.revision)
-        done.append(period)
+        log.info("re-scored %s after late errors: revision %d", rescored.period, rescored.run.revision)
+        done.append(rescored.period)
 
 
-def rescorer(runtime: Runtime) -> Callable[[asyncio.Event], Awaitable[None]]:
-    settings = ScoringSettings()
+def rescorer(settings: ScoringSettings) -> Callable[[Runtime], Callable[[asyncio.Event], Awaitable[None]]]:
+    """The re-scorer's worker, with the settings bootstrap built."""
 
-    async def run(stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            await rescore_due(runtime, settings.rescore_delay_s)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), settings.rescore_interval_s)
+    def worker(runtime: Runtime) -> Callable[[asyncio.Event], Awaitable[None]]:
+        async def run(stop: asyncio.Event) -> None:
+            while not stop.is_set():
+                await rescore_due(runtime, settings.rescore_delay_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), settings.rescore_interval_s)
 
-    return run
+        return run
+
+    return worker

@@ -11,8 +11,8 @@ import typer
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from services.bulletin.cli import report
 from services.embedded import build_app
+from services.report_cli import report
 from shared.settings import Settings
 from shared.testing.plugin import JWT_SECRET
 from tests.helpers import embedded_client

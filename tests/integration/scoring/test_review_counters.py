@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from services.scoring import handlers
+from services.scoring.handlers import events as handlers
 from shared.events.envelope import Envelope, new_envelope
 from shared.events.review import ReviewSuspectCleared
 from shared.messaging.dispatch import EventDispatcher

@@ -65,7 +65,7 @@ def test_incomplete_stations_are_unranked_and_left_out_of_county_and_city_means(
                 "QY-YD-01": {**GOOD, "readings_done": 10000, "uploads_overdue": 0, "one_stop_done": 1000,
                              "bills_erroneous": 0, "anomalies_overdue": 0, "receivable_rollbacks": 0,
                              "recon_done": 100}}
-    rows = {r["unit"]: r for r in score_units(SCHEME, ORG, counters, {})}
+    rows = {r.unit: r.record() for r in score_units(SCHEME, ORG, counters, {})}
     assert (rows["QY-QC-02"]["score"], rows["QY-QC-02"]["rank"]) == (None, None)
     assert (rows["QY-QC-01"]["rank"], rows["QY-YD-01"]["rank"]) == (2, 1)
     assert (rows["QY-QC"]["score"], rows["QY-QC"]["detail"]["missing"]) == (75.0, ["QY-QC-02"])
@@ -74,7 +74,7 @@ def test_incomplete_stations_are_unranked_and_left_out_of_county_and_city_means(
         "city", 87.5, 1, "incomplete", ["QY-QC"])
     partial = {**counters, "QY-QC-02": {k: GOOD[k] for k in ("readings_planned", "readings_done")}}
     include = parse_scheme({**DEFAULT_SCHEME, "incomplete_stations": "include"})
-    rows = {r["unit"]: r for r in score_units(include, ORG, partial, {})}
+    rows = {r.unit: r.record() for r in score_units(include, ORG, partial, {})}
     assert rows["QY-QC-02"]["rank"] is not None and rows["QY-QC"]["detail"]["stations"][1]["averaged"] is True
 
 

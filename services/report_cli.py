@@ -1,8 +1,9 @@
 """`m2c report PERIOD --format html|pdf|xlsx`: the monthly bulletin (通报) written to a file.
 
-services/cli.py registers it at the top level: `app.command(help=bulletin_cli.report.__doc__)(bulletin_cli.report)`.
+services/cli.py registers it at the top level: `app.command(help=report_cli.report.__doc__)(report_cli.report)`.
 By default the whole system is built in this process (embedded app on the configured or embedded
-database) and read over ASGI; `--base-url` reads a running server's APIs instead.
+database) and read over ASGI; `--base-url` reads a running server's APIs instead. It composes every
+service, so it lives beside the registry (the composition wing), not in services/bulletin.
 """
 
 from __future__ import annotations
@@ -32,25 +33,14 @@ def _settings():
 @asynccontextmanager
 async def _in_process(settings) -> AsyncIterator:
     """The embedded app with its lifespan, and Sources over ASGI with a system token."""
-    import httpx
-
-    from services.bulletin.sources import IN_APP_BASE, Sources, system_headers
+    from services.bulletin.sources import Sources, system_headers
     from services.embedded import database
+    from services.embedded_client import embedded_client
 
     with database(settings) as settings:
-        app = _app(settings)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=IN_APP_BASE,
-                              headers=system_headers(settings.resolved_jwt_secret()), timeout=60) as client,
-        ):
+        async with embedded_client(settings, request_timeout_s=60,
+                                   headers=system_headers(settings.resolved_jwt_secret())) as client:
             yield Sources.one(client)
-
-
-def _app(settings):
-    from services.embedded import build_app
-
-    return build_app(settings)
 
 
 @asynccontextmanager
