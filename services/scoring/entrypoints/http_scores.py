@@ -44,13 +44,16 @@ def item(row: dict[str, Any]) -> dict[str, Any]:
             "no_data": d.get("no_data", [])}
 
 
-async def _revision(uow: UnitOfWork, period: str, revision: int | None) -> int:
-    latest = await score_repository.latest_revision(uow.session, period)
+def _chosen(period: str, revision: int | None, latest: int | None) -> int:
     if latest is None:
         raise Problem(404, "Not found", f"period {period} has not been scored")
     if revision is not None and not 1 <= revision <= latest:
         raise Problem(404, "Not found", f"period {period} has revisions 1–{latest}")
     return revision or latest
+
+
+async def _revision(uow: UnitOfWork, period: str, revision: int | None) -> int:
+    return _chosen(period, revision, await score_repository.latest_revision(uow.session, period))
 
 
 @router.post("/periods/{period}/score", status_code=201, responses={**replayed(), 409: {
@@ -117,9 +120,9 @@ async def revisions(period: PeriodPath, caller: Principal = Depends(READERS),
 async def list_scores(period: PeriodQuery, level: str | None = Query(None, pattern=LEVEL_PATTERN),
                       revision: int | None = Query(None, ge=1), caller: Principal = Depends(READERS),
                       uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
-    rev = await _revision(uow, period, revision)
     runs = {r["revision"]: r for r in await score_repository.runs(uow.session, period)}
-    rows = await score_repository.list_scores(uow.session, period, rev, level)
+    rev = _chosen(period, revision, max(runs, default=None))
+    rows = await score_repository.ranking(uow.session, period, rev, level)
     return {"period": period, "revision": rev, "scheme": runs[rev]["scheme"],
             "items": [item(r) for r in rows if caller.may_see(r["unit"])]}
 
