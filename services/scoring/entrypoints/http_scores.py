@@ -21,6 +21,7 @@ from shared.http.contract import PROBLEM_RESPONSES
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
 from shared.http.idempotency import IdempotentRequest, idempotent, replayed
 from shared.http.problems import Problem
+from shared.http.read_cache import cached_json
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 
@@ -116,15 +117,23 @@ async def revisions(period: PeriodPath, caller: Principal = Depends(READERS),
     return {"period": period, "items": await score_repository.runs(uow.session, period)}
 
 
-@router.get("/scores")
-async def list_scores(period: PeriodQuery, level: str | None = Query(None, pattern=LEVEL_PATTERN),
+@router.get("/scores", response_model=dict[str, Any])
+async def list_scores(request: Request, period: PeriodQuery, level: str | None = Query(None, pattern=LEVEL_PATTERN),
                       revision: int | None = Query(None, ge=1), caller: Principal = Depends(READERS),
-                      uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
+                      uow: UnitOfWork = Depends(get_uow)) -> Response:
     runs = {r["revision"]: r for r in await score_repository.runs(uow.session, period)}
     rev = _chosen(period, revision, max(runs, default=None))
-    rows = await score_repository.ranking(uow.session, period, rev, level)
-    return {"period": period, "revision": rev, "scheme": runs[rev]["scheme"],
-            "items": [item(r) for r in rows if caller.may_see(r["unit"])]}
+    run = runs[rev]
+
+    async def ranking() -> dict[str, Any]:
+        rows = await score_repository.ranking(uow.session, period, rev, level)
+        return {"period": period, "revision": rev, "scheme": run["scheme"],
+                "items": [item(r) for r in rows if caller.may_see(r["unit"])]}
+
+    # A published revision never changes (its run and scores are written once, together): its ranking
+    # is built once per process; the run's creation time tells a re-created database's revision apart.
+    key = ("scores", period, rev, run["created_at"], level, caller.unit_prefixes())
+    return await cached_json(request, key, ranking)
 
 
 @router.get("/scores/{unit}/trend")
