@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from pydantic_core import to_json
+from sqlalchemy.ext.asyncio import AsyncSession
 
 JSON = "application/json"
 MAX_BODIES = 128
@@ -67,11 +68,22 @@ def json_body(body: bytes, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, media_type=JSON)
 
 
-async def cached_json(request: Request, key: Hashable, build: Callable[[], Awaitable[Any]]) -> Response:
-    """The body stored under `key`, or `build()`'s content serialised and stored under it."""
+async def cached_json(request: Request, key: Hashable, build: Callable[[], Awaitable[Any]],
+                      still: Callable[[], Awaitable[bool]] | None = None) -> Response:
+    """The body stored under `key`, or `build()`'s content serialised — and stored under `key` when
+    `still()` confirms the key still names what was read (a write may commit between the statement
+    that made the key and those that built the body)."""
     cache = body_cache(request)
     body = cache.get(key)
     if body is None:
         body = json_bytes(await build())
-        cache.put(key, body)
+        if still is None or await still():
+            cache.put(key, body)
     return json_body(body)
+
+
+async def reads_only(session: AsyncSession) -> None:
+    """Run this request's statements without BEGIN and ROLLBACK: two round trips fewer for a read
+    that needs no transaction (each statement sees what was committed when it started). Call it
+    before the session's first statement; the pool restores the connection's isolation level."""
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

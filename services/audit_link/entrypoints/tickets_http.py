@@ -28,7 +28,7 @@ from shared.events.audit import TicketReason, TicketState
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.idempotency import IdempotentRequest, idempotent, replayed
 from shared.http.problems import Problem
-from shared.http.read_cache import cached_json
+from shared.http.read_cache import cached_json, reads_only
 from shared.runtime import Runtime
 from shared.scope import ensure_writable
 from shared.uow import UnitOfWork
@@ -105,8 +105,12 @@ async def list_tickets(
                              "period": period, "overdue_at": now if overdue else None, "after": cursor,
                              "limit": limit + 1}
     # The page is built again only when its tickets changed (or one of them fell overdue): the key
-    # holds PostgreSQL's digest of the very rows the page shows, read in this transaction.
+    # holds PostgreSQL's digest of the very rows the page shows.
+    await reads_only(uow.session)
     fingerprint = await tickets_repo.list_fingerprint(uow.session, now=now, **query)
+
+    async def unchanged() -> bool:
+        return await tickets_repo.list_fingerprint(uow.session, now=now, **query) == fingerprint
 
     async def page() -> TicketPage:
         rows = await tickets_repo.list_tickets(uow.session, **query)
@@ -115,7 +119,7 @@ async def list_tickets(
                           next_cursor=str(shown[-1][0]) if len(rows) > limit else None)
 
     key = ("tickets", query["scope"], unit, state, reason, period, overdue, cursor, limit, fingerprint)
-    return await cached_json(request, key, page)
+    return await cached_json(request, key, page, still=unchanged)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail)

@@ -21,7 +21,7 @@ from shared.http.contract import PROBLEM_RESPONSES
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
 from shared.http.idempotency import IdempotentRequest, idempotent, replayed
 from shared.http.problems import Problem
-from shared.http.read_cache import cached_json
+from shared.http.read_cache import cached_json, reads_only
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 
@@ -121,6 +121,7 @@ async def revisions(period: PeriodPath, caller: Principal = Depends(READERS),
 async def list_scores(request: Request, period: PeriodQuery, level: str | None = Query(None, pattern=LEVEL_PATTERN),
                       revision: int | None = Query(None, ge=1), caller: Principal = Depends(READERS),
                       uow: UnitOfWork = Depends(get_uow)) -> Response:
+    await reads_only(uow.session)
     runs = {r["revision"]: r for r in await score_repository.runs(uow.session, period)}
     rev = _chosen(period, revision, max(runs, default=None))
     run = runs[rev]
