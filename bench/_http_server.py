@@ -31,7 +31,9 @@ def m2c_app(database_url: str) -> FastAPI:
     from shared.settings import Settings
     from shared.testing.plugin import JWT_SECRET
 
-    settings = Settings(database_url=database_url, jwt_secret=JWT_SECRET, relay_idle_s=0.05, _env_file=None)
+    # The production defaults (relay pause 200 ms among them): the background work measured with the
+    # reads is what a deployed process does between requests.
+    settings = Settings(database_url=database_url, jwt_secret=JWT_SECRET, _env_file=None)
     return create_app(settings, [SERVICES[name]() for name in ("scoring", "audit-link", "alerts")], run_relay=True)
 
 
