@@ -96,12 +96,3 @@ async def test_another_process_write_shows_at_once(settings: Settings) -> None:
         assert r.status_code == 200, r.text
         assert [i["state"] for i in (await _list(a))["items"]] == ["coordinated"]
 
-
-def test_the_cache_keeps_the_most_recently_used_bodies() -> None:
-    cache = BodyCache(max_bodies=2)
-    cache.put("a", b"1")
-    cache.put("b", b"2")
-    assert cache.get("a") == b"1"  # a is now the most recent
-    cache.put("c", b"3")
-    assert cache.get("b") is None and cache.get("a") == b"1" and cache.get("c") == b"3"
-    assert len(cache) == 2 and (cache.hits, cache.misses) == (3, 1)
