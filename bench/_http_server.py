@@ -1,6 +1,6 @@
 """One HTTP server process for bench/http_read.py (uvicorn, one worker, 127.0.0.1 only).
 
-    python bench/_http_server.py m2c PORT DATABASE_URL      audit-link + alerts, as `m2c run` wires them
+    python bench/_http_server.py m2c PORT DATABASE_URL      scoring + audit-link + alerts, as `m2c run` wires them
     python bench/_http_server.py bare PORT BODIES.json      bare FastAPI: each path returns its stored body
 """
 
@@ -31,8 +31,10 @@ def m2c_app(database_url: str) -> FastAPI:
     from shared.settings import Settings
     from shared.testing.plugin import JWT_SECRET
 
-    settings = Settings(database_url=database_url, jwt_secret=JWT_SECRET, relay_idle_s=0.05, _env_file=None)
-    return create_app(settings, [SERVICES["audit-link"](), SERVICES["alerts"]()], run_relay=True)
+    # The production defaults (relay pause 200 ms among them): the background work measured with the
+    # reads is what a deployed process does between requests.
+    settings = Settings(database_url=database_url, jwt_secret=JWT_SECRET, _env_file=None)
+    return create_app(settings, [SERVICES[name]() for name in ("scoring", "audit-link", "alerts")], run_relay=True)
 
 
 def main() -> None:

@@ -2,9 +2,9 @@
 wait, and once the broker is back every event has exactly one effect.
 
 The test stops and starts a broker of its own (the session's shared broker is never touched), on
-the same ports and state directory. The outage lasts OUTAGE_S = 20 s, not the issue's 30 s: with
-the broker's own stop and start (a JVM, 10-20 s on a loaded 2-core runner) that keeps the test
-near a minute.
+the same ports and state directory. The broker stays down OUTAGE_S = 30 s (the issue's figure) while
+writes go on; with the broker's own stop and start (a JVM, 10-20 s on a loaded 2-core runner) the
+test takes a minute or two.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from tests.fault.processes import effects, exactly, write_errors
 from tests.fault.support import wait_until
 
 pytestmark = pytest.mark.kafka
-OUTAGE_S = 20.0
+OUTAGE_S = 30.0
 STEP = 20
 
 
@@ -76,7 +76,7 @@ async def test_broker_down_under_writes_loses_and_duplicates_nothing(own_broker:
         async def done() -> bool:
             e = await effects(runtime)
             return e["alerts"] >= written and e["unpublished"] == 0
-        drained = await wait_until(done, timeout_s=120, pause_s=0.2)
+        drained = await wait_until(done, timeout_s=180, pause_s=0.2)  # 75 s measured at load 12
         await asyncio.sleep(1.0)
         assert await effects(runtime) == exactly(written)
         print(f"\n[recovery] Kafka down {OUTAGE_S:g} s under writes: all {written} events applied exactly once "

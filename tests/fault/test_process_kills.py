@@ -116,9 +116,16 @@ async def test_two_replicas_two_relays_and_poison_apply_every_event_once(runtime
     done = await _all_done(runtime, N + STEP)
     async with runtime.dead_letters() as letters:
         dead = await letters.pending()
-    assert len(dead) == POISON and all(json.loads(d.value)["reason"] == "poison" for d in dead)
+    letters = [json.loads(d.value) for d in dead]
+    # Every poison message dead-lettered, nothing else. A replica killed after it wrote a dead letter
+    # but before it committed the offset leaves the message to the survivor, which writes it again:
+    # the DLQ is at-least-once (a replay is harmless: the inbox drops what was applied), so the
+    # letters are counted by the position they came from.
+    assert all(letter["reason"] == "poison" for letter in letters)
+    assert len({(letter["topic"], letter["partition"], letter["offset"]) for letter in letters}) == POISON
     print(f"\n[recovery] two replicas, two relays, one replica killed: {N + STEP} events applied exactly once, "
-          f"{done - started:.1f} s after the start")
+          f"{done - started:.1f} s after the start; {POISON} poison messages dead-lettered "
+          f"({len(letters) - POISON} written twice around the kill)")
 
 
 async def _alerts_count_now(runtime: Runtime) -> int:

@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Result, Select, delete, func, literal_column, select, text, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.audit_link.adapters.repository import subtree
@@ -30,6 +30,14 @@ def _ticket_rows() -> Select:
 
 def _to_ticket(row) -> Ticket:
     return Ticket(**{k: v for k, v in row._mapping.items() if k in _FIELDS})
+
+
+def _seq_and_tickets(result: Result) -> list[tuple[int, Ticket]]:
+    """Every row of a _ticket_rows() result: the columns' positions are looked up once, not per row
+    (a list of hundreds of tickets spent most of its time in row._mapping)."""
+    keys = list(result.keys())
+    seq, taken = keys.index("seq"), [(i, k) for i, k in enumerate(keys) if k in _FIELDS]
+    return [(row[seq], Ticket(**{k: row[i] for i, k in taken})) for row in result]
 
 
 def _ticket_values(t: Ticket) -> dict[str, Any]:
@@ -129,9 +137,8 @@ async def escalations_of(session: AsyncSession, ticket_id: uuid.UUID) -> list[di
     return [dict(r._mapping) for r in rows]
 
 
-async def list_tickets(session: AsyncSession, *, scope: tuple[str, ...] | None, unit: str | None,
-                       state: str | None, reason: str | None, period: str | None, overdue_at: datetime | None,
-                       after: int | None, limit: int) -> list[tuple[int, Ticket]]:
+def _list_select(*, scope: tuple[str, ...] | None, unit: str | None, state: str | None, reason: str | None,
+                 period: str | None, overdue_at: datetime | None, after: int | None, limit: int) -> Select:
     stmt = _ticket_rows().order_by(tickets.c.seq).limit(limit)
     stmt = subtree(stmt, tickets.c.unit, unit, scope)
     for column, value in ((tickets.c.state, state), (tickets.c.reason, reason), (tickets.c.period, period)):
@@ -141,7 +148,30 @@ async def list_tickets(session: AsyncSession, *, scope: tuple[str, ...] | None, 
         stmt = stmt.where(tickets.c.due_at < overdue_at, tickets.c.state != "closed")
     if after is not None:
         stmt = stmt.where(tickets.c.seq > after)
-    return [(row.seq, _to_ticket(row)) for row in (await session.execute(stmt))]
+    return stmt
+
+
+async def list_tickets(session: AsyncSession, *, scope: tuple[str, ...] | None, unit: str | None,
+                       state: str | None, reason: str | None, period: str | None, overdue_at: datetime | None,
+                       after: int | None, limit: int) -> list[tuple[int, Ticket]]:
+    return _seq_and_tickets(await session.execute(_list_select(
+        scope=scope, unit=unit, state=state, reason=reason, period=period, overdue_at=overdue_at, after=after,
+        limit=limit)))
+
+
+async def list_fingerprint(session: AsyncSession, *, now: datetime, scope: tuple[str, ...] | None,
+                           unit: str | None, state: str | None, reason: str | None, period: str | None,
+                           overdue_at: datetime | None, after: int | None, limit: int) -> tuple[str | None, int]:
+    """What list_tickets(...) would return, in two figures PostgreSQL computes without sending the rows:
+    a digest of every row (all its columns, ticket and SLA, in order) and how many of them are open past
+    their deadline at `now`. Equal figures, equal tickets: a page built from them can be served again."""
+    rows = _list_select(scope=scope, unit=unit, state=state, reason=reason, period=period, overdue_at=overdue_at,
+                        after=after, limit=limit).subquery("listed")
+    digest = func.md5(func.string_agg(literal_column("CAST(listed AS text)"),
+                                      aggregate_order_by(literal_column("','"), rows.c.seq)))
+    overdue = func.count().filter(rows.c.due_at < now, rows.c.state != "closed")
+    digest_value, overdue_count = (await session.execute(select(digest, overdue).select_from(rows))).one()
+    return digest_value, overdue_count
 
 
 async def pending_deadlines(session: AsyncSession, *, lock: bool) -> list[tuple[int, Ticket]]:
@@ -149,7 +179,7 @@ async def pending_deadlines(session: AsyncSession, *, lock: bool) -> list[tuple[
     stmt = _ticket_rows().where(tickets.c.due_pending_from.is_not(None), tickets.c.state != "closed")
     if lock:
         stmt = stmt.with_for_update(of=tickets)
-    return [(row.seq, _to_ticket(row)) for row in await session.execute(stmt.order_by(tickets.c.seq))]
+    return _seq_and_tickets(await session.execute(stmt.order_by(tickets.c.seq)))
 
 
 async def count_pending(session: AsyncSession) -> int:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.audit_link.adapters import policy_repo, tickets_repo
 from services.audit_link.domain import tickets as domain
@@ -29,6 +28,7 @@ from shared.events.audit import TicketReason, TicketState
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.idempotency import IdempotentRequest, idempotent, replayed
 from shared.http.problems import Problem
+from shared.http.read_cache import cached_json, reads_only
 from shared.runtime import Runtime
 from shared.scope import ensure_writable
 from shared.uow import UnitOfWork
@@ -41,8 +41,13 @@ _READERS = require_roles()
 _ADMIN = require_roles("admin")
 
 
+# The ticket's own fields a TicketOut shows (all plain values: getattr, not dataclasses.asdict, whose
+# deep copies were most of a list's cost).
+_OUT_FIELDS = tuple(f for f in domain.Ticket.__dataclass_fields__ if f in TicketOut.model_fields)
+
+
 def _out(t: domain.Ticket, now: datetime) -> dict:
-    fields = {k: v for k, v in asdict(t).items() if k in TicketOut.model_fields}
+    fields = {k: getattr(t, k) for k in _OUT_FIELDS}
     pending = None
     if t.due_pending_from is not None and t.is_open:
         pending = {"start": in_shanghai(t.due_pending_from), "working_days": t.due_pending_days}
@@ -86,6 +91,7 @@ async def put_sla_policy(
 
 @router.get("/tickets", response_model=TicketPage)
 async def list_tickets(
+    request: Request,
     state: TicketState | None = None,
     unit: UnitCode | None = Query(None, description="This unit and every unit below it"),
     reason: TicketReason | None = None, period: Period | None = None,
@@ -93,15 +99,27 @@ async def list_tickets(
     cursor: int | None = Query(None, ge=1), limit: int = Query(50, ge=1, le=500),
     caller: Principal = Depends(_READERS), uow: UnitOfWork = Depends(get_uow),
     runtime: Runtime = Depends(get_runtime),
-) -> TicketPage:
+) -> Response:
     now = runtime.clock.now()
-    rows = await tickets_repo.list_tickets(
-        uow.session, scope=caller.unit_prefixes(), unit=unit, state=state, reason=reason, period=period,
-        overdue_at=now if overdue else None, after=cursor, limit=limit + 1,
-    )
-    page = rows[:limit]
-    return TicketPage(items=[TicketOut(**_out(t, now)) for _, t in page],
-                      next_cursor=str(page[-1][0]) if len(rows) > limit else None)
+    query: dict[str, Any] = {"scope": caller.unit_prefixes(), "unit": unit, "state": state, "reason": reason,
+                             "period": period, "overdue_at": now if overdue else None, "after": cursor,
+                             "limit": limit + 1}
+    # The page is built again only when its tickets changed (or one of them fell overdue): the key
+    # holds PostgreSQL's digest of the very rows the page shows.
+    await reads_only(uow.session)
+    fingerprint = await tickets_repo.list_fingerprint(uow.session, now=now, **query)
+
+    async def unchanged() -> bool:
+        return await tickets_repo.list_fingerprint(uow.session, now=now, **query) == fingerprint
+
+    async def page() -> TicketPage:
+        rows = await tickets_repo.list_tickets(uow.session, **query)
+        shown = rows[:limit]
+        return TicketPage(items=[TicketOut(**_out(t, now)) for _, t in shown],
+                          next_cursor=str(shown[-1][0]) if len(rows) > limit else None)
+
+    key = ("tickets", query["scope"], unit, state, reason, period, overdue, cursor, limit, fingerprint)
+    return await cached_json(request, key, page, still=unchanged)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail)

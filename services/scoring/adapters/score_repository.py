@@ -63,6 +63,27 @@ async def list_scores(session: AsyncSession, period: str, revision: int, level: 
     return [dict(r._mapping) for r in rows]
 
 
+# What a ranking shows of a score's explanation (detail): the rest — indicators with their inputs and
+# rules, recovery figures, the county's stations — is most of the stored JSON and only the
+# explanation endpoint reads it, so a ranking neither sends nor parses it.
+RANKING_DETAIL = ("name", "stages", "no_data", "status", "missing")
+_RANKING = text(
+    "SELECT s.unit, s.level, s.parent, s.score, s.rank, s.light,"
+    " (SELECT jsonb_object_agg(d.key, d.value) FROM jsonb_each(s.detail) AS d"
+    "  WHERE d.key = ANY(CAST(:keys AS text[]))) AS detail"
+    " FROM scoring_scores AS s WHERE s.period = :period AND s.revision = :revision"
+    " AND (CAST(:level AS text) IS NULL OR s.level = CAST(:level AS text))"
+    " ORDER BY s.rank NULLS LAST, s.unit"
+)
+
+
+async def ranking(session: AsyncSession, period: str, revision: int, level: str | None) -> list[dict[str, Any]]:
+    """list_scores' rows in its order, each detail cut down to the RANKING_DETAIL keys it has."""
+    rows = await session.execute(_RANKING, {"period": period, "revision": revision, "level": level,
+                                            "keys": list(RANKING_DETAIL)})
+    return [dict(r._mapping) for r in rows]
+
+
 async def get_score(session: AsyncSession, period: str, revision: int, unit: str) -> dict[str, Any] | None:
     row = (await session.execute(select(scores).where(
         scores.c.period == period, scores.c.revision == revision, scores.c.unit == unit))).first()

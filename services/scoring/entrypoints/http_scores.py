@@ -22,6 +22,7 @@ from shared.http.contract import PROBLEM_RESPONSES
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
 from shared.http.idempotency import IdempotentRequest, idempotent, replayed
 from shared.http.problems import Problem
+from shared.http.read_cache import cached_json, reads_only
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 
@@ -45,13 +46,16 @@ def item(row: dict[str, Any]) -> dict[str, Any]:
             "no_data": d.get("no_data", [])}
 
 
-async def _revision(uow: UnitOfWork, period: str, revision: int | None) -> int:
-    latest = await score_repository.latest_revision(uow.session, period)
+def _chosen(period: str, revision: int | None, latest: int | None) -> int:
     if latest is None:
         raise Problem(404, "未找到", f"{period} 尚未评分")
     if revision is not None and not 1 <= revision <= latest:
         raise Problem(404, "未找到", f"{period} 只有第 1–{latest} 版评分")
     return revision or latest
+
+
+async def _revision(uow: UnitOfWork, period: str, revision: int | None) -> int:
+    return _chosen(period, revision, await score_repository.latest_revision(uow.session, period))
 
 
 @router.post("/periods/{period}/score", status_code=201, responses={**replayed(), 409: {
@@ -115,15 +119,24 @@ async def revisions(period: PeriodPath, caller: Principal = Depends(READERS),
     return RevisionsOut.model_validate({"period": period, "items": await score_repository.runs(uow.session, period)})
 
 
-@router.get("/scores")
-async def list_scores(period: PeriodQuery, level: str | None = Query(None, pattern=LEVEL_PATTERN),
+@router.get("/scores", response_model=dict[str, Any])
+async def list_scores(request: Request, period: PeriodQuery, level: str | None = Query(None, pattern=LEVEL_PATTERN),
                       revision: int | None = Query(None, ge=1), caller: Principal = Depends(READERS),
-                      uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
-    rev = await _revision(uow, period, revision)
+                      uow: UnitOfWork = Depends(get_uow)) -> Response:
+    await reads_only(uow.session)
     runs = {r["revision"]: r for r in await score_repository.runs(uow.session, period)}
-    rows = await score_repository.list_scores(uow.session, period, rev, level)
-    return {"period": period, "revision": rev, "scheme": runs[rev]["scheme"],
-            "items": [item(r) for r in rows if caller.may_see(r["unit"])]}
+    rev = _chosen(period, revision, max(runs, default=None))
+    run = runs[rev]
+
+    async def ranking() -> dict[str, Any]:
+        rows = await score_repository.ranking(uow.session, period, rev, level)
+        return {"period": period, "revision": rev, "scheme": run["scheme"],
+                "items": [item(r) for r in rows if caller.may_see(r["unit"])]}
+
+    # A published revision never changes (its run and scores are written once, together): its ranking
+    # is built once per process; the run's creation time tells a re-created database's revision apart.
+    key = ("scores", period, rev, run["created_at"], level, caller.unit_prefixes())
+    return await cached_json(request, key, ranking)
 
 
 @router.get("/scores/{unit}/trend")

@@ -190,3 +190,28 @@ async def test_each_period_is_scored_with_the_scheme_in_force(org: httpx.AsyncCl
     assert [(i["code"], i["score"]) for i in november["indicators"]] == [("errors_per_10k", 58.7333),
                                                                          ("rollbacks", 50.0)]
     assert november["score"] == 54.3667 and november["red_indicators"] == ["errors_per_10k", "rollbacks"]
+
+
+async def test_rankings_follow_revisions_levels_and_scopes(org: httpx.AsyncClient) -> None:
+    """A published revision's ranking is built once per process; a new revision, another level or
+    another caller's subtree is another body."""
+    await _put(org, "b-1", [{"unit": "QY-QC-01", "counters": GOOD}, {"unit": "QY-QC-02", "counters": GOOD},
+                            {"unit": "QY-YD-01", "counters": PERFECT}])
+    assert (await org.post("/api/v1/periods/2026-10/score", headers=ADMIN)).status_code == 201
+    first = (await org.get("/api/v1/scores?period=2026-10", headers=ADMIN)).json()
+    again = await org.get("/api/v1/scores?period=2026-10", headers=ADMIN)
+    assert again.json() == first and again.headers["content-type"] == "application/json"
+    assert first["revision"] == 1 and len(first["items"]) == 6
+
+    await _put(org, "b-2", [{"unit": "QY-QC-02", "counters": PERFECT}])  # adds to its counters
+    assert (await org.post("/api/v1/periods/2026-10/score", headers=ADMIN)).status_code == 201
+    latest = (await org.get("/api/v1/scores?period=2026-10", headers=ADMIN)).json()
+    assert latest["revision"] == 2 and latest != {**first, "revision": 2}
+    assert (await org.get("/api/v1/scores?period=2026-10&revision=1", headers=ADMIN)).json() == first
+    stations = (await org.get("/api/v1/scores?period=2026-10&level=station", headers=ADMIN)).json()
+    assert {i["level"] for i in stations["items"]} == {"station"} and len(stations["items"]) == 3
+    county = token("station", units=("QY-QC",))
+    mine = (await org.get("/api/v1/scores?period=2026-10", headers=county)).json()
+    assert {i["unit"] for i in mine["items"]} == {"QY-QC", "QY-QC-01", "QY-QC-02"}
+    assert (await org.get("/api/v1/scores?period=2026-10&revision=3", headers=ADMIN)).status_code == 404
+    assert (await org.get("/api/v1/scores?period=2026-09", headers=ADMIN)).status_code == 404
