@@ -52,15 +52,26 @@ class AlertStore:
 
     # --- rules and settings (read once per batch) ----------------------------------------------
 
+    async def _load_rules(self) -> None:
+        """Both rule documents at once (a batch needs both)."""
+        docs = await batch_repository.rule_documents(self.session)
+        self._severity = rules.parse_severity_rules(docs.get("severity", []))
+        self._inhibition = rules.parse_inhibition_rules(docs.get("inhibition", []))
+
     async def severity_rules(self) -> list[rules.SeverityRule]:
-        if self._severity is None or not self.batched:
-            self._severity = rules.parse_severity_rules((await rules_repository.get(self.session, "severity"))["rules"])
+        if not self.batched:
+            return rules.parse_severity_rules((await rules_repository.get(self.session, "severity"))["rules"])
+        if self._severity is None:
+            await self._load_rules()
+        assert self._severity is not None
         return self._severity
 
     async def inhibition_rules(self) -> list[rules.InhibitionRule]:
-        if self._inhibition is None or not self.batched:
-            doc = await rules_repository.get(self.session, "inhibition")
-            self._inhibition = rules.parse_inhibition_rules(doc["rules"])
+        if not self.batched:
+            return rules.parse_inhibition_rules((await rules_repository.get(self.session, "inhibition"))["rules"])
+        if self._inhibition is None:
+            await self._load_rules()
+        assert self._inhibition is not None
         return self._inhibition
 
     async def silences(self, at: datetime) -> list[Silence]:

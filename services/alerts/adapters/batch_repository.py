@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts.adapters.repository import _to_silence
-from services.alerts.adapters.tables import alerts, history, silences
+from services.alerts.adapters.tables import alerts, history, rule_sets, silences
 from services.alerts.domain.silences import Silence
 
 # Sorted by lock key (in a subquery, so the locks are taken in that order): two consumers locking
@@ -81,3 +81,9 @@ async def silences_ending_after(session: AsyncSession, at: datetime) -> list[Sil
     where it is used): active_silences for every time of a batch from `at` on."""
     rows = await session.execute(select(silences).where(silences.c.deleted_at.is_(None), silences.c.ends_at > at))
     return [_to_silence(r) for r in rows.mappings()]
+
+
+async def rule_documents(session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
+    """The rules of every kind (severity, inhibition) in one statement; a kind never stored has none."""
+    rows = await session.execute(select(rule_sets.c.kind, rule_sets.c.rules))
+    return {kind: rules for kind, rules in rows.all()}
