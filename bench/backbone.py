@@ -448,7 +448,7 @@ def report(rows: Sequence[Row], facts: dict[str, str], servers: Servers, opts: O
     print()
     print(f"ratio pipeline_rate / baseline_rate (end to end) = {ratio:.3f}"
           f"  (1.0 = as fast as raw Kafka; {1 / ratio:.1f}x slower)")
-    placed = ("consumer 1 in-process, the others in OS processes" if opts.separate and opts.consumers > 1
+    placed = ("(the first in-process, the others in OS processes of their own)" if opts.separate and opts.consumers > 1
               else "in one process")
     scale = (f"N={opts.events}, median of {opts.repeat}, {opts.relays} relay(s), {opts.consumers} consumer(s) "
              f"{placed}, {busy:.2f} cores busy in Python, load {load_before:.1f} at the start")
