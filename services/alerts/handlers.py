@@ -2,57 +2,75 @@
 
 from __future__ import annotations
 
-from services.alerts import credit, lifecycle
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from services.alerts import batch, credit, lifecycle
 from services.alerts.adapters import credit_repository
 from services.alerts.domain import alerts as domain
 from shared.events.alerts import ArrearsRiskDetected
 from shared.events.audit import CalendarYearMissing, ErrorReported, TicketClosed, TicketEscalated
 from shared.events.intake import RecordPayment
 from shared.events.scoring import RecoveryWarningIssued, ScoresPublished
-from shared.messaging.dispatch import ReceivedEvent
+from shared.messaging.dispatch import BatchHandlers, Flush, ReceivedEvent
 from shared.uow import UnitOfWork
 
 SYSTEM_UNIT = "M2C"  # alerts about m2c itself, not about an org unit
 
 
-async def on_error_reported(event: ReceivedEvent, uow: UnitOfWork) -> None:
-    e: ErrorReported = event.payload
+# --- the signals of an event (pure: also read ahead of a batch, to lock its alerts at once) -----
+
+def error_reported_signals(e: ErrorReported) -> list[domain.AlertSignal]:
     signal = domain.from_error_reported(
         str(e.error_id), e.unit, e.period, e.category, e.nature, str(e.amount), e.level,
     )
-    if signal is not None:
+    return [signal] if signal is not None else []
+
+
+def recovery_warning_signals(e: RecoveryWarningIssued) -> list[domain.AlertSignal]:
+    return [domain.from_recovery_warning(
+        e.unit, e.period, e.light, e.recovery_rate, level=e.level, message=e.message,
+        causes=tuple(domain.LightCause(c.measure, c.value, c.green, c.yellow, c.grade) for c in e.causes),
+        arrears_progress=e.arrears_progress, thresholds=e.thresholds)]
+
+
+def ticket_escalated_signals(e: TicketEscalated) -> list[domain.AlertSignal]:
+    return [domain.from_ticket_escalated(str(e.ticket_id), e.unit, e.state, e.level)]
+
+
+def ticket_closed_signals(e: TicketClosed) -> list[domain.AlertSignal]:
+    return [domain.from_ticket_closed(str(e.ticket_id), e.unit)]
+
+
+def scores_published_signals(e: ScoresPublished) -> list[domain.AlertSignal]:
+    signals = (domain.from_station_score(u.unit, e.period, u.score, e.ticket_threshold, status=u.status)
+               for u in e.units if u.level == "station")
+    return [s for s in signals if s is not None]
+
+
+async def _on_signals(signals: list[domain.AlertSignal], event: ReceivedEvent, uow: UnitOfWork) -> None:
+    for signal in signals:
         await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
 
 
+async def on_error_reported(event: ReceivedEvent, uow: UnitOfWork) -> None:
+    await _on_signals(error_reported_signals(event.payload), event, uow)
+
+
 async def on_recovery_warning(event: ReceivedEvent, uow: UnitOfWork) -> None:
-    e: RecoveryWarningIssued = event.payload
-    signal = domain.from_recovery_warning(
-        e.unit, e.period, e.light, e.recovery_rate, level=e.level, message=e.message,
-        causes=tuple(domain.LightCause(c.measure, c.value, c.green, c.yellow, c.grade) for c in e.causes),
-        arrears_progress=e.arrears_progress, thresholds=e.thresholds)
-    await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
+    await _on_signals(recovery_warning_signals(event.payload), event, uow)
 
 
 async def on_ticket_escalated(event: ReceivedEvent, uow: UnitOfWork) -> None:
-    e: TicketEscalated = event.payload
-    signal = domain.from_ticket_escalated(str(e.ticket_id), e.unit, e.state, e.level)
-    await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
+    await _on_signals(ticket_escalated_signals(event.payload), event, uow)
 
 
 async def on_ticket_closed(event: ReceivedEvent, uow: UnitOfWork) -> None:
-    e: TicketClosed = event.payload
-    await lifecycle.on_signal(uow, domain.from_ticket_closed(str(e.ticket_id), e.unit),
-                              event.envelope.id, event.envelope.time)
+    await _on_signals(ticket_closed_signals(event.payload), event, uow)
 
 
 async def on_scores_published(event: ReceivedEvent, uow: UnitOfWork) -> None:
-    e: ScoresPublished = event.payload
-    for u in e.units:
-        if u.level != "station":
-            continue
-        signal = domain.from_station_score(u.unit, e.period, u.score, e.ticket_threshold, status=u.status)
-        if signal is not None:
-            await lifecycle.on_signal(uow, signal, event.envelope.id, event.envelope.time)
+    await _on_signals(scores_published_signals(event.payload), event, uow)
 
 
 async def on_arrears_risk(event: ReceivedEvent, uow: UnitOfWork) -> None:
@@ -86,7 +104,27 @@ async def on_record_payment(event: ReceivedEvent, uow: UnitOfWork) -> None:
     await credit.record_payment(uow, e, now=event.envelope.time)  # "now" = when the payment was sent
 
 
-HANDLERS = {
+# Events whose alerts are known without reading anything: their fingerprints are locked and their
+# alerts read for the whole batch before the handlers run (the others lock theirs one at a time).
+_SIGNALS_AHEAD: dict[str, Callable[[Any], list[domain.AlertSignal]]] = {
+    "ErrorReported": error_reported_signals,
+    "TicketEscalated": ticket_escalated_signals,
+    "TicketClosed": ticket_closed_signals,
+    "RecoveryWarningIssued": recovery_warning_signals,
+    "ScoresPublished": scores_published_signals,
+}
+
+
+async def prepare_batch(events: Sequence[ReceivedEvent], uow: UnitOfWork) -> Flush:
+    """Before a consumed batch's handlers: its alerts locked and read at once; the flush of the
+    rows lifecycle holds back until the batch ends (see services/alerts/batch.py)."""
+    fingerprints = [s.fingerprint for e in events if (signals := _SIGNALS_AHEAD.get(e.envelope.type))
+                    for s in signals(e.payload)]
+    store = await batch.begin(uow, fingerprints)
+    return store.flush
+
+
+HANDLERS = BatchHandlers({
     "ErrorReported": on_error_reported,
     "TicketEscalated": on_ticket_escalated,
     "TicketClosed": on_ticket_closed,
@@ -95,4 +133,4 @@ HANDLERS = {
     "ArrearsRiskDetected": on_arrears_risk,
     "RecordPayment": on_record_payment,
     "CalendarYearMissing": on_calendar_year_missing,
-}
+}, prepare_batch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,12 +22,37 @@ class ReceivedEvent:
 
 
 Handler = Callable[[ReceivedEvent, UnitOfWork], Awaitable[None]]
+# Called before a unit of work's commit (and, to find which event broke it, after each event):
+# writes a service held back to make them set-based go to the database.
+Flush = Callable[[], Awaitable[None]]
+# A service's look at the events of a batch before their handlers run, in the batch's unit of work
+# (read once what every event needs, lock in one statement what they will change). Returns the
+# flush of what the handlers will hold back.
+BatchPreparer = Callable[[Sequence[ReceivedEvent], UnitOfWork], Awaitable[Flush]]
+
+
+class BatchHandlers(dict[str, Handler]):
+    """Handlers per event type with a preparer for the batch (see BatchPreparer): pass it where a
+    plain mapping of handlers goes, and the dispatcher runs `prepare` first in every transaction."""
+
+    def __init__(self, handlers: Mapping[str, Handler], prepare: BatchPreparer):
+        super().__init__(handlers)
+        self.prepare = prepare
+
+
+class _FlushFailed(Exception):
+    """The writes held back for the batch failed at its end: which event caused it is not known yet."""
+
+    def __init__(self, cause: Exception):
+        super().__init__(repr(cause))
+        self.cause = cause
 
 
 class EventDispatcher:
     def __init__(self, consumer: str, handlers: Mapping[str, Handler], uow_factory: Callable[[], UnitOfWork]):
         self.consumer = consumer
         self._handlers = dict(handlers)
+        self._prepare: BatchPreparer | None = getattr(handlers, "prepare", None)
         self._uow_factory = uow_factory
 
     @property
@@ -48,7 +74,10 @@ class EventDispatcher:
         async with self._uow_factory() as uow:
             if not await inbox.claim(uow.session, self.consumer, event.envelope.id, event.envelope.type):
                 return "duplicate"
+            flush = await self._prepare([event], uow) if self._prepare is not None else None
             await self._handlers[event.envelope.type](event, uow)
+            if flush is not None:
+                await flush()
             await uow.commit()
         return "processed"
 
@@ -71,17 +100,29 @@ class EventDispatcher:
         work is lost.
         """
         outcomes, failure = await self._apply_batch(events, correlation_ids)
+        if isinstance(failure, _FlushFailed):
+            # Writes held back to the end failed there: go again writing after each event, which
+            # names the event that breaks them (rare: a handler bug or data a column cannot take).
+            outcomes, failure = await self._apply_batch(events, correlation_ids, flush_each=True)
         if failure is None or not outcomes:
             return outcomes, failure
         again, second = await self._apply_batch(events[:len(outcomes)], correlation_ids[:len(outcomes)])
         return again, second or failure  # failing now where it did not before: that one is retried alone
 
     async def _apply_batch(self, events: Sequence[ReceivedEvent], correlation_ids: Sequence[str | None],
-                           ) -> tuple[list[str], BaseException | None]:
+                           *, flush_each: bool = False) -> tuple[list[str], BaseException | None]:
         outcomes: list[str] = []
         async with self._uow_factory() as uow:
             fresh = await inbox.claim_many(uow.session, self.consumer,
                                            [(e.envelope.id, e.envelope.type) for e in events])
+            flush: Flush | None = None
+            if self._prepare is not None and fresh:
+                try:
+                    flush = await self._prepare(_first_sightings(events, fresh), uow)
+                except Exception as exc:
+                    if is_transient(exc):
+                        raise
+                    return outcomes, exc  # nothing applied: the first event is retried alone
             async with uow.deferred_commits():
                 for event, correlation_id in zip(events, correlation_ids, strict=True):
                     if event.envelope.id not in fresh:  # seen before (or twice in this batch)
@@ -91,10 +132,30 @@ class EventDispatcher:
                     set_correlation_id(correlation_id)
                     try:
                         await self._handlers[event.envelope.type](event, uow)
+                        if flush is not None and flush_each:
+                            await flush()
                     except Exception as exc:
                         if is_transient(exc):
                             raise
                         return outcomes, exc  # leaving the block rolls the whole batch back
                     outcomes.append("processed")
+            if flush is not None:
+                try:
+                    await flush()
+                except Exception as exc:
+                    if is_transient(exc):
+                        raise
+                    return [], _FlushFailed(exc)
             await uow.commit()
         return outcomes, None
+
+
+def _first_sightings(events: Sequence[ReceivedEvent], fresh: set[uuid.UUID]) -> list[ReceivedEvent]:
+    """The events the handlers will see: claimed now, each id once."""
+    seen: set[uuid.UUID] = set()
+    out: list[ReceivedEvent] = []
+    for e in events:
+        if e.envelope.id in fresh and e.envelope.id not in seen:
+            seen.add(e.envelope.id)
+            out.append(e)
+    return out

@@ -34,13 +34,32 @@ class KafkaPublisher:
         await self._producer.stop()
 
     async def publish(self, messages: Sequence[OutboundMessage]) -> None:
-        futures = [
-            await self._producer.send(
-                m.topic, m.value, key=m.key.encode() if m.key else None,
-                headers=[(k, v.encode()) for k, v in m.headers.items()],
-            )
-            for m in messages
-        ]
+        """Send in order and wait for every acknowledgement.
+
+        Built into one record batch per partition (create_batch/send_batch) rather than one send()
+        each: a send() costs ~85 µs of Python, which made the relay the backbone's slowest stage.
+        Same partition per key as send() (the producer's partitioner), same order within a partition.
+        """
+        builders: dict[tuple[str, int], Any] = {}
+        futures: list[asyncio.Future[Any]] = []
+        partitions: dict[str, tuple[list[int], list[int]]] = {}
+        for m in messages:
+            if m.topic not in partitions:
+                known = sorted(await self._producer.partitions_for(m.topic))  # waits for the topic's metadata
+                available = list(self._producer.client.cluster.available_partitions_for_topic(m.topic) or known)
+                partitions[m.topic] = (known, available)
+            key = m.key.encode() if m.key else None
+            tp = (m.topic, self._producer._partitioner(key, *partitions[m.topic]))
+            headers = [(k, v.encode()) for k, v in m.headers.items()]
+            builder = builders.get(tp)
+            if builder is None or builder.append(key=key, value=m.value, timestamp=None, headers=headers) is None:
+                if builder is not None:  # full: send it, go on in a fresh one
+                    futures.append(await self._producer.send_batch(builder, tp[0], partition=tp[1]))
+                builder = builders[tp] = self._producer.create_batch()
+                if builder.append(key=key, value=m.value, timestamp=None, headers=headers) is None:
+                    raise ValueError(f"message of {len(m.value or b'')} bytes does not fit in a record batch")
+        for (topic, partition), builder in builders.items():
+            futures.append(await self._producer.send_batch(builder, topic, partition=partition))
         for future in futures:
             await future
 

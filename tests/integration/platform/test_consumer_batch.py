@@ -8,7 +8,7 @@ import json
 from sqlalchemy import text
 
 from services.alerts.handlers import on_error_reported
-from shared.messaging.dispatch import ReceivedEvent
+from shared.messaging.dispatch import BatchHandlers, ReceivedEvent
 from shared.messaging.message import OutboundMessage
 from shared.runtime import ConsumerSpec, Runtime
 from shared.settings import Settings
@@ -56,5 +56,58 @@ async def test_a_failing_message_mid_batch_is_dead_lettered_alone_and_the_rest_a
         consumed = runtime.metrics.events_consumed
         assert consumed.labels("m2c-alerts", "ErrorReported", "processed")._value.get() == 9
         assert consumed.labels("m2c-alerts", "ErrorReported", "duplicate")._value.get() == 1
+    finally:
+        await runtime.close()
+
+
+async def test_writes_held_back_to_the_batch_end_failing_there_are_pinned_on_the_event_that_made_them(
+    settings: Settings,
+) -> None:
+    """A service holding writes back for the whole batch (BatchHandlers' flush): when they fail at
+    the end, the batch is applied again flushing after each event, so the one that breaks them is
+    found, retried alone and dead-lettered; the others are applied once, in order."""
+    transport = InProcessTransport()
+    runtime = await Runtime.open(settings.model_copy(update={"consumer_max_attempts": 2}), transport=transport)
+    envelopes = [_error_envelope(description=f"e{i}") for i in range(6)]
+    bad = json.loads(envelopes[3])["id"]
+    prepared: list[int] = []
+
+    async def prepare(events, uow):  # noqa: ANN001, ANN202
+        prepared.append(len(events))
+        held: list[str] = []
+
+        async def handler_hook(event: ReceivedEvent) -> None:
+            held.append(str(event.envelope.id))
+
+        uow.held_for_test = handler_hook
+
+        async def flush() -> None:
+            if bad in held:
+                raise ValueError("a column cannot take it")
+            held.clear()
+
+        return flush
+
+    async def handler(event: ReceivedEvent, uow) -> None:  # noqa: ANN001
+        await on_error_reported(event, uow)
+        await uow.held_for_test(event)
+
+    try:
+        await transport.broker.publish([OutboundMessage(AUDIT, "QY-QC-01", raw) for raw in envelopes])
+        loop = runtime.consumer_loop(ConsumerSpec(
+            "m2c-alerts", (AUDIT,), BatchHandlers({"ErrorReported": handler}, prepare)))
+        loop._retry_pause_s = 0.01
+        assert await loop.poll_once(0.1) == 6
+
+        # the whole batch; again flushing after each (stops at e3); e0..e2 applied; e3 alone (its second
+        # attempt: the first was in the batch) and dead-lettered; then e4..e5
+        assert prepared == [6, 6, 3, 1, 2]
+        async with runtime.session_factory() as s:
+            alerts = (await s.execute(text("SELECT count(*) FROM alerts_alerts"))).scalar_one()
+            inbox = (await s.execute(text("SELECT count(*) FROM m2c_inbox"))).scalar_one()
+        assert (alerts, inbox) == (5, 5)
+        [letter] = [json.loads(m.value) for m in transport.broker.messages("m2c.dlq.v1")]
+        assert (letter["offset"], letter["reason"], letter["error"]) == (3, "failed",
+                                                                         "ValueError: a column cannot take it")
     finally:
         await runtime.close()

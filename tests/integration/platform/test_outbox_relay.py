@@ -122,3 +122,27 @@ async def test_published_rows_are_purged_after_the_retention(settings: Settings)
             assert (await s.execute(text("SELECT count(*) FROM m2c_outbox"))).scalar_one() == 2
     finally:
         await runtime.close()
+
+
+async def test_a_commit_into_the_outbox_wakes_an_idle_relay_at_once(settings: Settings) -> None:
+    """The relay's idle pause is an hour here: only the outbox's NOTIFY (migration 0020) can make it
+    publish the event committed while it sleeps."""
+    runtime = await Runtime.open(settings, transport=InProcessTransport())
+    stop = asyncio.Event()
+    broker = InProcessBroker()
+    relay = OutboxRelay(runtime.session_factory, broker, Metrics(), idle_s=3600)
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        await asyncio.sleep(1.0)  # listening, idle
+        [event_id] = await _emit(runtime, 1)
+        for _ in range(100):
+            if await _unpublished(runtime) == 0:
+                break
+            await asyncio.sleep(0.05)
+        import json
+
+        assert [json.loads(m.value)["id"] for m in broker.messages("m2c.audit.v1")] == [event_id]
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 10)
+        await runtime.close()
