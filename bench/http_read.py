@@ -180,6 +180,32 @@ async def settled(url: str) -> None:
     await asyncio.sleep(2.0)  # consumers finish what the relay handed them
 
 
+async def alerts_digest_cost(url: str, rows: int, n: int = 50) -> tuple[float, float]:
+    """The alert list's two statements alone, median ms over `n` each (one client, nothing else
+    running): the digest that names a stored body (paid by every request) and the list query that
+    builds it (paid on a change only). Alerts change often, so the digest must stay cheap."""
+    from services.alerts.adapters import repository
+    from shared.db import make_engine, make_session_factory
+
+    engine = make_engine(url)
+    query = {"state": None, "severity": None, "unit": None, "scope": None, "after": None, "limit": rows + 1}
+    try:
+        async with make_session_factory(engine)() as session:
+            times: dict[str, list[float]] = {"digest": [], "list": []}
+            for _ in range(n):
+                for name in times:
+                    t = time.perf_counter()
+                    if name == "digest":
+                        await repository.list_fingerprint(session, [], **query)
+                    else:
+                        await repository.list_alerts(session, active=[], **query)
+                    times[name].append((time.perf_counter() - t) * 1000)
+            await session.rollback()
+    finally:
+        await engine.dispose()
+    return statistics.median(times["digest"]), statistics.median(times["list"])
+
+
 def p(values: Sequence[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1] * 1000
 
@@ -200,6 +226,7 @@ async def measure(url: str, rows: int, clients: int, seconds: float, rounds: int
         bare, bare_base = serve("bare", str(logs / "bodies.json"), logs)
         await up(bare_base, paths["tickets"].split("?")[0])
         await settled(url)
+        digest_ms, list_ms = await alerts_digest_cost(url, rows)
         idle_from, idle_cpu = time.perf_counter(), cpu_s(m2c.pid)
         await asyncio.sleep(3.0)
         idle = (cpu_s(m2c.pid) - idle_cpu) * 1000 / (time.perf_counter() - idle_from)
@@ -214,7 +241,8 @@ async def measure(url: str, rows: int, clients: int, seconds: float, rounds: int
             out.append({"endpoint": name, "path": path, "bytes": len(bodies[path.split("?")[0]].encode()),
                         "m2c_p50": p(ours, 0.5), "m2c_p99": p(ours, 0.99), "m2c_rps": our_rate, "m2c_cpu_ms": our_cpu,
                         "bare_p50": p(theirs, 0.5), "bare_p99": p(theirs, 0.99), "bare_rps": their_rate,
-                        "bare_cpu_ms": their_cpu, "m2c_idle_cpu_ms_per_s": idle})
+                        "bare_cpu_ms": their_cpu, "m2c_idle_cpu_ms_per_s": idle,
+                        "digest_ms": digest_ms, "list_ms": list_ms})
         return out
     finally:
         for proc in (m2c, bare):
@@ -259,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                        scale=f"{a.clients} clients, {a.seconds:g} s in {a.rounds} alternating turns, {a.rows} rows",
                        note=f"throughput {r['m2c_rps']:.0f} vs {r['bare_rps']:.0f} req/s; server CPU "
                             f"{r['m2c_cpu_ms']:.1f} vs {r['bare_cpu_ms']:.1f} ms per request")
+    print(f"alerts list of {a.rows}: PostgreSQL's digest {rows[0]['digest_ms']:.2f} ms (every request) vs the list "
+          f"query {rows[0]['list_ms']:.2f} ms (on a change), medians, one client, idle server")
     print("ms; cpu = the server process's CPU time per request (user + system), m2c's less its background "
           f"work (relay, consumers, workers: {rows[0]['m2c_idle_cpu_ms_per_s']:.0f} ms CPU/s when idle)")
     return 0

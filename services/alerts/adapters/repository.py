@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, case, false, func, insert, literal, literal_column, or_, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -117,14 +118,11 @@ def _scope(q: Any, unit: str | None, scope: Sequence[str] | None) -> Any:
     return q.where(within(alerts.c.unit, scope))
 
 
-async def list_alerts(
-    session: AsyncSession, *, state: str | None, severity: str | None, unit: str | None,
+def _list_select(
+    active: list[Silence], *, state: str | None, severity: str | None, unit: str | None,
     scope: Sequence[str] | None, after: int | None, limit: int, type_: str | None = None,
-    labels: dict[str, str] | None = None, fingerprint: str | None = None, at: datetime | None = None,
-    alert_id: uuid.UUID | None = None,
-) -> list[dict[str, Any]]:
-    """Alerts, newest first; `state` filters by status (firing | suppressed | acknowledged | resolved)."""
-    active = await active_silences(session, at) if at is not None else []
+    labels: dict[str, str] | None = None, fingerprint: str | None = None, alert_id: uuid.UUID | None = None,
+) -> Select:
     status = status_sql(active).label("status")
     silenced = silenced_sql(active).label("silenced")
     q = select(alerts, status, silenced)
@@ -143,8 +141,39 @@ async def list_alerts(
     q = _scope(q, unit, scope)
     if after is not None:
         q = q.where(alerts.c.seq < after)
-    rows = (await session.execute(q.order_by(alerts.c.seq.desc()).limit(limit))).mappings().all()
+    return q.order_by(alerts.c.seq.desc()).limit(limit)
+
+
+async def list_alerts(
+    session: AsyncSession, *, state: str | None, severity: str | None, unit: str | None,
+    scope: Sequence[str] | None, after: int | None, limit: int, type_: str | None = None,
+    labels: dict[str, str] | None = None, fingerprint: str | None = None, at: datetime | None = None,
+    alert_id: uuid.UUID | None = None, active: list[Silence] | None = None,
+) -> list[dict[str, Any]]:
+    """Alerts, newest first; `state` filters by status (firing | suppressed | acknowledged | resolved).
+    The silences active at `at` decide status (or `active`, when the caller already read them)."""
+    if active is None:
+        active = await active_silences(session, at) if at is not None else []
+    q = _list_select(active, state=state, severity=severity, unit=unit, scope=scope, after=after, limit=limit,
+                     type_=type_, labels=labels, fingerprint=fingerprint, alert_id=alert_id)
+    rows = (await session.execute(q)).mappings().all()
     return [dict(r) for r in rows]
+
+
+async def list_fingerprint(
+    session: AsyncSession, active: list[Silence], *, state: str | None, severity: str | None, unit: str | None,
+    scope: Sequence[str] | None, after: int | None, limit: int, type_: str | None = None,
+    labels: dict[str, str] | None = None, fingerprint: str | None = None,
+) -> str | None:
+    """What list_alerts(..., active=active) would return, as one digest PostgreSQL computes without
+    sending the rows: every row's columns (state, inhibited_by, ...) with its derived `status` and
+    `silenced` under `active`, in order. Equal digests, equal rows: a page built from them can be
+    served again."""
+    rows = _list_select(active, state=state, severity=severity, unit=unit, scope=scope, after=after, limit=limit,
+                        type_=type_, labels=labels, fingerprint=fingerprint).subquery("listed")
+    digest = func.md5(func.string_agg(literal_column("CAST(listed AS text)"),
+                                      aggregate_order_by(literal_column("','"), rows.c.seq.desc())))
+    return (await session.execute(select(digest).select_from(rows))).scalar()
 
 
 async def summary(session: AsyncSession, *, unit: str | None, scope: Sequence[str] | None,

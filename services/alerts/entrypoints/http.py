@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.alerts import lifecycle
 from services.alerts.adapters import repository
@@ -15,6 +15,7 @@ from services.alerts.entrypoints.schemas import AlertDetail, AlertOut, AlertPage
 from shared.auth import Principal
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.http.deps import get_runtime, get_uow, require_roles
+from shared.http.read_cache import cached_json, reads_only
 from shared.runtime import Runtime
 from shared.scope import ensure_visible
 from shared.uow import UnitOfWork
@@ -37,6 +38,7 @@ def _label_filters(label: list[str]) -> dict[str, str]:
 
 @router.get("/alerts", response_model=AlertPage)
 async def list_alerts(
+    request: Request,
     state: Literal["firing", "suppressed", "acknowledged", "resolved"] | None = Query(
         None, description="Status: firing = state firing, not silenced, not inhibited (docs/alerts.md)"),
     severity: Literal["info", "warning", "critical"] | None = None,
@@ -48,17 +50,30 @@ async def list_alerts(
     limit: int = Query(50, ge=1, le=500),
     caller: Principal = Depends(require_roles()), uow: UnitOfWork = Depends(get_uow),
     runtime: Runtime = Depends(get_runtime),
-) -> AlertPage:
-    rows = await repository.list_alerts(
-        uow.session, state=state, severity=severity, unit=unit, scope=caller.unit_prefixes(),
-        after=cursor, limit=limit + 1, type_=type, labels=_label_filters(label), fingerprint=fingerprint,
-        at=runtime.clock.now(),
-    )
-    page = rows[:limit]
-    return AlertPage(
-        items=[AlertOut(**r) for r in page],
-        next_cursor=str(page[-1]["seq"]) if len(rows) > limit else None,
-    )
+) -> Response:
+    labels = _label_filters(label)
+    query: dict[str, Any] = {"state": state, "severity": severity, "unit": unit, "scope": caller.unit_prefixes(),
+                             "after": cursor, "limit": limit + 1, "type_": type, "labels": labels,
+                             "fingerprint": fingerprint}
+    # The page is built again only when what it shows changed: the key holds PostgreSQL's digest of
+    # the very rows of the page, their state and inhibition and the status and silencing derived
+    # under the silences active now (read first, so an expired or new silence changes the digest).
+    await reads_only(uow.session)
+    active = await repository.active_silences(uow.session, runtime.clock.now())
+    digest = await repository.list_fingerprint(uow.session, active, **query)
+
+    async def unchanged() -> bool:
+        return await repository.list_fingerprint(uow.session, active, **query) == digest
+
+    async def page() -> AlertPage:
+        rows = await repository.list_alerts(uow.session, active=active, **query)
+        shown = rows[:limit]
+        return AlertPage(items=[AlertOut(**r) for r in shown],
+                         next_cursor=str(shown[-1]["seq"]) if len(rows) > limit else None)
+
+    key = ("alerts", query["scope"], state, severity, type, unit, tuple(sorted(labels.items())), fingerprint,
+           cursor, limit, digest)
+    return await cached_json(request, key, page, still=unchanged)
 
 
 @router.get("/alerts/summary", response_model=SummaryOut)
