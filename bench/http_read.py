@@ -29,6 +29,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import results
@@ -188,7 +189,8 @@ async def alerts_digest_cost(url: str, rows: int, n: int = 50) -> tuple[float, f
     from shared.db import make_engine, make_session_factory
 
     engine = make_engine(url)
-    query = {"state": None, "severity": None, "unit": None, "scope": None, "after": None, "limit": rows + 1}
+    query: dict[str, Any] = {"state": None, "severity": None, "unit": None, "scope": None, "after": None,
+                             "limit": rows + 1}
     try:
         async with make_session_factory(engine)() as session:
             times: dict[str, list[float]] = {"digest": [], "list": []}

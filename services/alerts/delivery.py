@@ -7,7 +7,6 @@ Safe with many replicas: rows are claimed FOR UPDATE SKIP LOCKED under a lease.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -29,9 +28,11 @@ from services.alerts.domain.status import STATUSES, status
 from services.alerts.domain.subscriptions import active_secrets, backoff_s, signature
 from services.alerts.inhibition import labels_of
 from shared.calendar import CalendarMissing
+from shared.db_wake import PgWake
 from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
+WAKE_CHANNEL = "m2c_alerts_due"  # NOTIFY'd by migration 0019's triggers
 
 
 class DeliveryWorker:
@@ -40,13 +41,19 @@ class DeliveryWorker:
         self.config = config
 
     async def run(self, stop: asyncio.Event) -> None:
-        async with httpx.AsyncClient(timeout=self.config.timeout_s) as http:
-            while not stop.is_set():
-                queued = await self.flush_groups() + await self.escalate()
-                sent = await self.deliver_once(http)
-                if not sent and not queued:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), self.config.poll_s)
+        # A commit that makes work due (a group or an escalation due now) NOTIFies WAKE_CHANNEL
+        # (migration 0019): the worker starts at once instead of waiting out poll_s, the fallback.
+        wake = PgWake(self.runtime.engine, WAKE_CHANNEL)
+        try:
+            async with httpx.AsyncClient(timeout=self.config.timeout_s) as http:
+                while not stop.is_set():
+                    await wake.arm()  # what commits from now on wakes the next pause
+                    queued = await self.flush_groups() + await self.escalate()
+                    sent = await self.deliver_once(http)
+                    if not sent and not queued:
+                        await wake.pause(stop, self.config.poll_s)
+        finally:
+            await wake.close()
 
     async def deliver_once(self, http: httpx.AsyncClient) -> int:
         c = self.config

