@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from shared.events.envelope import PoisonMessage, parse_envelope
+from shared.events.envelope import EventPayload, PoisonMessage, parse_envelope
 from shared.log_throttle import ThrottledLog
 from shared.messaging.backoff import Backoff
 from shared.messaging.dispatch import EventDispatcher, ReceivedEvent
@@ -97,7 +97,7 @@ class _Decoded:
 
     msg: InboundMessage
     event_type: str
-    event: ReceivedEvent | None
+    event: ReceivedEvent[EventPayload] | None
     poison: str | None
 
 

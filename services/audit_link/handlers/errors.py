@@ -82,13 +82,13 @@ async def report_error(cmd: ReportError, uow: UnitOfWork, now: datetime) -> tupl
     return error, created
 
 
-async def on_report_error(event: ReceivedEvent, uow: UnitOfWork) -> None:
+async def on_report_error(event: ReceivedEvent[ReportErrorEvent], uow: UnitOfWork) -> None:
     """ReportError from m2c.intake.v1: the same as POST /errors (the inbox makes it once-only).
 
     A command naming an unknown unit or a future period (by the envelope's time) is refused for
     good, not retried: it is kept in audit_rejected_commands with the problems and a warning is
     logged; nothing else is written and no event is emitted."""
-    e: ReportErrorEvent = event.payload
+    e = event.payload
     cmd = ReportError(
         unit=e.unit, period=e.period, category=e.category, nature=e.nature, amount=e.amount,
         description=e.description, customer_no=e.customer_no, reporter=e.reporter, evidence=e.evidence,

@@ -24,13 +24,13 @@ def evidence(event: ReviewSuspectConfirmed) -> str:
     return f"bill_review:{event.suspect_id} bill {event.bill_id} rule {event.rule}"
 
 
-async def on_review_suspect_confirmed(event: ReceivedEvent, uow: UnitOfWork) -> None:
+async def on_review_suspect_confirmed(event: ReceivedEvent[ReviewSuspectConfirmed], uow: UnitOfWork) -> None:
     """Register the error exactly as POST /errors does (graded, ErrorReported with bills_affected), with
     the id bill review gave it, the confirmer as reporter and the suspect, bill and rule as evidence.
 
     An unknown unit or a period after the envelope's month is refused for good, as for ReportError:
     kept in audit_rejected_commands with the problems, a warning logged, nothing else written."""
-    e: ReviewSuspectConfirmed = event.payload
+    e = event.payload
     cmd = ReportError(
         unit=e.unit, period=e.period, category=e.category, nature=e.nature, amount=e.amount,
         description=e.description, customer_no=e.customer_no, reporter=e.confirmed_by, evidence=evidence(e),

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import text
 
 from services.alerts.bootstrap import build as build_alerts
+from shared.events.audit import ErrorReported
 from shared.messaging.dead_letters import ReplayFilter
 from shared.messaging.dispatch import ReceivedEvent
 from shared.messaging.message import OutboundMessage
@@ -39,7 +40,7 @@ async def test_a_dead_letter_replayed_after_the_fix_is_applied_exactly_once(sett
             raise RuntimeError("bug")
         await alerts.handlers["ErrorReported"](event, uow)
 
-    spec = ConsumerSpec(alerts.group, alerts.topics, {**alerts.handlers, "ErrorReported": flaky})
+    spec = ConsumerSpec(alerts.group, alerts.topics, {**alerts.handlers, ErrorReported: flaky})
     try:
         await transport.broker.publish([OutboundMessage(AUDIT, "QY-QC-01", _error_envelope()),
                                         OutboundMessage(AUDIT, "QY-QC-01", b"not json")])
