@@ -199,5 +199,8 @@ class DeliveryWorker:
         await escalations.advance(s, row, level=step.level, round_=step.round, next_at=step.next_at, at=now)
 
 
-def make_worker(runtime: Runtime) -> Callable[[asyncio.Event], Awaitable[None]]:
-    return DeliveryWorker(runtime, AlertsSettings()).run
+def make_worker(config: AlertsSettings) -> Callable[[Runtime], Callable[[asyncio.Event], Awaitable[None]]]:
+    """The delivery worker's factory, with alerts' settings built by its bootstrap."""
+    def start(runtime: Runtime) -> Callable[[asyncio.Event], Awaitable[None]]:
+        return DeliveryWorker(runtime, config).run
+    return start

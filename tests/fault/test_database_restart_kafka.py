@@ -105,7 +105,7 @@ async def test_replay_dlq_re_applies_a_dead_letter_exactly_once(
     async def flaky(event: ReceivedEvent, uow) -> None:  # a handler bug, fixed later
         if broken:
             raise RuntimeError("bug")
-        await alerts.handlers["ErrorReported"](event, uow)
+        await alerts.handlers[ErrorReported](event, uow)
 
     try:
         await _produce(s.kafka_bootstrap, s.topic(topics.AUDIT), [error_envelope()])

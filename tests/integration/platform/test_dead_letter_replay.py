@@ -38,7 +38,7 @@ async def test_a_dead_letter_replayed_after_the_fix_is_applied_exactly_once(sett
     async def flaky(event: ReceivedEvent, uow) -> None:  # a handler bug, fixed later
         if broken:
             raise RuntimeError("bug")
-        await alerts.handlers["ErrorReported"](event, uow)
+        await alerts.handlers[ErrorReported](event, uow)
 
     spec = ConsumerSpec(alerts.group, alerts.topics, {**alerts.handlers, ErrorReported: flaky})
     try:
