@@ -4,6 +4,7 @@ indicator two months running, overdue unrectified anomalies) and the anomaly int
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from services.audit_link.adapters import facts_repo
 from services.audit_link.domain import autoraise
@@ -41,10 +42,10 @@ async def on_scores_published(event: ReceivedEvent[ScoresPublished], uow: UnitOf
         await _raise_once(uow, p, now)
 
 
-async def _raise_once(uow: UnitOfWork, p: autoraise.Proposal, now) -> None:
+async def _raise_once(uow: UnitOfWork, p: autoraise.Proposal, now: datetime) -> None:
     try:
         await record_ticket(RaiseTicket(unit=p.unit, period=p.period, reason=p.reason, detail=p.detail,
-                                        raised_by=AUTO_RAISER), uow, now)
+                                        raised_by=AUTO_RAISER, at=now), uow)
     except DuplicateOpenTicket:
         log.debug("ticket for %s %s %s is open already", p.unit, p.reason, p.period)
 

@@ -35,9 +35,10 @@ async def on_review_suspect_confirmed(event: ReceivedEvent[ReviewSuspectConfirme
         unit=e.unit, period=e.period, category=e.category, nature=e.nature, amount=e.amount,
         description=e.description, customer_no=e.customer_no, reporter=e.confirmed_by, evidence=evidence(e),
         idempotency_key=review_key(e), bills_affected=e.bills_affected, error_id=e.error_id,
+        at=event.envelope.time,
     )
     try:  # the reference check comes before any write, so a refused confirmation leaves nothing behind
-        await record_error(cmd, uow, event.envelope.time, fields=("data.unit", "data.period"))
+        await record_error(cmd, uow, fields=("data.unit", "data.period"))
     except reference.InvalidReference as exc:
         log.warning("ReviewSuspectConfirmed %s refused: %s", event.envelope.id, exc)
         await rejections.record(uow.session, event_id=event.envelope.id, event_type=event.envelope.type,
