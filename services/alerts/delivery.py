@@ -119,7 +119,7 @@ class DeliveryWorker:
         resolved = [m for m in members if m["status"] == "resolved"]
         if plan.send:
             listed = resolved if plan.send == "resolved" else firing
-            counts = {s: sum(1 for m in members if m["status"] == s) for s in STATUSES}
+            counts: dict[str, int] = {s: sum(1 for m in members if m["status"] == s) for s in STATUSES}
             delivery_id = uuid.uuid4()
             if g["channel"] == "kafka":  # same group, same timing: one AlertGroupNotified on m2c.alerts.v1
                 uow.emit(notify.group_event(delivery_id, g, plan.send, key, g["labels"], listed[:grouping.FIRST_N],
