@@ -83,8 +83,9 @@ class EventDispatcher:
     def __init__(self, consumer: str, handlers: Handlers, uow_factory: Callable[[], UnitOfWork]):
         self.consumer = consumer
         catalog = by_model()
-        if unknown := [m.__name__ for m in handlers if m not in catalog]:
-            raise ValueError(f"{consumer}: not in the event catalog: {', '.join(unknown)}")
+        if unknown := [getattr(m, "__name__", repr(m)) for m in handlers if m not in catalog]:
+            raise ValueError(f"{consumer}: handlers are keyed by an event model of the catalog, not by "
+                             f"{', '.join(unknown)}")
         # By the catalog's type name of each model: what an envelope's `type` carries.
         self._handlers: dict[str, Handler] = {catalog[m].name: h for m, h in handlers.items()}
         self._prepare: BatchPreparer | None = getattr(handlers, "prepare", None)
