@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -21,7 +21,7 @@ from shared.messaging import dead_letters
 from shared.messaging.backoff import Backoff
 from shared.messaging.consumer import ConsumerHealth, ConsumerLoop
 from shared.messaging.dead_letters import ReplayFilter, ReplayReport
-from shared.messaging.dispatch import EventDispatcher, Handler
+from shared.messaging.dispatch import EventDispatcher, Handlers
 from shared.messaging.relay import OutboxRelay
 from shared.observability import Metrics
 from shared.settings import Settings
@@ -33,11 +33,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ConsumerSpec:
-    """A consumer group of one service: the topics it reads and a handler per event type."""
+    """A consumer group of one service: the topics it reads and a handler per event model."""
 
     group: str
     topics: tuple[str, ...]
-    handlers: Mapping[str, Handler]
+    handlers: Handlers
 
 
 def dead_letter_log(settings: Settings, transport: Transport) -> dead_letters.DeadLetterLog:

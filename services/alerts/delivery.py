@@ -126,7 +126,7 @@ class DeliveryWorker:
         resolved = [m for m in members if m["status"] == "resolved"]
         if plan.send:
             listed = resolved if plan.send == "resolved" else firing
-            counts = {s: sum(1 for m in members if m["status"] == s) for s in STATUSES}
+            counts: dict[str, int] = {s: sum(1 for m in members if m["status"] == s) for s in STATUSES}
             delivery_id = uuid.uuid4()
             if g["channel"] == "kafka":  # same group, same timing: one AlertGroupNotified on m2c.alerts.v1
                 uow.emit(notify.group_event(delivery_id, g, plan.send, key, g["labels"], listed[:grouping.FIRST_N],
@@ -206,5 +206,8 @@ class DeliveryWorker:
         await escalations.advance(s, row, level=step.level, round_=step.round, next_at=step.next_at, at=now)
 
 
-def make_worker(runtime: Runtime) -> Callable[[asyncio.Event], Awaitable[None]]:
-    return DeliveryWorker(runtime, AlertsSettings()).run
+def make_worker(config: AlertsSettings) -> Callable[[Runtime], Callable[[asyncio.Event], Awaitable[None]]]:
+    """The delivery worker's factory, with alerts' settings built by its bootstrap."""
+    def start(runtime: Runtime) -> Callable[[asyncio.Event], Awaitable[None]]:
+        return DeliveryWorker(runtime, config).run
+    return start

@@ -9,7 +9,10 @@ from services.scoring.entrypoints.http_scores import router as scores_router
 from services.scoring.entrypoints.workers import rescorer
 from services.scoring.handlers import events
 from shared.events import topics
+from shared.events.audit import ErrorReported
+from shared.events.review import BillReviewCompleted, ReviewSuspectCleared, ReviewSuspectConfirmed
 from shared.http.app import ServiceParts
+from shared.messaging.dispatch import route, routes
 from shared.runtime import ConsumerSpec
 
 GROUP = "m2c-scoring"
@@ -21,11 +24,11 @@ def build(settings: ScoringSettings | None = None) -> ServiceParts:
     return ServiceParts(
         name="scoring",
         routers=[facts_router, scores_router],
-        consumers=[ConsumerSpec(GROUP, (topics.AUDIT, topics.REVIEW), {
-            "ErrorReported": events.on_error_reported,
-            "BillReviewCompleted": events.on_bill_review_completed,
-            "ReviewSuspectConfirmed": events.on_review_suspect_decided,
-            "ReviewSuspectCleared": events.on_review_suspect_decided,
-        })],
+        consumers=[ConsumerSpec(GROUP, (topics.AUDIT, topics.REVIEW), routes(
+            route(ErrorReported, events.on_error_reported),
+            route(BillReviewCompleted, events.on_bill_review_completed),
+            route(ReviewSuspectConfirmed, events.on_review_suspect_decided),
+            route(ReviewSuspectCleared, events.on_review_suspect_decided),
+        ))],
         workers=[("scoring:rescorer", rescorer(settings))],
     )

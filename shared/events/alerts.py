@@ -13,6 +13,9 @@ from shared.events.common import Severity, UnitCode
 from shared.events.envelope import EventPayload
 
 AlertState = Literal["firing", "acknowledged", "resolved"]
+# What an alert counts as for notification and listing: its state, with `suppressed` for a firing
+# alert that a silence or an inhibition holds down (services/alerts/domain/status.py).
+AlertStatus = Literal["firing", "suppressed", "acknowledged", "resolved"]
 Grade = Literal["AAA", "AA", "A", "B", "C"]
 
 
@@ -78,7 +81,7 @@ class GroupedAlert(EventPayload):
     unit: UnitCode
     severity: Severity
     state: AlertState
-    status: Literal["firing", "suppressed", "acknowledged", "resolved"] = Field(
+    status: AlertStatus = Field(
         description="The one definition of firing: state firing, not silenced, not inhibited")
     summary: str
     labels: dict[str, str] = Field(default_factory=dict)

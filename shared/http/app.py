@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -37,6 +37,8 @@ class ServiceParts:
     consumers: Sequence[ConsumerSpec] = ()
     # Extra background workers (e.g. schedulers), started with the runtime.
     workers: Sequence[tuple[str, Callable[[Runtime], Callable[..., Awaitable[None]]]]] = field(default=())
+    # Set on app.state for the service's route dependencies (e.g. its settings, built once by its bootstrap).
+    state: Mapping[str, object] = field(default_factory=dict)
 
 
 def create_app(
@@ -71,6 +73,8 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(dead_letters.router)
     for service in services:
+        for key, value in service.state.items():
+            setattr(app.state, key, value)
         for router in service.routers:
             app.include_router(router, responses=PROBLEM_RESPONSES)
     # Innermost first: NUL/int64 checks, then (outside them) the size limits, before auth and parsing.

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from shared.events.envelope import PoisonMessage, parse_envelope
+from shared.events.envelope import EventPayload, PoisonMessage, parse_envelope
 from shared.log_throttle import ThrottledLog
 from shared.messaging.backoff import Backoff
 from shared.messaging.dispatch import EventDispatcher, ReceivedEvent
@@ -97,7 +97,7 @@ class _Decoded:
 
     msg: InboundMessage
     event_type: str
-    event: ReceivedEvent | None
+    event: ReceivedEvent[EventPayload] | None
     poison: str | None
 
 
@@ -216,11 +216,12 @@ class ConsumerLoop:
                 break
             run.append(item)
         events = [item for item in run if item.event is not None]
+        received = [e for item in events if (e := item.event) is not None]  # the same, as events
         applied: list[str] = []
         failure: BaseException | None = None
         if events:
             applied, failure = await self._until_done(lambda: self._dispatcher.dispatch_batch(
-                [item.event for item in events],  # type: ignore[misc]
+                received,
                 [item.msg.headers.get("correlation_id") for item in events]))
         for item, outcome in zip(events, applied, strict=False):
             self._metrics.events_consumed.labels(self.group, item.event_type, outcome).inc()
@@ -231,7 +232,7 @@ class ConsumerLoop:
             return len(run)
         failed = events[len(applied)]
         log.warning("consumer %s: %s %s failed (attempt 1/%d, in a batch; retrying it alone): %r", self.group,
-                    failed.event_type, failed.event.envelope.id, self._max_attempts, failure)  # type: ignore[union-attr]
+                    failed.event_type, received[len(applied)].envelope.id, self._max_attempts, failure)
         position = run.index(failed)
         for item in run[:position]:
             if item.event is None:

@@ -5,37 +5,68 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from shared.events.catalog import by_name
+from shared.events.catalog import by_model, by_name
 from shared.events.envelope import Envelope, EventPayload, validate_payload
 from shared.messaging import inbox
 from shared.messaging.failures import is_transient
 from shared.observability import set_correlation_id
 from shared.uow import UnitOfWork
 
+P = TypeVar("P", bound=EventPayload, covariant=True)  # covariant: a handler of A | B takes an A
+M = TypeVar("M", bound=EventPayload)
+
 
 @dataclass(frozen=True)
-class ReceivedEvent:
+class ReceivedEvent(Generic[P]):
     envelope: Envelope
-    payload: Any  # the EventPayload model registered for envelope.type
+    payload: P  # the model the catalog registers for envelope.type
 
 
-Handler = Callable[[ReceivedEvent, UnitOfWork], Awaitable[None]]
+# A handler as the dispatcher holds it: its payload type is checked where it is registered (`route`).
+Handler = Callable[[ReceivedEvent[Any], UnitOfWork], Awaitable[None]]
+# A consumer's handlers by the event's model class (shared/events/catalog.py): the dispatcher finds
+# the class from the envelope's type in the catalog.
+Handlers = Mapping[type[EventPayload], Handler]
+
+
+@dataclass(frozen=True)
+class Route(Generic[M]):
+    """One registration: `route(ErrorReported, on_error_reported)`; mypy checks that the handler
+    takes a ReceivedEvent of that model (or of a union containing it)."""
+
+    model: type[M]
+    handler: Callable[[ReceivedEvent[M], UnitOfWork], Awaitable[None]]
+
+
+def route(model: type[M], handler: Callable[[ReceivedEvent[M], UnitOfWork], Awaitable[None]]) -> Route[M]:
+    return Route(model, handler)
+
+
+def routes(*registrations: Route[Any]) -> dict[type[EventPayload], Handler]:
+    """A consumer's `{EventModel: handler}`, each pair type-checked by `route`."""
+    out: dict[type[EventPayload], Handler] = {}
+    for r in registrations:
+        if r.model in out:
+            raise ValueError(f"{r.model.__name__} is routed twice")
+        out[r.model] = r.handler
+    return out
+
 # Called before a unit of work's commit (and, to find which event broke it, after each event):
 # writes a service held back to make them set-based go to the database.
 Flush = Callable[[], Awaitable[None]]
 # A service's look at the events of a batch before their handlers run, in the batch's unit of work
 # (read once what every event needs, lock in one statement what they will change). Returns the
 # flush of what the handlers will hold back.
-BatchPreparer = Callable[[Sequence[ReceivedEvent], UnitOfWork], Awaitable[Flush]]
+BatchPreparer = Callable[[Sequence[ReceivedEvent[EventPayload]], UnitOfWork], Awaitable[Flush]]
 
 
-class BatchHandlers(dict[str, Handler]):
-    """Handlers per event type with a preparer for the batch (see BatchPreparer): pass it where a
+class BatchHandlers(dict[type[EventPayload], Handler]):
+    """Handlers per event model with a preparer for the batch (see BatchPreparer): pass it where a
     plain mapping of handlers goes, and the dispatcher runs `prepare` first in every transaction."""
 
-    def __init__(self, handlers: Mapping[str, Handler], prepare: BatchPreparer):
+    def __init__(self, handlers: Handlers, prepare: BatchPreparer):
         super().__init__(handlers)
         self.prepare = prepare
 
@@ -49,9 +80,14 @@ class _FlushFailed(Exception):
 
 
 class EventDispatcher:
-    def __init__(self, consumer: str, handlers: Mapping[str, Handler], uow_factory: Callable[[], UnitOfWork]):
+    def __init__(self, consumer: str, handlers: Handlers, uow_factory: Callable[[], UnitOfWork]):
         self.consumer = consumer
-        self._handlers = dict(handlers)
+        catalog = by_model()
+        if unknown := [getattr(m, "__name__", repr(m)) for m in handlers if m not in catalog]:
+            raise ValueError(f"{consumer}: handlers are keyed by an event model of the catalog, not by "
+                             f"{', '.join(unknown)}")
+        # By the catalog's type name of each model: what an envelope's `type` carries.
+        self._handlers: dict[str, Handler] = {catalog[m].name: h for m, h in handlers.items()}
         self._prepare: BatchPreparer | None = getattr(handlers, "prepare", None)
         self._uow_factory = uow_factory
 
@@ -59,7 +95,7 @@ class EventDispatcher:
     def event_types(self) -> frozenset[str]:
         return frozenset(self._handlers)
 
-    def decode(self, envelope: Envelope) -> ReceivedEvent | None:
+    def decode(self, envelope: Envelope) -> ReceivedEvent[EventPayload] | None:
         """The typed event, or None when this consumer has no handler for the type.
 
         Raises PoisonMessage when the payload breaks its registered schema.
@@ -69,7 +105,7 @@ class EventDispatcher:
         payload: EventPayload = validate_payload(by_name()[envelope.type].model, envelope)
         return ReceivedEvent(envelope, payload)
 
-    async def dispatch(self, event: ReceivedEvent) -> str:
+    async def dispatch(self, event: ReceivedEvent[EventPayload]) -> str:
         """Apply the event once; returns the outcome ("processed" or "duplicate")."""
         async with self._uow_factory() as uow:
             if not await inbox.claim(uow.session, self.consumer, event.envelope.id, event.envelope.type):
@@ -81,7 +117,7 @@ class EventDispatcher:
             await uow.commit()
         return "processed"
 
-    async def dispatch_batch(self, events: Sequence[ReceivedEvent],
+    async def dispatch_batch(self, events: Sequence[ReceivedEvent[EventPayload]],
                              correlation_ids: Sequence[str | None]) -> tuple[list[str], BaseException | None]:
         """Apply events in order in one transaction: one set-based inbox claim for all of them, the
         handlers one after the other, one outbox insert and one commit at the end.
@@ -109,7 +145,7 @@ class EventDispatcher:
         again, second = await self._apply_batch(events[:len(outcomes)], correlation_ids[:len(outcomes)])
         return again, second or failure  # failing now where it did not before: that one is retried alone
 
-    async def _apply_batch(self, events: Sequence[ReceivedEvent], correlation_ids: Sequence[str | None],
+    async def _apply_batch(self, events: Sequence[ReceivedEvent[EventPayload]], correlation_ids: Sequence[str | None],
                            *, flush_each: bool = False) -> tuple[list[str], BaseException | None]:
         outcomes: list[str] = []
         async with self._uow_factory() as uow:
@@ -150,10 +186,11 @@ class EventDispatcher:
         return outcomes, None
 
 
-def _first_sightings(events: Sequence[ReceivedEvent], fresh: set[uuid.UUID]) -> list[ReceivedEvent]:
+def _first_sightings(events: Sequence[ReceivedEvent[EventPayload]],
+                     fresh: set[uuid.UUID]) -> list[ReceivedEvent[EventPayload]]:
     """The events the handlers will see: claimed now, each id once."""
     seen: set[uuid.UUID] = set()
-    out: list[ReceivedEvent] = []
+    out: list[ReceivedEvent[EventPayload]] = []
     for e in events:
         if e.envelope.id in fresh and e.envelope.id not in seen:
             seen.add(e.envelope.id)

@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer
 from services.alerts.bootstrap import build as build_alerts
 from services.cli import _replay_on_kafka
 from shared.events import topics
+from shared.events.audit import ErrorReported
 from shared.messaging.dead_letters import ReplayFilter
 from shared.messaging.dispatch import ReceivedEvent
 from shared.runtime import ConsumerSpec, Runtime
@@ -104,12 +105,12 @@ async def test_replay_dlq_re_applies_a_dead_letter_exactly_once(
     async def flaky(event: ReceivedEvent, uow) -> None:  # a handler bug, fixed later
         if broken:
             raise RuntimeError("bug")
-        await alerts.handlers["ErrorReported"](event, uow)
+        await alerts.handlers[ErrorReported](event, uow)
 
     try:
         await _produce(s.kafka_bootstrap, s.topic(topics.AUDIT), [error_envelope()])
         runtime.start_consumers([ConsumerSpec(alerts.group, alerts.topics, {**alerts.handlers,
-                                                                            "ErrorReported": flaky})])
+                                                                            ErrorReported: flaky})])
 
         async def dead_lettered() -> bool:
             return len(await _dlq(runtime)) == 1

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from shared.events import topics
+from shared.events.audit import ErrorReported
 from shared.events.envelope import new_envelope
 from shared.messaging.dispatch import ReceivedEvent
 from shared.messaging.message import InboundMessage, OutboundMessage
@@ -152,7 +153,7 @@ async def test_what_cannot_be_applied_goes_to_the_dlq_and_the_loop_goes_on(runti
         OutboundMessage(topic, "QY-QC-01", _error_reported("after")),
     ])
     spec = ConsumerSpec(group.removeprefix(runtime.settings.topic_prefix), (topics.AUDIT,),
-                        {"ErrorReported": handler})
+                        {ErrorReported: handler})
     loop = runtime.consumer_loop(spec)
     loop._retry_pause_s = 0.01  # the retries of the failing handler, quickly
     stop = asyncio.Event()

@@ -6,11 +6,13 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
+from typing import get_args
 
+from shared.events.alerts import AlertState
 from shared.labels import ERROR_CATEGORY_ZH, ERROR_NATURE_ZH, TICKET_STATE_ZH, zh
 
 SEVERITIES = ("info", "warning", "critical")
-STATES = ("firing", "acknowledged", "resolved")
+STATES: tuple[AlertState, ...] = get_args(AlertState)
 
 
 def severity_rank(severity: str) -> int:
@@ -50,7 +52,7 @@ class Alert:
     type: str
     unit: str
     severity: str
-    state: str
+    state: AlertState
     summary: str
     labels: dict[str, str]
     first_seen: datetime

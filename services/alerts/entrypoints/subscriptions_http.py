@@ -35,11 +35,12 @@ WRITE_ROLES = ("admin", "system")
 READ_ROLES = ("admin", "system", "customer_service", "marketing")
 
 
+SETTINGS_STATE = "alerts_settings"  # where bootstrap.build leaves alerts' settings on app.state
+
+
 def alerts_settings(request: Request) -> AlertsSettings:
-    cached = getattr(request.app.state, "alerts_settings", None)
-    if cached is None:
-        cached = request.app.state.alerts_settings = AlertsSettings()
-    return cached
+    config: AlertsSettings = getattr(request.app.state, SETTINGS_STATE)
+    return config
 
 
 def _visible(caller: Principal, row: dict[str, Any]) -> bool:

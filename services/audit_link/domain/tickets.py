@@ -14,19 +14,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import get_args
 
 from services.audit_link.domain.sla_policy import SlaPolicy
 from shared.calendar import CalendarData, CalendarMissing, deadline_after
 from shared.errors import Conflict, Forbidden, InvalidInput
+from shared.events.audit import TicketState
 from shared.labels import TICKET_ACTION_ZH, TICKET_STATE_ZH, zh
 
-OPEN_STATES = ("issued", "coordinated", "received", "investigating", "reported")
+OPEN_STATES: tuple[TicketState, ...] = tuple(s for s in get_args(TicketState) if s != "closed")
 
 
 @dataclass(frozen=True)
 class Rule:
-    from_states: tuple[str, ...]
-    to_state: str
+    from_states: tuple[TicketState, ...]
+    to_state: TicketState
     roles: tuple[str, ...]
 
 
@@ -68,7 +70,7 @@ class Ticket:
     period: str | None
     reason: str
     detail: str
-    state: str
+    state: TicketState
     raised_by: str
     raised_at: datetime
     due_at: datetime | None

@@ -113,6 +113,6 @@ async def load_year(
         raise Problem(422, "请求参数无效", f"{year} 年的节假日安排无效", errors=errors)
     await handlers.load_year(handlers.LoadYear(
         year, [(d.date, d.name) for d in body.holidays], [(d.date, d.name) for d in body.workdays],
-        source=body.source, by=caller.subject), uow, runtime.clock.now())
+        source=body.source, by=caller.subject, at=runtime.clock.now()), uow)
     async with runtime.uow() as fresh:
         return await _detail(fresh, year)

@@ -58,7 +58,8 @@ def calendar_load(
         try:
             async with runtime.uow() as uow:
                 return await calendar.load_year(calendar.LoadYear(
-                    year, holidays, workdays, source=body.get("source", str(file)), by="cli"), uow, runtime.clock.now())
+                    year, holidays, workdays, source=body.get("source", str(file)), by="cli",
+                    at=runtime.clock.now()), uow)
         finally:
             await runtime.close()
 

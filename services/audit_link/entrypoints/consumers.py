@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from services.audit_link.handlers import autoraise, errors, review
 from shared.events import topics
+from shared.events.intake import RectifyAnomaly, ReportAnomaly, ReportError
+from shared.events.review import ReviewSuspectConfirmed
+from shared.events.scoring import ScoresPublished
+from shared.messaging.dispatch import route, routes
 from shared.runtime import ConsumerSpec
 
 GROUP = "m2c-audit-link"
 
 
 def consumer_specs() -> list[ConsumerSpec]:
-    return [ConsumerSpec(GROUP, (topics.SCORING, topics.INTAKE, topics.REVIEW), {
-        "ScoresPublished": autoraise.on_scores_published,
-        "ReportError": errors.on_report_error,
-        "ReportAnomaly": autoraise.on_report_anomaly,
-        "RectifyAnomaly": autoraise.on_rectify_anomaly,
-        "ReviewSuspectConfirmed": review.on_review_suspect_confirmed,
-    })]
+    return [ConsumerSpec(GROUP, (topics.SCORING, topics.INTAKE, topics.REVIEW), routes(
+        route(ScoresPublished, autoraise.on_scores_published),
+        route(ReportError, errors.on_report_error),
+        route(ReportAnomaly, autoraise.on_report_anomaly),
+        route(RectifyAnomaly, autoraise.on_rectify_anomaly),
+        route(ReviewSuspectConfirmed, review.on_review_suspect_confirmed),
+    ))]

@@ -38,7 +38,7 @@ async def report_error(
     if (replayed := await idem.replay(uow)) is not None:
         return replayed
     error, _ = await handlers.report_error(
-        handlers.ReportError(**body.model_dump(), reporter=caller.subject), uow, runtime.clock.now())
+        handlers.ReportError(**body.model_dump(), reporter=caller.subject, at=runtime.clock.now()), uow)
     return await idem.remember(201, ErrorOut(**asdict(error)), {"Location": f"/api/v1/errors/{error.id}"})
 
 
@@ -81,8 +81,8 @@ async def act_on_error(
     error = await handlers.act_on_error(handlers.ErrorAction(
         error_id=error_id, action=body.action, actor=caller.subject, root_cause=body.root_cause,
         prevention_measure=body.prevention_measure, accountability_decision=body.accountability_decision,
-        expected_version=body.version,
-    ), uow, runtime.clock.now(), caller.may_see)
+        expected_version=body.version, at=runtime.clock.now(), may_see=caller.may_see,
+    ), uow)
     return ErrorOut(**asdict(error))
 
 

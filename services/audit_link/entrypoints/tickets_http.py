@@ -65,8 +65,8 @@ async def raise_ticket(
         return replayed
     now = runtime.clock.now()
     ticket, _ = await handlers.raise_ticket(handlers.RaiseTicket(
-        unit=body.unit, period=body.period, reason=body.reason, detail=body.detail, raised_by=caller.subject),
-        uow, now)
+        unit=body.unit, period=body.period, reason=body.reason, detail=body.detail, raised_by=caller.subject,
+        at=now), uow)
     return await idem.remember(201, TicketOut(**_out(ticket, now)), {"Location": f"/api/v1/tickets/{ticket.id}"})
 
 
@@ -150,5 +150,5 @@ async def transition(
                          rectification=body.rectification, accountability_decision=body.accountability_decision)
     ticket = await handlers.transition(handlers.Transition(
         ticket_id=ticket_id, action=body.action, actor=caller.subject, roles=caller.roles, facts=facts,
-        expected_version=body.version), uow, now, caller.may_see)
+        expected_version=body.version, at=now, may_see=caller.may_see), uow)
     return TicketOut(**_out(ticket, now))

@@ -33,10 +33,10 @@ async def calendar_duties(runtime: Runtime) -> None:
     then the next-year check. Cheap, and run once a day: one CalendarYearMissing per day at most."""
     now = runtime.clock.now()
     async with runtime.uow() as uow:
-        await calendar.settle_pending(uow, now)
+        await calendar.settle_pending(calendar.SettlePending(at=now), uow)
         await uow.commit()
     async with runtime.uow() as uow:
-        await calendar.check_next_year(uow, now)
+        await calendar.check_next_year(calendar.CheckNextYear(at=now), uow)
 
 
 def sla_scanner(runtime: Runtime, interval_s: float = SCAN_INTERVAL_S) -> Callable[[asyncio.Event], Awaitable[None]]:

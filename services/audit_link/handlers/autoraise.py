@@ -4,6 +4,7 @@ indicator two months running, overdue unrectified anomalies) and the anomaly int
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from services.audit_link.adapters import facts_repo
 from services.audit_link.domain import autoraise
@@ -18,8 +19,8 @@ log = logging.getLogger(__name__)
 AUTO_RAISER = "m2c/audit-link"
 
 
-async def on_scores_published(event: ReceivedEvent, uow: UnitOfWork) -> None:
-    e: ScoresPublished = event.payload
+async def on_scores_published(event: ReceivedEvent[ScoresPublished], uow: UnitOfWork) -> None:
+    e = event.payload
     now = event.envelope.time  # the moment the triggering scores were published
     await facts_repo.store_scores(uow.session, e.period, e.revision, [
         {"unit": u.unit, "level": u.level, "score": u.score, "red_indicators": sorted(set(u.red_indicators))}
@@ -41,23 +42,23 @@ async def on_scores_published(event: ReceivedEvent, uow: UnitOfWork) -> None:
         await _raise_once(uow, p, now)
 
 
-async def _raise_once(uow: UnitOfWork, p: autoraise.Proposal, now) -> None:
+async def _raise_once(uow: UnitOfWork, p: autoraise.Proposal, now: datetime) -> None:
     try:
         await record_ticket(RaiseTicket(unit=p.unit, period=p.period, reason=p.reason, detail=p.detail,
-                                        raised_by=AUTO_RAISER), uow, now)
+                                        raised_by=AUTO_RAISER, at=now), uow)
     except DuplicateOpenTicket:
         log.debug("ticket for %s %s %s is open already", p.unit, p.reason, p.period)
 
 
-async def on_report_anomaly(event: ReceivedEvent, uow: UnitOfWork) -> None:
-    e: ReportAnomaly = event.payload
+async def on_report_anomaly(event: ReceivedEvent[ReportAnomaly], uow: UnitOfWork) -> None:
+    e = event.payload
     await facts_repo.report_anomaly(
         uow.session, anomaly_id=e.anomaly_id, unit=e.unit, period=e.period, kind=e.kind,
         customer_no=e.customer_no, detected_on=e.detected_on, due_on=e.due_on, at=event.envelope.time,
     )
 
 
-async def on_rectify_anomaly(event: ReceivedEvent, uow: UnitOfWork) -> None:
-    e: RectifyAnomaly = event.payload
+async def on_rectify_anomaly(event: ReceivedEvent[RectifyAnomaly], uow: UnitOfWork) -> None:
+    e = event.payload
     await facts_repo.rectify_anomaly(uow.session, anomaly_id=e.anomaly_id, rectified_on=e.rectified_on,
                                      at=event.envelope.time)

@@ -28,24 +28,32 @@ class LoadYear:
     workdays: list[tuple[date, str | None]]
     source: str
     by: str
+    at: datetime
 
 
-async def load_year(cmd: LoadYear, uow: UnitOfWork, now: datetime) -> int:
+async def load_year(cmd: LoadYear, uow: UnitOfWork) -> int:
     """Store the year's schedule and, in the same transaction, compute every pending deadline it
     makes computable; committed. Returns how many deadlines were set."""
     await calendar_repo.replace_year(uow.session, cmd.year, cmd.holidays, cmd.workdays, source=cmd.source,
-                                     by=cmd.by, at=now)
-    settled = await settle_pending(uow, now, actor=cmd.by)
+                                     by=cmd.by, at=cmd.at)
+    settled = await settle_pending(SettlePending(at=cmd.at, actor=cmd.by), uow)
     await uow.commit()
     return settled
 
 
-async def settle_pending(uow: UnitOfWork, now: datetime, *, actor: str = SYSTEM_ACTOR) -> int:
+@dataclass(frozen=True)
+class SettlePending:
+    at: datetime
+    actor: str = SYSTEM_ACTOR
+
+
+async def settle_pending(cmd: SettlePending, uow: UnitOfWork) -> int:
     """Compute the pending deadlines the stored calendar now covers (not committed). Each one is
     recorded like a deadline set by a transition: the ticket's version moves on, a history row
     (action `deadline`) keeps who/when, and the event that carries a stage's deadline is emitted —
     TicketRaised for the issued stage, TicketTransitioned (from_state = to_state, the action that
     opened the stage) for the others."""
+    now, actor = cmd.at, cmd.actor
     pending = await tickets_repo.pending_deadlines(uow.session, lock=True)
     if not pending:
         return 0
@@ -87,10 +95,16 @@ async def _opening_action(uow: UnitOfWork, ticket: domain.Ticket) -> str:
     return "issue"
 
 
-async def check_next_year(uow: UnitOfWork, now: datetime) -> CalendarYearMissing | None:
+@dataclass(frozen=True)
+class CheckNextYear:
+    at: datetime
+
+
+async def check_next_year(cmd: CheckNextYear, uow: UnitOfWork) -> CalendarYearMissing | None:
     """From the policy's `calendar_check_from` (MM-DD) on, emit CalendarYearMissing when next
     year's calendar is not loaded — once per local day, whichever replica checks first (a row
     per year and day); committed. Returns the event emitted, if any."""
+    now = cmd.at
     today = local_date(now)
     policy = await policy_repo.load_sla(uow.session)
     if (today.month, today.day) < policy.check_from():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -34,17 +35,19 @@ class ReportError:
     description: str
     customer_no: str | None
     reporter: str
+    at: datetime  # when it is reported: the request's time, or the envelope's for an intake command
     evidence: str | None = None
     idempotency_key: str | None = None
     bills_affected: int = 1
     error_id: uuid.UUID | None = None  # given by the producer (bill review) so the error is registered once
 
 
-async def record_error(cmd: ReportError, uow: UnitOfWork, now: datetime, *,
+async def record_error(cmd: ReportError, uow: UnitOfWork, *,
                        fields: tuple[str, str] = ("body.unit", "body.period")) -> tuple[domain.BillingError, bool]:
     """Grade, store and emit ErrorReported (not committed). A repeated idempotency key returns the
     error stored the first time, with no second event. InvalidReference (naming `fields`) for an
-    unknown unit or a period after the month of `now`."""
+    unknown unit or a period after the month of `cmd.at`."""
+    now = cmd.at
     await reference.check(uow.session, now, unit=(fields[0], cmd.unit), period=(fields[1], cmd.period))
     if cmd.idempotency_key is not None:
         existing = await repository.get_by_idempotency_key(uow.session, cmd.idempotency_key)
@@ -76,25 +79,26 @@ async def record_error(cmd: ReportError, uow: UnitOfWork, now: datetime, *,
     return error, True
 
 
-async def report_error(cmd: ReportError, uow: UnitOfWork, now: datetime) -> tuple[domain.BillingError, bool]:
-    error, created = await record_error(cmd, uow, now)
+async def report_error(cmd: ReportError, uow: UnitOfWork) -> tuple[domain.BillingError, bool]:
+    error, created = await record_error(cmd, uow)
     await uow.commit()
     return error, created
 
 
-async def on_report_error(event: ReceivedEvent, uow: UnitOfWork) -> None:
+async def on_report_error(event: ReceivedEvent[ReportErrorEvent], uow: UnitOfWork) -> None:
     """ReportError from m2c.intake.v1: the same as POST /errors (the inbox makes it once-only).
 
     A command naming an unknown unit or a future period (by the envelope's time) is refused for
     good, not retried: it is kept in audit_rejected_commands with the problems and a warning is
     logged; nothing else is written and no event is emitted."""
-    e: ReportErrorEvent = event.payload
+    e = event.payload
     cmd = ReportError(
         unit=e.unit, period=e.period, category=e.category, nature=e.nature, amount=e.amount,
         description=e.description, customer_no=e.customer_no, reporter=e.reporter, evidence=e.evidence,
+        at=event.envelope.time,
     )
     try:  # the reference check comes before any write, so a refused command leaves nothing behind
-        await record_error(cmd, uow, event.envelope.time, fields=("data.unit", "data.period"))
+        await record_error(cmd, uow, fields=("data.unit", "data.period"))
     except reference.InvalidReference as exc:
         log.warning("ReportError %s refused: %s", event.envelope.id, exc)
         await rejections.record(uow.session, event_id=event.envelope.id, event_type=event.envelope.type,
@@ -106,15 +110,18 @@ class ErrorAction:
     error_id: uuid.UUID
     action: str
     actor: str
+    at: datetime
+    may_see: Callable[[str], bool]  # the caller's scope: an error outside it is not found
     root_cause: str | None = None
     prevention_measure: str | None = None
     accountability_decision: str | None = None
     expected_version: int | None = None
 
 
-async def act_on_error(cmd: ErrorAction, uow: UnitOfWork, now: datetime, may_see) -> domain.BillingError:
+async def act_on_error(cmd: ErrorAction, uow: UnitOfWork) -> domain.BillingError:
+    now = cmd.at
     error = await repository.get_error(uow.session, cmd.error_id)
-    if error is None or not may_see(error.unit):
+    if error is None or not cmd.may_see(error.unit):
         raise NotFound(f"没有差错 {cmd.error_id}")
     if cmd.expected_version is not None and cmd.expected_version != error.version:
         raise Conflict(f"差错当前版本为 {error.version}，不是 {cmd.expected_version}")

@@ -24,20 +24,21 @@ def evidence(event: ReviewSuspectConfirmed) -> str:
     return f"bill_review:{event.suspect_id} bill {event.bill_id} rule {event.rule}"
 
 
-async def on_review_suspect_confirmed(event: ReceivedEvent, uow: UnitOfWork) -> None:
+async def on_review_suspect_confirmed(event: ReceivedEvent[ReviewSuspectConfirmed], uow: UnitOfWork) -> None:
     """Register the error exactly as POST /errors does (graded, ErrorReported with bills_affected), with
     the id bill review gave it, the confirmer as reporter and the suspect, bill and rule as evidence.
 
     An unknown unit or a period after the envelope's month is refused for good, as for ReportError:
     kept in audit_rejected_commands with the problems, a warning logged, nothing else written."""
-    e: ReviewSuspectConfirmed = event.payload
+    e = event.payload
     cmd = ReportError(
         unit=e.unit, period=e.period, category=e.category, nature=e.nature, amount=e.amount,
         description=e.description, customer_no=e.customer_no, reporter=e.confirmed_by, evidence=evidence(e),
         idempotency_key=review_key(e), bills_affected=e.bills_affected, error_id=e.error_id,
+        at=event.envelope.time,
     )
     try:  # the reference check comes before any write, so a refused confirmation leaves nothing behind
-        await record_error(cmd, uow, event.envelope.time, fields=("data.unit", "data.period"))
+        await record_error(cmd, uow, fields=("data.unit", "data.period"))
     except reference.InvalidReference as exc:
         log.warning("ReviewSuspectConfirmed %s refused: %s", event.envelope.id, exc)
         await rejections.record(uow.session, event_id=event.envelope.id, event_type=event.envelope.type,

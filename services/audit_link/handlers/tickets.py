@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -40,12 +41,14 @@ class RaiseTicket:
     reason: str
     detail: str
     raised_by: str
+    at: datetime
     idempotency_key: str | None = None
 
 
-async def record_ticket(cmd: RaiseTicket, uow: UnitOfWork, now: datetime) -> tuple[domain.Ticket, bool]:
+async def record_ticket(cmd: RaiseTicket, uow: UnitOfWork) -> tuple[domain.Ticket, bool]:
     """Store and announce a new ticket (not committed). Raises DuplicateOpenTicket when one is open
     for the unit, reason and period already. A deadline in a year without calendar is pending."""
+    now = cmd.at
     if cmd.idempotency_key is not None:
         existing = await tickets_repo.get_by_idempotency_key(uow.session, cmd.idempotency_key)
         if existing is not None:
@@ -83,10 +86,10 @@ def _pending_details(t: domain.Ticket) -> dict:
                                  "working_days": t.due_pending_days}}
 
 
-async def raise_ticket(cmd: RaiseTicket, uow: UnitOfWork, now: datetime) -> tuple[domain.Ticket, bool]:
+async def raise_ticket(cmd: RaiseTicket, uow: UnitOfWork) -> tuple[domain.Ticket, bool]:
     """A ticket raised by hand: 422 (InvalidReference) for an unknown unit or a future period."""
-    await reference.check(uow.session, now, unit=("body.unit", cmd.unit), period=("body.period", cmd.period))
-    ticket, created = await record_ticket(cmd, uow, now)
+    await reference.check(uow.session, cmd.at, unit=("body.unit", cmd.unit), period=("body.period", cmd.period))
+    ticket, created = await record_ticket(cmd, uow)
     await uow.commit()
     return ticket, created
 
@@ -98,24 +101,26 @@ class Transition:
     actor: str
     roles: frozenset[str]
     facts: domain.Facts
+    at: datetime
+    may_see: Callable[[str], bool]  # the caller's scope: a ticket outside it is not found
     expected_version: int | None = None
 
 
-async def transition(cmd: Transition, uow: UnitOfWork, now: datetime, may_see) -> domain.Ticket:
+async def transition(cmd: Transition, uow: UnitOfWork) -> domain.Ticket:
     """Apply one action. Raises NotFound, TicketForbidden, InvalidTransition / Conflict (409) or
     MissingFacts (422). A deadline in a year without calendar is pending.
 
-    The ticket's own timeline never runs backwards: the step is recorded at `now`, or at the
+    The ticket's own timeline never runs backwards: the step is recorded at `cmd.at`, or at the
     ticket's last recorded moment (change or escalation) if that is later — a clock behind the
     scanner's (another replica's, or the demo loader's back-dating) cannot put a transition before
     an escalation already recorded, which would show the old stage escalated after it was left."""
     ticket = await tickets_repo.get_ticket(uow.session, cmd.ticket_id)
-    if ticket is None or not may_see(ticket.unit):
+    if ticket is None or not cmd.may_see(ticket.unit):
         raise NotFound(f"没有传单 {cmd.ticket_id}")
     if cmd.expected_version is not None and cmd.expected_version != ticket.version:
         raise Conflict(f"传单当前版本为 {ticket.version}，不是 {cmd.expected_version}")
     last = await tickets_repo.last_moment(uow.session, ticket)
-    now = max(now, last) if last is not None else now
+    now = max(cmd.at, last) if last is not None else cmd.at
     changed = domain.transition(ticket, cmd.action, roles=cmd.roles, facts=cmd.facts, now=now,
                                 cal=await calendar_around(uow, now), policy=await policy_repo.load_sla(uow.session))
     try:

@@ -8,10 +8,10 @@ from shared.messaging.dispatch import ReceivedEvent
 from shared.uow import UnitOfWork
 
 
-async def on_error_reported(event: ReceivedEvent, uow: UnitOfWork) -> None:
+async def on_error_reported(event: ReceivedEvent[ErrorReported], uow: UnitOfWork) -> None:
     """Keep an error that names a customer (one without cannot be matched to a bill); the inbox and the
     error id make it once-only. Whether it is a miss is decided when effectiveness is read."""
-    e: ErrorReported = event.payload
+    e = event.payload
     if not e.customer_no:
         return
     await misses_repo.add_error(uow.session, error_id=e.error_id, period=e.period, unit=e.unit,

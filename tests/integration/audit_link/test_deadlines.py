@@ -213,7 +213,8 @@ async def test_pending_deadline_of_a_transition_is_computed_by_the_cli_load(app_
     assert moved["due_at"] is None and moved["deadline_pending"]["working_days"] == 5
     runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
     async with runtime.uow() as uow:  # what `m2c audit calendar-load` runs
-        settled = await calendar.load_year(calendar.LoadYear(2027, [], [], source="test", by="cli"), uow, clock.now())
+        settled = await calendar.load_year(
+            calendar.LoadYear(2027, [], [], source="test", by="cli", at=clock.now()), uow)
     assert settled == 1
     detail = (await app_client.get(f"/api/v1/tickets/{t['id']}", headers=CS)).json()
     assert detail["due_at"] == "2027-01-04T23:59:59+08:00"  # 29, 30, 31 Dec, 1 Jan (no holiday given), 4 Jan

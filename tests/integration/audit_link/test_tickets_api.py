@@ -213,9 +213,10 @@ async def test_interleaved_writers_second_update_loses(app_client: httpx.AsyncCl
     first, second = runtime.uow(), runtime.uow()
     async with first, second:
         move = handlers.Transition(ticket_id=uuid.UUID(t["id"]), action="coordinate", actor="a",
-                                   roles=frozenset({"marketing"}), facts=handlers.domain.Facts())
+                                   roles=frozenset({"marketing"}), facts=handlers.domain.Facts(),
+                                   at=clock.now(), may_see=lambda unit: True)
         read_by_second = await handlers.tickets_repo.get_ticket(second.session, move.ticket_id)
-        await handlers.transition(move, first, clock.now(), lambda unit: True)
+        await handlers.transition(move, first)
         changed = handlers.domain.transition(read_by_second, "coordinate", roles=frozenset({"admin"}),
                                              facts=handlers.domain.Facts(), now=clock.now(),
                                              cal=CalendarData.of([]))

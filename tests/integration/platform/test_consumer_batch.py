@@ -8,6 +8,7 @@ import json
 from sqlalchemy import text
 
 from services.alerts.handlers import on_error_reported
+from shared.events.audit import ErrorReported
 from shared.messaging.dispatch import BatchHandlers, ReceivedEvent
 from shared.messaging.message import OutboundMessage
 from shared.runtime import ConsumerSpec, Runtime
@@ -37,7 +38,7 @@ async def test_a_failing_message_mid_batch_is_dead_lettered_alone_and_the_rest_a
         await transport.broker.publish(
             [OutboundMessage(AUDIT, "QY-QC-01", raw, {"correlation_id": f"c{i}"}) for i, raw in enumerate(envelopes)]
             + [OutboundMessage(AUDIT, "QY-QC-01", envelopes[7], {"correlation_id": "again"})])  # a redelivery
-        loop = runtime.consumer_loop(ConsumerSpec("m2c-alerts", (AUDIT,), {"ErrorReported": handler}))
+        loop = runtime.consumer_loop(ConsumerSpec("m2c-alerts", (AUDIT,), {ErrorReported: handler}))
         loop._retry_pause_s = 0.01
         assert await loop.poll_once(0.1) == 11
 
@@ -95,7 +96,7 @@ async def test_writes_held_back_to_the_batch_end_failing_there_are_pinned_on_the
     try:
         await transport.broker.publish([OutboundMessage(AUDIT, "QY-QC-01", raw) for raw in envelopes])
         loop = runtime.consumer_loop(ConsumerSpec(
-            "m2c-alerts", (AUDIT,), BatchHandlers({"ErrorReported": handler}, prepare)))
+            "m2c-alerts", (AUDIT,), BatchHandlers({ErrorReported: handler}, prepare)))
         loop._retry_pause_s = 0.01
         assert await loop.poll_once(0.1) == 6
 

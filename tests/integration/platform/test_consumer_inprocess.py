@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import text
 
 from services.alerts.bootstrap import build as build_alerts
+from shared.events.audit import ErrorReported
 from shared.events.envelope import new_envelope
 from shared.messaging.dispatch import ReceivedEvent
 from shared.messaging.message import OutboundMessage
@@ -66,7 +67,7 @@ async def test_poison_and_failing_messages_go_to_the_dlq_and_the_loop_goes_on(se
         assert await runtime.consumer_loop(spec).poll_once(0.1) == 4
         assert await _alert_count(runtime) == 1  # the good one went through after three bad ones
 
-        failing = ConsumerSpec("m2c-failing", ("m2c.audit.v1",), {"ErrorReported": always_fails})
+        failing = ConsumerSpec("m2c-failing", ("m2c.audit.v1",), {ErrorReported: always_fails})
         loop = runtime.consumer_loop(failing)
         loop._retry_pause_s = 0.01
         await loop.poll_once(0.1)

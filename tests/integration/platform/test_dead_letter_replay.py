@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import text
 
 from services.alerts.bootstrap import build as build_alerts
+from shared.events.audit import ErrorReported
 from shared.messaging.dead_letters import ReplayFilter
 from shared.messaging.dispatch import ReceivedEvent
 from shared.messaging.message import OutboundMessage
@@ -37,9 +38,9 @@ async def test_a_dead_letter_replayed_after_the_fix_is_applied_exactly_once(sett
     async def flaky(event: ReceivedEvent, uow) -> None:  # a handler bug, fixed later
         if broken:
             raise RuntimeError("bug")
-        await alerts.handlers["ErrorReported"](event, uow)
+        await alerts.handlers[ErrorReported](event, uow)
 
-    spec = ConsumerSpec(alerts.group, alerts.topics, {**alerts.handlers, "ErrorReported": flaky})
+    spec = ConsumerSpec(alerts.group, alerts.topics, {**alerts.handlers, ErrorReported: flaky})
     try:
         await transport.broker.publish([OutboundMessage(AUDIT, "QY-QC-01", _error_envelope()),
                                         OutboundMessage(AUDIT, "QY-QC-01", b"not json")])
