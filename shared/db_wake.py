@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 class PgWake:
-    def __init__(self, engine: AsyncEngine, channel: str, *, retry_s: float = 5.0) -> None:
+    def __init__(self, engine: AsyncEngine | None, channel: str, *, retry_s: float = 5.0) -> None:
         self._engine = engine
         self.channel = channel
         self._retry_s = retry_s
@@ -44,8 +44,8 @@ class PgWake:
         if time.monotonic() - self._tried_at < self._retry_s:
             return
         self._tried_at = time.monotonic()
-        url = self._engine.url
-        if not url.drivername.startswith("postgresql"):
+        url = self._engine.url if self._engine is not None else None
+        if url is None or not url.drivername.startswith("postgresql"):
             return
         try:
             conn = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))

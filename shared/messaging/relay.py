@@ -1,7 +1,7 @@
 """The outbox relay: publishes committed outbox rows and marks them sent.
 
 The relay sleeps between empty rounds, but a commit into the outbox wakes it at once: migration
-0020's trigger NOTIFies channel `m2c_outbox` and the relay LISTENs on a connection of its own
+0018's trigger NOTIFies channel `m2c_outbox` and the relay LISTENs on a connection of its own
 (polling every `idle_s` stays as the fallback, e.g. while that connection is re-established).
 
 Rows are claimed with FOR UPDATE SKIP LOCKED inside a transaction that stays open until the
@@ -17,13 +17,12 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
-import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import rowcount
+from shared.db_wake import PgWake
 from shared.log_throttle import ThrottledLog
 from shared.messaging import dead_letters
 from shared.messaging.backoff import Backoff
@@ -34,7 +33,7 @@ from shared.observability import Metrics
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "m2c_outbox"  # NOTIFY'd by a trigger (migration 0020) when outbox rows are committed
+CHANNEL = "m2c_outbox"  # NOTIFY'd by a trigger (migration 0018) when outbox rows are committed
 LISTEN_RETRY_S = 5.0
 
 _CLAIM = text(
@@ -68,45 +67,7 @@ class OutboxRelay:
         self._dlq_measured_at = float("-inf")
         self._backoff = backoff or Backoff(cap_s=5.0)  # one cheap query per round: come back soon
         self._throttled = ThrottledLog(log)
-        self._wake = asyncio.Event()
-        self._listener: Any = None  # the asyncpg connection LISTENing on CHANNEL, when there is one
-        self._listen_tried_at = float("-inf")
-
-    async def _listen(self) -> None:
-        """(Re-)open the LISTEN connection when it is missing, at most every LISTEN_RETRY_S."""
-        if self._listener is not None and not self._listener.is_closed():
-            return
-        if time.monotonic() - self._listen_tried_at < LISTEN_RETRY_S:
-            return
-        self._listen_tried_at = time.monotonic()
-        bind = self._session_factory.kw.get("bind")
-        url = getattr(bind, "url", None)
-        if url is None or not url.drivername.startswith("postgresql"):
-            return
-        try:
-            conn = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
-            await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
-        except Exception as exc:
-            self._throttled.log(logging.WARNING, "listen", "outbox relay cannot LISTEN (polling meanwhile): %s",
-                                describe(exc))
-            return
-        self._listener = conn
-        self._wake.set()  # a commit may have come while nobody listened
-
-    async def _unlisten(self) -> None:
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._listener.close(), 5)
-            self._listener = None
-
-    async def _idle(self, stop: asyncio.Event, pause: float) -> None:
-        """Until the pause is over, a commit into the outbox wakes the relay, or it is stopped."""
-        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-        try:
-            await asyncio.wait(waits, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waits:
-                w.cancel()
+        self._wake = PgWake(session_factory.kw.get("bind"), CHANNEL, retry_s=LISTEN_RETRY_S)
 
     async def relay_once(self) -> int:
         """Publish one batch; returns how many rows were sent."""
@@ -158,8 +119,7 @@ class OutboxRelay:
             while not stop.is_set():
                 pause = self._idle_s
                 try:
-                    await self._listen()
-                    self._wake.clear()  # what commits from now on wakes the next pause
+                    await self._wake.arm()  # what commits from now on wakes the next pause
                     sent = await self.relay_once()
                     rounds += 1
                     if rounds % 50 == 1 or not sent:
@@ -183,12 +143,12 @@ class OutboxRelay:
                 if self._dead_letter_log is not None and due and (measuring is None or measuring.done()):
                     measuring = asyncio.create_task(self.measure_dead_letters())
                 if not sent and failing_since is None:
-                    await self._idle(stop, pause)
+                    await self._wake.pause(stop, pause)
                 elif not sent:  # failing: back off, whatever wakes
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), pause)
         finally:
-            await self._unlisten()
+            await self._wake.close()
             if measuring is not None:
                 measuring.cancel()
                 await asyncio.gather(measuring, return_exceptions=True)
