@@ -152,3 +152,15 @@ async def delete_topics(bootstrap: str, names: Sequence[str]) -> None:
             await admin.delete_topics(doomed)
     finally:
         await admin.close()
+
+
+async def seed_org_units(url: str, units: Sequence[dict[str, str]]) -> None:
+    """The org units a benchmark's writes name (scoring's table: every write checks its units)."""
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.executemany(
+            "INSERT INTO scoring_org_units (code, name, level, parent, area_type, updated_at)"
+            " VALUES ($1, $2, $3, $4, 'urban', now()) ON CONFLICT (code) DO NOTHING",
+            [(u["code"], u["name"], u["level"], u.get("parent")) for u in units])
+    finally:
+        await conn.close()

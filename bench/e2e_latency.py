@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 import httpx
 import results
-from _servers import ScratchDatabases, bench_servers, delete_topics
+from _servers import ScratchDatabases, bench_servers, delete_topics, seed_org_units
 
 from services.registry import SERVICES
 from shared.events import topics
@@ -81,18 +81,6 @@ class Receiver:
 
 def percentile(values: Sequence[float], q: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 1000) - 1] if len(values) > 1 else values[0]
-
-
-async def seed(url: str) -> None:
-    import asyncpg
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        await conn.executemany(
-            "INSERT INTO scoring_org_units (code, name, level, parent, area_type, updated_at)"
-            " VALUES ($1, $2, $3, $4, 'urban', now()) ON CONFLICT (code) DO NOTHING",
-            [(u["code"], u["name"], u["level"], u.get("parent")) for u in ORG])
-    finally:
-        await conn.close()
 
 
 async def run(settings: Settings, n: int, rate: float) -> tuple[list[float], int, int]:
@@ -170,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             async def go() -> tuple[list[float], int, int]:
                 url = await dbs.fresh()
-                await seed(url)
+                await seed_org_units(url, ORG)
                 s = Settings(database_url=url, kafka_bootstrap=servers.kafka_bootstrap, topic_prefix=prefix,
                              jwt_secret=JWT_SECRET, _env_file=None)
                 try:

@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 import results
-from _servers import ScratchDatabases, postgres_server
+from _servers import ScratchDatabases, postgres_server, seed_org_units
 
 from shared.embedded_pg import free_port
 from shared.testing.plugin import token
@@ -49,18 +49,6 @@ ORG = ([{"code": "QY", "name": "清远供电局", "level": "city"}]
        + [{"code": c, "name": name, "level": "county", "parent": "QY"} for c, name in COUNTIES.items()]
        + [{"code": f"{c}-{i:02d}", "name": f"{name[:2]}供电所{i}", "level": "station", "parent": c}
           for c, name in COUNTIES.items() for i in range(1, STATIONS_PER_COUNTY + 1)])
-
-
-async def seed_org(url: str) -> None:
-    import asyncpg
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        await conn.executemany(
-            "INSERT INTO scoring_org_units (code, name, level, parent, area_type, updated_at)"
-            " VALUES ($1, $2, $3, $4, 'urban', now()) ON CONFLICT (code) DO NOTHING",
-            [(u["code"], u["name"], u["level"], u.get("parent")) for u in ORG])
-    finally:
-        await conn.close()
 
 
 def serve(kind: str, arg: str, logs: Path) -> tuple[subprocess.Popen, str]:
@@ -268,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             async def go() -> list[dict]:
                 url = await dbs.fresh()
-                await seed_org(url)
+                await seed_org_units(url, ORG)
                 return await measure(url, a.rows, a.clients, a.seconds, a.rounds, Path(tmp))
 
             rows = asyncio.run(go())
