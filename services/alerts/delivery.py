@@ -28,7 +28,7 @@ from services.alerts.domain.status import STATUSES, status
 from services.alerts.domain.subscriptions import active_secrets, backoff_s, signature
 from services.alerts.inhibition import labels_of
 from shared.calendar import CalendarMissing
-from shared.db_wake import PgWake
+from shared.messaging.pg_wake import PgWake
 from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)

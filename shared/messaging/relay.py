@@ -22,12 +22,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import rowcount
-from shared.db_wake import PgWake
 from shared.log_throttle import ThrottledLog
 from shared.messaging import dead_letters
 from shared.messaging.backoff import Backoff
 from shared.messaging.failures import describe, is_transient
 from shared.messaging.message import OutboundMessage
+from shared.messaging.pg_wake import PgWake
 from shared.messaging.ports import Publisher
 from shared.observability import Metrics
 
