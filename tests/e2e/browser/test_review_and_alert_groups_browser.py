@@ -156,6 +156,8 @@ async def test_review_page_confirms_one_suspect_and_clears_another(live_app: str
     first = await page.locator("#suspects tr.suspect").evaluate_all(ids)
     assert await page.locator("#first-page").count() == 0
     await page.click("#next-page")
+    # the link changes the hash; the old page stays "ready" until the router runs, so wait for the new page's link
+    await page.wait_for_selector("#first-page")
     await ready(page, "review")
     second = await page.locator("#suspects tr.suspect").evaluate_all(ids)
     assert await page.locator("#next-page").count() == 0 and await page.locator("#first-page").count() == 1
