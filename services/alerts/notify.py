@@ -11,13 +11,14 @@ from typing import Any
 
 from services.alerts.domain import grouping
 from shared.events.alerts import AlertGroupNotified, GroupedAlert, GroupEscalation
+from shared.validation import api_time
 
 
 def alert_json(a: dict[str, Any], status: str | None = None) -> dict[str, Any]:
     return {
         "id": str(a["id"]), "fingerprint": a["fingerprint"], "type": a["type"], "unit": a["unit"],
         "severity": a["severity"], "state": a["state"], "status": status or a["state"], "summary": a["summary"],
-        "labels": a["labels"], "first_seen": a["first_seen"].isoformat(), "last_seen": a["last_seen"].isoformat(),
+        "labels": a["labels"], "first_seen": api_time(a["first_seen"]), "last_seen": api_time(a["last_seen"]),
         "count": a["count"],
     }
 

@@ -78,6 +78,9 @@ async def test_receiver_down_then_up_gets_every_alert_once_and_signed(settings: 
         assert len(receiver.delivery_ids) == len(set(receiver.delivery_ids)) == 3
         assert {b["alerts"][0]["labels"]["ticket_id"] for b in receiver.received} == {str(t) for t in tickets}
         assert {b["delivery_id"] for b in receiver.received} == set(receiver.delivery_ids)
+        # webhook bodies keep the API's one time convention (+08:00, never Z/+00:00)
+        assert {a[k][-6:] for b in receiver.received for a in b["alerts"] for k in ("first_seen", "last_seen")} == {
+            "+08:00"}
 
         log = (await client.get(f"/api/v1/subscriptions/{sub['id']}/deliveries", headers=ADMIN)).json()
         assert {d["state"] for d in log["deliveries"]} == {"delivered"}
