@@ -37,8 +37,12 @@ async def test_a_due_group_wakes_the_worker_at_once(settings: Settings) -> None:
                 await publish(runtime, escalated(uuid.uuid4(), unit=unit), unit)
                 await eventually(_true(lambda u=unit: any(b["alerts"][0]["unit"] == u for b in receiver.received)))
                 assert time.monotonic() - started < POLL_S / 4
-            sent = await rows(runtime, "SELECT state FROM alerts_deliveries ORDER BY seq")
-            assert [d["state"] for d in sent] == ["delivered", "delivered"]
+            async def states() -> list[str] | None:  # the receiver logs a POST before the worker records it
+                sent = await rows(runtime, "SELECT state FROM alerts_deliveries ORDER BY seq")
+                found = [d["state"] for d in sent]
+                return found if found == ["delivered", "delivered"] else None
+
+            await eventually(states, timeout_s=5.0)
     finally:
         await receiver.stop()
 
