@@ -1,13 +1,14 @@
-"""alerts' event handlers: one function each, (event, uow) -> None."""
+"""alerts' event handlers: one function each, (event, uow) -> None; no commit (the dispatcher commits)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from services.alerts import batch, credit, lifecycle
+from services.alerts import batch, lifecycle
 from services.alerts.adapters import credit_repository
 from services.alerts.domain import alerts as domain
+from services.alerts.handlers import credit
 from shared.events.alerts import ArrearsRiskDetected
 from shared.events.audit import CalendarYearMissing, ErrorReported, TicketClosed, TicketEscalated
 from shared.events.envelope import EventPayload
