@@ -2,8 +2,9 @@
 
 Commands are frozen dataclasses carrying their time (`at`, on the service's clock) and who gave
 them, in the module of their subject (alerts, silences, subscriptions, escalation, rules, channels,
-credit). Command handlers commit their unit of work; event handlers (`events`) leave the commit to
-the consumer's dispatcher, which records the event id in the same transaction.
+credit, and delivery: the delivery worker's steps). Command handlers commit their unit of work;
+event handlers (`events`) leave the commit to the consumer's dispatcher, which records the event id
+in the same transaction.
 
 The event handlers and the consumer map are re-exported here under their old names
 (`services.alerts.handlers.HANDLERS`, `on_error_reported`, ...).
