@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import get_args
 
+from shared.errors import Conflict
 from shared.events.alerts import AlertState
 from shared.labels import ERROR_CATEGORY_ZH, ERROR_NATURE_ZH, TICKET_STATE_ZH, zh
 
@@ -114,8 +115,18 @@ def apply_signal(current: Alert | None, signal: AlertSignal, *, new_id: uuid.UUI
     return Change(kind, alert, changes, notify=refired or "severity" in changes)
 
 
+class ResolvedNotAcknowledgeable(Conflict):
+    """A resolved alert is over: there is nothing left to acknowledge (409)."""
+
+    def __init__(self) -> None:
+        super().__init__("已解除的告警不能确认")
+
+
 def acknowledge(current: Alert, *, by: str, at: datetime) -> Change | None:
-    """Firing → acknowledged (stops the repeats); acknowledging twice changes nothing."""
+    """Firing → acknowledged (stops the repeats); acknowledging twice changes nothing; a resolved
+    alert cannot be acknowledged (ResolvedNotAcknowledgeable)."""
+    if current.state == "resolved":
+        raise ResolvedNotAcknowledgeable()
     if current.state != "firing":
         return None
     alert = replace(current, state="acknowledged", acked_by=by, acked_at=at)

@@ -1,4 +1,4 @@
-"""Customer credit: bulk files, recompute, a customer's grade, customers at risk."""
+"""Customer credit: bulk files, recompute (writes: handlers.credit), a customer's grade, customers at risk."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.alerts import credit
 from services.alerts.adapters import credit_repository as repo
-from services.alerts.domain.credit import InvalidRow
 from services.alerts.entrypoints.schemas import (
     CreditHistoryOut,
     CustomerDetail,
@@ -17,8 +15,9 @@ from services.alerts.entrypoints.schemas import (
     RecomputeOut,
     RisksOut,
 )
+from services.alerts.handlers import credit
 from shared.auth import Principal
-from shared.errors import InvalidInput, NotFound, OutOfScope
+from shared.errors import NotFound, OutOfScope
 from shared.events import topics
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.uploads import decoded_body, upload_decoder
@@ -38,22 +37,9 @@ async def import_file(kind: Literal["customers", "bills", "payments"], request: 
     """A CSV file (UTF-8 or GB18030/GBK, header row), streamed; all rows or none (422 names the first bad row,
     e.g. an unknown org unit or a period after the current month)."""
     decoder = upload_decoder(request)
-    try:
-        rows = await credit.import_file(uow, kind, decoded_body(request, decoder), runtime.clock.now(),
-                                       caller.unit_prefixes())
-    except InvalidRow as exc:
-        raise _invalid(exc) from exc
-    await uow.commit()
+    rows = await credit.import_file(credit.ImportFile(kind, decoded_body(request, decoder), caller.unit_prefixes(),
+                                                      runtime.clock.now()), uow)
     return ImportOut(kind=kind, rows=rows, encoding=decoder.encoding)
-
-
-def _invalid(exc: InvalidRow) -> InvalidInput:
-    if exc.row is None:
-        return InvalidInput(title="文件无效", detail=str(exc),
-                            errors=[{"field": exc.field, "message": f"{exc.field} 无效：{exc.message}"}])
-    return InvalidInput(title="文件无效", detail=str(exc), errors=[
-        {"field": f"row {exc.row}.{exc.field}", "row": exc.row,
-         "message": f"第 {exc.row} 行 {exc.field} 无效：{exc.message}"}])
 
 
 @router.post("/recompute", response_model=RecomputeOut)
@@ -63,10 +49,8 @@ async def recompute(caller: Principal = Depends(require_roles(*WRITE_ROLES)),
     if not caller.sees_all_units:
         raise OutOfScope("重新评级会重评全市所有客户；限于 "
                          f"{', '.join(caller.units)} 的令牌不能执行")
-    now = runtime.clock.now()
-    as_of = credit.local_date(now)
-    counts = await credit.regrade_all(uow, as_of=as_of, now=now, topic=runtime.settings.topic(topics.ALERTS))
-    await uow.commit()
+    as_of, counts = await credit.regrade_all(
+        credit.RegradeAll(runtime.settings.topic(topics.ALERTS), runtime.clock.now()), uow)
     return RecomputeOut(as_of=as_of, **counts)
 
 

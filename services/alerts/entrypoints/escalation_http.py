@@ -1,4 +1,4 @@
-"""Escalation policies: POST/GET /api/v1/escalation-policies."""
+"""Escalation policies: POST/GET /api/v1/escalation-policies (writes: handlers.escalation)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import uuid
 
 from fastapi import APIRouter, Depends
 
-from services.alerts.adapters import escalation_repository, repository
+from services.alerts.adapters import escalation_repository
 from services.alerts.entrypoints.schemas import EscalationPolicyIn, EscalationPolicyOut
+from services.alerts.handlers import escalation
 from shared.auth import Principal
-from shared.errors import InvalidInput, NotFound
+from shared.errors import NotFound
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
@@ -23,24 +24,11 @@ READ_ROLES = ("admin", "system", "customer_service", "marketing", "audit_center"
 async def create_policy(body: EscalationPolicyIn, caller: Principal = Depends(require_roles(*WRITE_ROLES)),
                         uow: UnitOfWork = Depends(get_uow),
                         runtime: Runtime = Depends(get_runtime)) -> EscalationPolicyOut:
-    errors = []
-    for i, level in enumerate(body.levels):
-        for j, sub_id in enumerate(level.subscription_ids):
-            sub = await repository.subscription(uow.session, sub_id)
-            if sub is None:
-                errors.append({"field": f"body.levels.{i}.subscription_ids.{j}",
-                               "message": f"没有订阅 {sub_id}"})
-    if errors:
-        raise InvalidInput(errors[0]["message"], errors=errors)
-    values = {"id": uuid.uuid4(), "name": body.name, "types": body.types, "repeat_cap": body.repeat_cap,
-              "fallback": body.fallback,
-              "levels": [{"after_working_hours": lv.after_working_hours,
-                          "subscription_ids": [str(s) for s in lv.subscription_ids],
-                          "org_levels_up": lv.org_levels_up} for lv in body.levels],
-              "created_by": caller.subject, "created_at": runtime.clock.now()}
-    await escalation_repository.add_policy(uow.session, values)
-    await uow.commit()
-    return EscalationPolicyOut(**values)
+    row = await escalation.create_policy(escalation.CreatePolicy(
+        name=body.name, types=body.types, repeat_cap=body.repeat_cap, fallback=body.fallback,
+        levels=[escalation.Level(lv.after_working_hours, lv.subscription_ids, lv.org_levels_up) for lv in body.levels],
+        by=caller.subject, at=runtime.clock.now()), uow)
+    return EscalationPolicyOut(**row)
 
 
 @router.get("", response_model=list[EscalationPolicyOut])

@@ -1,4 +1,4 @@
-"""alerts' HTTP API: the alert feed, one alert with its history, acknowledgement."""
+"""alerts' HTTP API: the alert feed, one alert with its history, acknowledgement (handlers.alerts)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.alerts import lifecycle
 from services.alerts.adapters import repository
 from services.alerts.domain import alerts as domain
 from services.alerts.domain.status import FIRING_DEFINITION, FIRING_DEFINITION_ZH, STATUSES
 from services.alerts.entrypoints.schemas import AlertDetail, AlertOut, AlertPage, CountsOut, HistoryOut, SummaryOut
+from services.alerts.handlers import alerts
 from shared.auth import Principal
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import InvalidInput
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.read_cache import cached_json, reads_only
 from shared.runtime import Runtime
@@ -98,14 +98,6 @@ async def summary(unit: UnitCode | None = Query(None, description="The unit and 
                       **counts)
 
 
-async def _visible_alert(uow: UnitOfWork, alert_id: uuid.UUID, caller: Principal, *,
-                         for_update: bool = False) -> domain.Alert:
-    alert = await repository.alert_by_id(uow.session, alert_id, for_update=for_update)
-    if alert is None or not caller.may_see(alert.unit):
-        raise NotFound(f"没有告警 {alert_id}")
-    return alert
-
-
 def _out(a: domain.Alert) -> dict:
     return {**a.__dict__, "source_event_ids": list(a.source_event_ids)}
 
@@ -113,7 +105,7 @@ def _out(a: domain.Alert) -> dict:
 @router.get("/alerts/{alert_id}", response_model=AlertDetail)
 async def get_alert(alert_id: uuid.UUID, caller: Principal = Depends(require_roles()),
                     uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> AlertDetail:
-    alert = await _visible_alert(uow, alert_id, caller)
+    alert = await alerts.visible_alert(uow, alert_id, caller.may_see)
     [row] = await repository.list_alerts(uow.session, state=None, severity=None, unit=None, scope=None, after=None,
                                          limit=1, at=runtime.clock.now(), alert_id=alert_id)
     hist = await repository.alert_history(uow.session, alert_id)
@@ -124,13 +116,6 @@ async def get_alert(alert_id: uuid.UUID, caller: Principal = Depends(require_rol
 @router.post("/alerts/{alert_id}/ack", response_model=AlertOut)
 async def acknowledge(alert_id: uuid.UUID, caller: Principal = Depends(require_roles(*ACK_ROLES)),
                       uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> AlertOut:
-    alert = await _visible_alert(uow, alert_id, caller, for_update=True)
-    if alert.state == "resolved":
-        raise Conflict("已解除的告警不能确认")
-    now = runtime.clock.now()
-    change = domain.acknowledge(alert, by=caller.subject, at=now)
-    if change is not None:
-        await lifecycle.record(uow, change, new=False, event_id=None, actor=caller.subject, at=now)
-        alert = change.alert
-    await uow.commit()
+    alert = await alerts.acknowledge(alerts.Acknowledge(alert_id, caller.subject, caller.may_see,
+                                                        runtime.clock.now()), uow)
     return AlertOut(**_out(alert))

@@ -1,16 +1,16 @@
 """Severity and inhibition rules: GET|PUT /api/v1/alerts/severity-rules and /inhibition-rules.
 
-A PUT replaces the whole document (version + 1); new alert changes use it from the next event on."""
+A PUT replaces the whole document (version + 1, handlers.rules); new alert changes use it from the next
+event on."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
 from services.alerts.adapters import rules_repository
-from services.alerts.domain.rules import severity_rule_problems
 from services.alerts.entrypoints.schemas import InhibitionRulesIn, RuleSetOut, SeverityRulesIn
+from services.alerts.handlers import rules
 from shared.auth import Principal
-from shared.errors import InvalidInput
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
@@ -30,10 +30,7 @@ async def put_severity_rules(body: SeverityRulesIn, caller: Principal = Depends(
                              uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> RuleSetOut:
     doc = [{"name": r.name, "type": r.type, "conditions": [c.doc() for c in r.conditions], "severity": r.severity}
            for r in body.rules]
-    if problems := severity_rule_problems(doc):
-        raise InvalidInput(problems[0]["message"], errors=problems)
-    row = await rules_repository.put(uow.session, "severity", doc, by=caller.subject, at=runtime.clock.now())
-    await uow.commit()
+    row = await rules.put_severity_rules(rules.PutSeverityRules(doc, caller.subject, runtime.clock.now()), uow)
     return RuleSetOut(**row)
 
 
@@ -49,6 +46,5 @@ async def put_inhibition_rules(body: InhibitionRulesIn, caller: Principal = Depe
                                runtime: Runtime = Depends(get_runtime)) -> RuleSetOut:
     """New rules apply to alert changes from now on (an alert already recorded is re-judged at its next change)."""
     doc = [r.model_dump() for r in body.rules]
-    row = await rules_repository.put(uow.session, "inhibition", doc, by=caller.subject, at=runtime.clock.now())
-    await uow.commit()
+    row = await rules.put_inhibition_rules(rules.PutInhibitionRules(doc, caller.subject, runtime.clock.now()), uow)
     return RuleSetOut(**row)

@@ -1,17 +1,14 @@
-"""Subscriptions: POST/GET/DELETE /api/v1/subscriptions and the delivery log."""
+"""Subscriptions: POST/GET/DELETE /api/v1/subscriptions and the delivery log (writes: handlers.subscriptions)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.alerts.adapters import delivery_repository, escalation_repository, group_repository, repository
+from services.alerts.adapters import delivery_repository, group_repository, repository
 from services.alerts.config import AlertsSettings
-from services.alerts.domain.grouping import ALL_LABELS
-from services.alerts.domain.subscriptions import url_problem
 from services.alerts.entrypoints.schemas import (
     AttemptOut,
     ChannelOut,
@@ -22,11 +19,12 @@ from services.alerts.entrypoints.schemas import (
     SecretRotationIn,
     SubscriptionIn,
     SubscriptionOut,
+    WebhookChannel,
 )
+from services.alerts.handlers import subscriptions
 from shared.auth import Principal
-from shared.errors import InvalidInput, NotFound
+from shared.errors import NotFound
 from shared.http.deps import get_runtime, get_uow, require_roles
-from shared.reference import unknown_unit_problems
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 
@@ -67,35 +65,16 @@ async def create_subscription(
     uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime),
     config: AlertsSettings = Depends(alerts_settings),
 ) -> SubscriptionOut:
-    url = secret = None
-    if body.match.unit_prefix is not None:  # a subtree that does not exist would silently match nothing
-        problems = await unknown_unit_problems(uow.session, [("body.match.unit_prefix", body.match.unit_prefix)])
-        if problems:
-            raise InvalidInput(title="单位无效", detail=problems[0]["message"], errors=problems)
-    if body.channel.type == "webhook":
-        url, secret = body.channel.url, body.channel.secret
-        if problem := url_problem(url, config.webhook_allowed_hosts):
-            raise InvalidInput(f"body.channel.url 无效：{problem}",
-                          errors=[{"field": "body.channel.url", "message": problem}])
-    if body.escalation_policy_id is not None and (
-            await escalation_repository.policy(uow.session, body.escalation_policy_id)) is None:
-        raise InvalidInput(f"没有升级策略 {body.escalation_policy_id}",
-                      errors=[{"field": "body.escalation_policy_id",
-                               "message": f"没有升级策略 {body.escalation_policy_id}"}])
-    if ALL_LABELS in body.group_by and len(body.group_by) > 1:
-        raise InvalidInput('group_by 中的 "..." 只能单独使用',
-                      errors=[{"field": "body.group_by", "message": '"..."（每条告警各成一组）只能单独使用'}])
-    values = {
-        "id": uuid.uuid4(), "name": body.name, "types": body.match.types, "min_severity": body.match.min_severity,
-        "unit_prefix": body.match.unit_prefix, "channel": body.channel.type, "url": url, "secret": secret,
-        "repeat_interval_s": body.repeat_interval_s, "group_by": body.group_by, "group_wait_s": body.group_wait_s,
-        "group_interval_s": body.group_interval_s, "send_resolved": body.send_resolved,
-        "escalation_policy_id": body.escalation_policy_id,
-        "created_by": caller.subject, "created_at": runtime.clock.now(),
-    }
-    await repository.add_subscription(uow.session, values)
-    await uow.commit()
-    return _out(values)
+    webhook = body.channel if isinstance(body.channel, WebhookChannel) else None
+    row = await subscriptions.create_subscription(subscriptions.CreateSubscription(
+        name=body.name, types=body.match.types, min_severity=body.match.min_severity,
+        unit_prefix=body.match.unit_prefix, channel=body.channel.type,
+        url=webhook.url if webhook else None, secret=webhook.secret if webhook else None,
+        repeat_interval_s=body.repeat_interval_s, group_by=body.group_by, group_wait_s=body.group_wait_s,
+        group_interval_s=body.group_interval_s, send_resolved=body.send_resolved,
+        escalation_policy_id=body.escalation_policy_id, allowed_hosts=config.webhook_allowed_hosts,
+        by=caller.subject, at=runtime.clock.now()), uow)
+    return _out(row)
 
 
 @router.get("", response_model=list[SubscriptionOut])
@@ -118,21 +97,15 @@ async def rotate_secret(sub_id: uuid.UUID, body: SecretRotationIn,
                         caller: Principal = Depends(require_roles(*WRITE_ROLES)),
                         uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> SubscriptionOut:
     """Rotate a webhook's signing secret without downtime: both secrets sign during the overlap."""
-    until = runtime.clock.now() + timedelta(seconds=body.overlap_s)
-    row = await repository.rotate_secret(uow.session, sub_id, body.secret, until)
-    if row is None:
-        raise NotFound(f"没有 webhook 订阅 {sub_id}")
-    await uow.commit()
+    row = await subscriptions.rotate_secret(
+        subscriptions.RotateSecret(sub_id, body.secret, body.overlap_s, runtime.clock.now()), uow)
     return _out(row)
 
 
 @router.delete("/{sub_id}", status_code=204)
 async def delete_subscription(sub_id: uuid.UUID, caller: Principal = Depends(require_roles(*WRITE_ROLES)),
                               uow: UnitOfWork = Depends(get_uow), runtime: Runtime = Depends(get_runtime)) -> Response:
-    if not await repository.delete_subscription(uow.session, sub_id, runtime.clock.now()):
-        raise NotFound(f"没有订阅 {sub_id}")
-    await group_repository.drop_subscription(uow.session, sub_id)
-    await uow.commit()
+    await subscriptions.delete_subscription(subscriptions.DeleteSubscription(sub_id, runtime.clock.now()), uow)
     return Response(status_code=204)
 
 

@@ -12,6 +12,7 @@ from services.audit_link.adapters import policy_repo, repository
 from services.audit_link.domain.accountability import AccountabilityPolicy
 from services.audit_link.entrypoints.schemas import ErrorActionIn, ErrorIn, ErrorOut, ErrorPage, PolicyIO
 from services.audit_link.handlers import errors as handlers
+from services.audit_link.handlers import policies
 from shared.auth import Principal
 from shared.events.audit import AccountabilityLevel, ErrorCategory
 from shared.http.deps import get_runtime, get_uow, require_roles
@@ -106,6 +107,6 @@ async def put_policy(
         repetition_window_months=body.repetition_window_months,
         repetition_points=tuple(body.repetition_points), level_floors=tuple(body.level_floors),
     )
-    await policy_repo.store(uow.session, policy, by=caller.subject, at=runtime.clock.now())
-    await uow.commit()
+    await policies.put_accountability_policy(policies.PutAccountabilityPolicy(policy, caller.subject,
+                                                                              runtime.clock.now()), uow)
     return PolicyIO(**policy_repo.to_json(policy))

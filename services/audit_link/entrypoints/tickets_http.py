@@ -21,6 +21,7 @@ from services.audit_link.entrypoints.ticket_schemas import (
     TicketPage,
     TransitionIn,
 )
+from services.audit_link.handlers import policies
 from services.audit_link.handlers import tickets as handlers
 from shared.auth import Principal
 from shared.calendar import in_shanghai
@@ -84,8 +85,7 @@ async def put_sla_policy(
     """Change the SLA numbers: deadlines set from now on, and escalations from the next scanner pass,
     follow them; deadlines already set stay as they are."""
     policy = SlaPolicy(**body.model_dump())
-    await policy_repo.store_sla(uow.session, policy, by=caller.subject, at=runtime.clock.now())
-    await uow.commit()
+    await policies.put_sla_policy(policies.PutSlaPolicy(policy, caller.subject, runtime.clock.now()), uow)
     return SlaPolicyIO(**policy.to_json())
 
 

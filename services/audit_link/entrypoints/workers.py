@@ -34,7 +34,6 @@ async def calendar_duties(runtime: Runtime) -> None:
     now = runtime.clock.now()
     async with runtime.uow() as uow:
         await calendar.settle_pending(calendar.SettlePending(at=now), uow)
-        await uow.commit()
     async with runtime.uow() as uow:
         await calendar.check_next_year(calendar.CheckNextYear(at=now), uow)
 

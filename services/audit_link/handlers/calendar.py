@@ -36,7 +36,7 @@ async def load_year(cmd: LoadYear, uow: UnitOfWork) -> int:
     makes computable; committed. Returns how many deadlines were set."""
     await calendar_repo.replace_year(uow.session, cmd.year, cmd.holidays, cmd.workdays, source=cmd.source,
                                      by=cmd.by, at=cmd.at)
-    settled = await settle_pending(SettlePending(at=cmd.at, actor=cmd.by), uow)
+    settled = await _settle(uow, cmd.at, cmd.by)
     await uow.commit()
     return settled
 
@@ -48,12 +48,19 @@ class SettlePending:
 
 
 async def settle_pending(cmd: SettlePending, uow: UnitOfWork) -> int:
+    """Compute the pending deadlines the stored calendar now covers (a year loaded by a migration or
+    another replica); committed. Returns how many deadlines were set."""
+    settled = await _settle(uow, cmd.at, cmd.actor)
+    await uow.commit()
+    return settled
+
+
+async def _settle(uow: UnitOfWork, now: datetime, actor: str) -> int:
     """Compute the pending deadlines the stored calendar now covers (not committed). Each one is
     recorded like a deadline set by a transition: the ticket's version moves on, a history row
     (action `deadline`) keeps who/when, and the event that carries a stage's deadline is emitted —
     TicketRaised for the issued stage, TicketTransitioned (from_state = to_state, the action that
     opened the stage) for the others."""
-    now, actor = cmd.at, cmd.actor
     pending = await tickets_repo.pending_deadlines(uow.session, lock=True)
     if not pending:
         return 0

@@ -94,6 +94,21 @@ async def test_ack_is_recorded_and_scoped(embedded: httpx.AsyncClient) -> None:
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
 
 
+async def test_a_resolved_alert_cannot_be_acknowledged(embedded: httpx.AsyncClient) -> None:
+    runtime = embedded.app.state.runtime
+    await publish(runtime, _light("QY-LS-04", "red"), "QY-LS-04")
+    await eventually(lambda: _alerts(embedded, unit="QY-LS-04", state="firing"))
+    await publish(runtime, _light("QY-LS-04", "green"), "QY-LS-04")
+    [r] = await eventually(lambda: _alerts(embedded, unit="QY-LS-04", state="resolved"))
+
+    refused = await embedded.post(f"/api/v1/alerts/{r['id']}/ack", headers=ADMIN)
+    assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == "已解除的告警不能确认"
+    detail = (await embedded.get(f"/api/v1/alerts/{r['id']}", headers=ADMIN)).json()
+    assert detail["state"] == "resolved" and detail["acked_by"] is None
+    assert [h["change"] for h in detail["history"]] == ["raised", "resolved"]  # the refusal left nothing
+
+
 async def test_graded_errors_alert_only_when_grave(embedded: httpx.AsyncClient) -> None:
     from datetime import datetime
     from decimal import Decimal

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from services.alerts.domain import alerts as d
 from services.alerts.domain.channels import compliance
 from services.alerts.domain.silences import Matcher, Silence, is_silenced
@@ -36,6 +38,16 @@ def test_ticket_levels_and_ack() -> None:
     assert again.kind == "updated" and not again.notify and again.alert.labels["level"] == "2"
     acked = d.acknowledge(ch.alert, by="li", at=T0)
     assert acked.alert.state == "acknowledged" and d.acknowledge(acked.alert, by="li", at=T0) is None
+
+
+def test_a_resolved_alert_cannot_be_acknowledged() -> None:
+    red = d.from_recovery_warning("QY-QC-01", "2026-10", "red", 0.98)
+    raised = d.apply_signal(None, red, new_id=1, event_id="e1", at=T0)
+    green = d.from_recovery_warning("QY-QC-01", "2026-11", "green", 0.9995)
+    resolved = d.apply_signal(raised.alert, green, new_id=2, event_id="e2", at=T0)
+    with pytest.raises(d.ResolvedNotAcknowledgeable) as refused:
+        d.acknowledge(resolved.alert, by="li", at=T0)
+    assert refused.value.status == 409 and str(refused.value) == "已解除的告警不能确认"
 
 
 def test_error_levels() -> None:

@@ -1,13 +1,14 @@
-"""alerts' event handlers: one function each, (event, uow) -> None."""
+"""alerts' event handlers: one function each, (event, uow) -> None; no commit (the dispatcher commits)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from services.alerts import batch, credit, lifecycle
+from services.alerts import batch, lifecycle
 from services.alerts.adapters import credit_repository
 from services.alerts.domain import alerts as domain
+from services.alerts.handlers.credit import record_payment
 from shared.events.alerts import ArrearsRiskDetected
 from shared.events.audit import CalendarYearMissing, ErrorReported, TicketClosed, TicketEscalated
 from shared.events.envelope import EventPayload
@@ -102,7 +103,7 @@ async def on_calendar_year_missing(event: ReceivedEvent[CalendarYearMissing], uo
 
 async def on_record_payment(event: ReceivedEvent[RecordPayment], uow: UnitOfWork) -> None:
     e = event.payload
-    await credit.record_payment(uow, e, now=event.envelope.time)  # "now" = when the payment was sent
+    await record_payment(uow, e, now=event.envelope.time)  # "now" = when the payment was sent
 
 
 # Events whose alerts are known without reading anything: their fingerprints are locked and their

@@ -1,16 +1,20 @@
-"""Customer credit use cases: payments in, bulk files in (set-based), re-grading (incremental and for all)."""
+"""Customer credit: payments in (an event), bulk files in (set-based) and re-grading every customer
+(commands), re-grading one customer after a payment."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from services.alerts.adapters import credit_import, credit_sql
 from services.alerts.adapters import credit_repository as repo
 from services.alerts.domain import credit as rules
+from services.alerts.domain.credit import InvalidRow
 from shared import reference
 from shared.calendar import local_date
+from shared.errors import InvalidInput
 from shared.events.alerts import ArrearsRiskDetected, CreditGradeChanged
 from shared.events.intake import RecordPayment
 from shared.uow import UnitOfWork
@@ -39,12 +43,33 @@ async def record_payment(uow: UnitOfWork, e: RecordPayment, now: datetime) -> No
     await regrade_one(uow, e.customer_no, as_of=local_date(e.paid_at), now=e.paid_at)
 
 
-async def import_file(uow: UnitOfWork, kind: str, chunks: AsyncIterator[bytes], now: datetime,
-                      scope: tuple[str, ...] | None = None) -> int:
-    """A bulk file of customers, bills or payments, all rows or none (raises InvalidRow); no re-grading.
-    Rows for unknown org units, months after `now`'s or units outside `scope` (None: all) are refused
-    with the rest of the file."""
-    return await credit_import.import_file(uow.session, kind, chunks, now, scope)
+@dataclass(frozen=True)
+class ImportFile:
+    kind: str  # "customers" | "bills" | "payments"
+    chunks: AsyncIterator[bytes]  # the file, streamed
+    scope: tuple[str, ...] | None  # the caller's unit prefixes (None: city-wide)
+    at: datetime
+
+
+async def import_file(cmd: ImportFile, uow: UnitOfWork) -> int:
+    """A bulk file of customers, bills or payments, all rows or none; no re-grading. Rows for unknown
+    org units, months after `at`'s or units outside `scope` are refused with the rest of the file
+    (InvalidInput naming the first bad row). Committed; returns the number of rows."""
+    try:
+        rows = await credit_import.import_file(uow.session, cmd.kind, cmd.chunks, cmd.at, cmd.scope)
+    except InvalidRow as exc:
+        raise _invalid(exc) from exc
+    await uow.commit()
+    return rows
+
+
+def _invalid(exc: InvalidRow) -> InvalidInput:
+    if exc.row is None:
+        return InvalidInput(title="文件无效", detail=str(exc),
+                            errors=[{"field": exc.field, "message": f"{exc.field} 无效：{exc.message}"}])
+    return InvalidInput(title="文件无效", detail=str(exc), errors=[
+        {"field": f"row {exc.row}.{exc.field}", "row": exc.row,
+         "message": f"第 {exc.row} 行 {exc.field} 无效：{exc.message}"}])
 
 
 async def regrade_one(uow: UnitOfWork, customer_no: str, *, as_of: date, now: datetime) -> None:
@@ -65,6 +90,16 @@ async def regrade_one(uow: UnitOfWork, customer_no: str, *, as_of: date, now: da
         ), subject=row["unit"])
 
 
-async def regrade_all(uow: UnitOfWork, *, as_of: date, now: datetime, topic: str) -> dict[str, int]:
-    """Set-based recompute of every customer (events straight to the outbox, same transaction)."""
-    return await credit_sql.evaluate_all(uow.session, as_of=as_of, now=now, topic=topic)
+@dataclass(frozen=True)
+class RegradeAll:
+    topic: str  # the alerts topic the set-based re-grading writes its events for
+    at: datetime
+
+
+async def regrade_all(cmd: RegradeAll, uow: UnitOfWork) -> tuple[date, dict[str, int]]:
+    """Set-based recompute of every customer as of `at`'s local day (events straight to the outbox,
+    same transaction); committed. Returns the day and the counts."""
+    as_of = local_date(cmd.at)
+    counts = await credit_sql.evaluate_all(uow.session, as_of=as_of, now=cmd.at, topic=cmd.topic)
+    await uow.commit()
+    return as_of, counts
