@@ -35,8 +35,8 @@ from _servers import dsn, postgres_server  # noqa: E402  (bench/ is on sys.path 
 from services.alerts import lifecycle  # noqa: E402
 from services.alerts.adapters import repository  # noqa: E402
 from services.alerts.config import AlertsSettings  # noqa: E402
-from services.alerts.delivery import DeliveryWorker  # noqa: E402
 from services.alerts.domain.alerts import from_ticket_escalated  # noqa: E402
+from services.alerts.entrypoints.delivery_worker import DeliveryWorker  # noqa: E402
 from shared.db import async_url  # noqa: E402
 from shared.embedded_pg import free_port  # noqa: E402
 from shared.migration_state import upgrade  # noqa: E402

@@ -6,12 +6,10 @@ credit, and delivery: the delivery worker's steps). Command handlers commit thei
 event handlers (`events`) leave the commit to the consumer's dispatcher, which records the event id
 in the same transaction.
 
-The event handlers and the consumer map are re-exported here under their old names
-(`services.alerts.handlers.HANDLERS`, `on_error_reported`, ...).
+The event handlers are re-exported here (`on_error_reported`, ...); bootstrap routes events to them.
 """
 
 from services.alerts.handlers.events import (
-    HANDLERS,
     SYSTEM_UNIT,
     error_reported_signals,
     on_arrears_risk,
@@ -30,7 +28,6 @@ from services.alerts.handlers.events import (
 )
 
 __all__ = [
-    "HANDLERS",
     "SYSTEM_UNIT",
     "error_reported_signals",
     "on_arrears_risk",

@@ -1,7 +1,7 @@
 """The delivery worker's transactions as commands: look at the notification groups that are due,
 climb the escalations that are due, claim the queued webhook deliveries and record their attempts.
 Each is one transaction and commits; rows are claimed FOR UPDATE SKIP LOCKED, so replicas share the
-work. The worker (services/alerts/delivery.py) runs them in a loop and does the HTTP POSTs between
+work. The worker (services/alerts/entrypoints/delivery_worker.py) runs them in a loop and does the HTTP POSTs between
 the claim and the record."""
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from shared.events.audit import CalendarYearMissing, ErrorReported, TicketClosed
 from shared.events.envelope import EventPayload
 from shared.events.intake import RecordPayment
 from shared.events.scoring import RecoveryWarningIssued, ScoresPublished
-from shared.messaging.dispatch import BatchHandlers, Flush, ReceivedEvent, route, routes
+from shared.messaging.dispatch import Flush, ReceivedEvent
 from shared.uow import UnitOfWork
 
 SYSTEM_UNIT = "M2C"  # alerts about m2c itself, not about an org unit
@@ -125,15 +125,3 @@ async def prepare_batch(events: Sequence[ReceivedEvent[EventPayload]], uow: Unit
                     for s in signals(e.payload)]
     store = await batch.begin(uow, fingerprints)
     return store.flush
-
-
-HANDLERS = BatchHandlers(routes(
-    route(ErrorReported, on_error_reported),
-    route(TicketEscalated, on_ticket_escalated),
-    route(TicketClosed, on_ticket_closed),
-    route(RecoveryWarningIssued, on_recovery_warning),
-    route(ScoresPublished, on_scores_published),
-    route(ArrearsRiskDetected, on_arrears_risk),
-    route(RecordPayment, on_record_payment),
-    route(CalendarYearMissing, on_calendar_year_missing),
-), prepare_batch)

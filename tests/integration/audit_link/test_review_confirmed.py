@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from services.audit_link.entrypoints.consumers import GROUP, consumer_specs
+from services.audit_link.bootstrap import GROUP, build
 from shared.events.envelope import Envelope
 from shared.messaging.dispatch import EventDispatcher
 from shared.testing.plugin import token
@@ -31,7 +31,7 @@ async def _confirm(client: httpx.AsyncClient, **body) -> dict:
 
 
 def _dispatcher(client: httpx.AsyncClient) -> EventDispatcher:
-    [spec] = consumer_specs()
+    [spec] = build().consumers
     return EventDispatcher(GROUP, spec.handlers, client.app.state.runtime.uow)  # type: ignore[attr-defined]
 
 
