@@ -6,9 +6,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from services.embedded_client import embedded_client
+import httpx
+from fastapi import FastAPI
 
-__all__ = ["embedded_client"]  # the product's embedded client (services/embedded_client.py), as tests know it
+from services.embedded_client import EmbeddedClient, embedded_client
+from shared.runtime import Runtime
+
+__all__ = ["EmbeddedClient", "embedded_client"]  # the product's embedded client (services/embedded_client.py)
 T = TypeVar("T")
 
 
@@ -16,6 +20,20 @@ ERROR_BODY = {
     "unit": "QY-QC-01", "period": "2026-10", "category": "tariff", "nature": "clerical",
     "amount": "-1234.50", "description": "电价套用错误 tariff applied wrongly", "customer_no": "0301000123",
 }
+
+
+def app_of(client: httpx.AsyncClient) -> FastAPI:
+    """The app behind a client the embedded fixtures handed out (typed as a plain httpx client)."""
+    assert isinstance(client, EmbeddedClient), f"not an embedded client: {client!r}"
+    return client.app
+
+
+def runtime_of(client: httpx.AsyncClient) -> Runtime:
+    """The runtime (engine, sessions, transport, clock) of the app behind an embedded client."""
+    runtime: Runtime = app_of(client).state.runtime
+    return runtime
+
+
 async def seed_org_units(database_url: str, units: list[dict[str, str]]) -> None:
     """Reference data for apps that run without the scoring service (whose API owns org units):
     writes of errors, tickets and facts are refused for units that do not exist."""

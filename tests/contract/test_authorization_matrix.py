@@ -24,7 +24,7 @@ from shared.auth import ROLES
 from shared.clock import ManualClock
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import ERROR_BODY, embedded_client, org_of
+from tests.helpers import ERROR_BODY, EmbeddedClient, app_of, embedded_client, org_of
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 ADMIN = token("admin")
@@ -75,7 +75,7 @@ def _operations(app: Any) -> list[tuple[str, str, frozenset[str]]]:
 
 
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def client(settings: Settings) -> AsyncIterator[EmbeddedClient]:
     async with embedded_client(settings, clock=ManualClock(NOW)) as c:
         r = await c.post("/api/v1/org-units", json={"units": org_of("QY-QC-01", "QY-FG-06")}, headers=ADMIN)
         assert r.status_code == 200, r.text
@@ -83,7 +83,7 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_every_operation_by_every_role(client: httpx.AsyncClient) -> None:
-    ops = _operations(client.app)  # type: ignore[attr-defined]
+    ops = _operations(app_of(client))
     assert len(ops) >= 45
     wrong: list[str] = []
     for method, path, roles in ops:
@@ -140,7 +140,7 @@ UNIT_ADDRESSED = [
 
 
 async def test_unit_addressed_operations_inside_and_outside_the_subtree(client: httpx.AsyncClient) -> None:
-    app = client.app  # type: ignore[attr-defined]
+    app = app_of(client)
     declared = {(m, p): _declared_roles(r) for p, methods, r in _routes(app) for m in methods}
     inside, outside = await _seed(client, "QY-QC-01"), await _seed(client, "QY-FG-06")
     wrong: list[str] = []
@@ -184,7 +184,7 @@ BODY_ADDRESSED = [
 
 
 async def test_writes_naming_another_countys_unit_are_403(client: httpx.AsyncClient) -> None:
-    app = client.app  # type: ignore[attr-defined]
+    app = app_of(client)
     declared = {(m, p): _declared_roles(r) for p, methods, r in _routes(app) for m in methods}
     wrong = []
     for method, path, body, field in BODY_ADDRESSED:

@@ -11,7 +11,7 @@ from services.audit_link.entrypoints.consumers import GROUP, consumer_specs
 from shared.events.envelope import Envelope
 from shared.messaging.dispatch import EventDispatcher
 from shared.testing.plugin import token
-from tests.helpers import eventually
+from tests.helpers import eventually, runtime_of
 from tests.integration.audit_link.conftest import outbox_events, scalar
 from tests.integration.bill_review.conftest import PERIOD, bill, outbox, post_bills, run, suspects
 
@@ -32,7 +32,7 @@ async def _confirm(client: httpx.AsyncClient, **body) -> dict:
 
 def _dispatcher(client: httpx.AsyncClient) -> EventDispatcher:
     [spec] = consumer_specs()
-    return EventDispatcher(GROUP, spec.handlers, client.app.state.runtime.uow)  # type: ignore[attr-defined]
+    return EventDispatcher(GROUP, spec.handlers, runtime_of(client).uow)
 
 
 async def test_confirmed_suspect_is_registered_graded_with_its_id(embedded: httpx.AsyncClient) -> None:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from shared.testing.plugin import token
+from tests.helpers import runtime_of
 from tests.integration.audit_link.conftest import outbox_events, scalar
 
 CS = token("customer_service", subject="cs-li")
@@ -209,7 +210,7 @@ async def test_interleaved_writers_second_update_loses(app_client: httpx.AsyncCl
     from shared.calendar import CalendarData
 
     t = await _raise(app_client)
-    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(app_client)
     first, second = runtime.uow(), runtime.uow()
     async with first, second:
         move = handlers.Transition(ticket_id=uuid.UUID(t["id"]), action="coordinate", actor="a",

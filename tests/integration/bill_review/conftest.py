@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from shared.testing.plugin import token
-from tests.helpers import SMALL_BUREAU_ORG
+from tests.helpers import SMALL_BUREAU_ORG, runtime_of
 
 ADMIN = token("admin")
 PERIOD = "2026-10"
@@ -77,7 +77,7 @@ async def suspects(client: httpx.AsyncClient, period: str = PERIOD, headers: dic
 
 
 async def rows(client: httpx.AsyncClient, sql: str, **params: Any) -> list[tuple]:
-    async with client.app.state.runtime.session_factory() as s:  # type: ignore[attr-defined]
+    async with runtime_of(client).session_factory() as s:
         return [tuple(r) for r in await s.execute(text(sql), params)]
 
 

@@ -79,7 +79,7 @@ async def test_same_event_delivered_twice_gives_one_alert(kafka_services: Servic
         await producer.stop()
     assert len(await _read_topic(s.kafka_bootstrap, s.topic(topics.AUDIT), 2)) == 2
 
-    runtime = kafka_services.alerts.app.state.runtime  # type: ignore[attr-defined]
+    runtime = kafka_services.alerts.app.state.runtime
 
     async def both_consumed():
         async with runtime.session_factory() as session:
@@ -98,7 +98,7 @@ async def test_relay_crash_between_commit_and_publish_still_delivers(kafka_setti
     async with AsyncExitStack() as stack:
         services = await start_services(stack, kafka_settings, relay=False)
         error_id = await _post_error(services)  # committed with its outbox row; nothing published yet
-        runtime = services.audit_link.app.state.runtime  # type: ignore[attr-defined]
+        runtime = services.audit_link.app.state.runtime
 
         dying = DiesBeforePublishing()
         task = asyncio.create_task(OutboxRelay(runtime.session_factory, dying, Metrics()).relay_once())

@@ -15,7 +15,7 @@ import pytest
 
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import SMALL_BUREAU_ORG, embedded_client
+from tests.helpers import SMALL_BUREAU_ORG, EmbeddedClient, embedded_client
 
 ADMIN = token("admin")
 MiB = 1024 * 1024
@@ -42,7 +42,7 @@ def _peak_rss_mib() -> float:
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def app(settings: Settings) -> AsyncIterator[EmbeddedClient]:
     async with embedded_client(settings, request_timeout_s=30) as client:
         r = await client.post("/api/v1/org-units", json={"units": SMALL_BUREAU_ORG}, headers=ADMIN)
         assert r.status_code == 200, r.text

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from shared.events.audit import ErrorReported
 from shared.testing.plugin import token
-from tests.helpers import eventually
+from tests.helpers import eventually, runtime_of
 from tests.integration.scoring.conftest import ADMIN
 from tests.integration.scoring.test_scores import GOOD, PERFECT
 
@@ -22,7 +22,7 @@ REQUIRED = ["readings_planned", "bills_issued", "recon_due"]
 
 
 def _runtime(client: httpx.AsyncClient):
-    return client.app.state.runtime  # type: ignore[attr-defined]
+    return runtime_of(client)
 
 
 async def _sql(client: httpx.AsyncClient, sql: str) -> list[tuple]:

@@ -13,7 +13,7 @@ from services.scoring.handlers import events as handlers
 from shared.events.envelope import Envelope, new_envelope
 from shared.events.review import BillReviewCompleted, ReviewSuspectCleared
 from shared.messaging.dispatch import EventDispatcher
-from tests.helpers import GOOD_COUNTERS, eventually
+from tests.helpers import GOOD_COUNTERS, eventually, runtime_of
 from tests.integration.bill_review.conftest import ADMIN, PERIOD, bill, outbox, post_bills, rows, run, suspects
 
 REVIEW = ("bills_reviewed", "review_suspects", "review_suspects_open", "review_suspects_handled")
@@ -72,7 +72,7 @@ async def test_review_snapshots_set_the_counters_and_decisions_move_them(org: ht
 
     # the snapshots delivered again under new envelope ids (a replay, the first run's last): the first
     # run's are older than what the counters hold and change nothing; the latest sets the same values
-    runtime = org.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(org)
     dispatcher = EventDispatcher("m2c-scoring", {BillReviewCompleted: handlers.on_bill_review_completed},
                                  runtime.uow)
     snapshots = await outbox(org, "BillReviewCompleted")
@@ -132,7 +132,7 @@ async def test_a_decision_without_a_snapshot_creates_no_counter(org: httpx.Async
                                    reason="核实无误", cleared_by="tester", cleared_at=datetime(2026, 11, 2, tzinfo=UTC))
     envelope = new_envelope(type_="ReviewSuspectCleared", source="m2c/bill-review", version=1, subject="QY-QC-01",
                             data=cleared.model_dump(mode="json"))
-    runtime = org.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(org)
     dispatcher = EventDispatcher("m2c-scoring", {ReviewSuspectCleared: handlers.on_review_suspect_decided},
                                  runtime.uow)
     assert await dispatcher.dispatch(dispatcher.decode(envelope)) == "processed"
