@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
 
 from services.embedded_client import EmbeddedClient, embedded_client
+from shared.messaging.message import InboundMessage
 from shared.runtime import Runtime
 
 __all__ = ["EmbeddedClient", "embedded_client"]  # the product's embedded client (services/embedded_client.py)
@@ -32,6 +35,19 @@ def runtime_of(client: httpx.AsyncClient) -> Runtime:
     """The runtime (engine, sessions, transport, clock) of the app behind an embedded client."""
     runtime: Runtime = app_of(client).state.runtime
     return runtime
+
+
+def found(pattern: str, text: str, flags: int = 0) -> re.Match[str]:
+    """`re.search` that fails the test, naming the pattern, when nothing matches."""
+    match = re.search(pattern, text, flags)
+    assert match is not None, f"no match for {pattern!r}"
+    return match
+
+
+def json_of(message: InboundMessage) -> Any:
+    """The JSON a message on a topic carries (the tests put no tombstones on a topic)."""
+    assert message.value is not None, f"a tombstone: {message!r}"
+    return json.loads(message.value)
 
 
 async def seed_org_units(database_url: str, units: list[dict[str, str]]) -> None:

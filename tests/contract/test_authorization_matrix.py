@@ -39,10 +39,11 @@ def _routes(app: Any) -> Iterator[tuple[str, set[str], APIRoute]]:
     except ImportError:  # FastAPI before included-router contexts: the routes are flat
         for r in app.routes:
             if isinstance(r, APIRoute):
-                yield r.path_format, set(r.methods), r
+                yield r.path_format, set(r.methods or ()), r
         return
     for c in iter_route_contexts(app.routes):
         if isinstance(c.route, APIRoute):
+            assert c.path_format is not None  # an API route has a path
             yield c.path_format, set(c.methods or ()), c.route
 
 
@@ -103,6 +104,11 @@ async def test_every_operation_by_every_role(client: httpx.AsyncClient) -> None:
     assert not wrong, "\n".join(wrong)
 
 
+def _filled(template: str, ids: dict[str, str]) -> str:
+    """The path template with each {param} replaced by the id seeded for it."""
+    return re.sub(r"\{(\w+)\}", lambda m: ids[m[1]], template)
+
+
 async def _seed(c: httpx.AsyncClient, unit: str) -> dict[str, str]:
     """One resource of each unit-addressed kind, in `unit`."""
     ids = {}
@@ -161,7 +167,7 @@ async def test_unit_addressed_operations_inside_and_outside_the_subtree(client: 
                     "matchers": [{"name": "unit", "value": "QY-QC-01"}],
                     "ends_at": "2026-12-01T00:00:00+08:00"})).json()["id"]
             for ids, expect_404 in ((outside, True), (inside, False)):
-                path = re.sub(r"\{(\w+)\}", lambda m, ids=ids: ids[m[1]], template)
+                path = _filled(template, ids)
                 r = await client.request(method, path, headers=headers, json=body)
                 checked += 1
                 if expect_404 and r.status_code != 404:

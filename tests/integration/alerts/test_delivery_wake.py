@@ -47,7 +47,7 @@ async def test_the_triggers_notify_only_work_due_now(settings: Settings) -> None
     """A group due later (group_wait) is left to the poll; a group due now notifies the channel."""
     async with _app(settings) as client:
         runtime = runtime_of(client)
-        conn = await asyncpg.connect(settings.database_url.replace("postgresql+asyncpg://", "postgresql://"))
+        conn = await asyncpg.connect(settings.required_database_url().replace("postgresql+asyncpg://", "postgresql://"))
         heard: list[str] = []
         await conn.add_listener("m2c_alerts_due", lambda *args: heard.append(args[2]))
         try:

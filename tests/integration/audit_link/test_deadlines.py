@@ -5,6 +5,7 @@ beyond the loaded calendar waits and is computed when the year is loaded."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import datetime
 
 import httpx
@@ -119,7 +120,7 @@ async def test_levels_stop_at_the_cap_then_repeat(app_client: httpx.AsyncClient,
         ("2025-10-18T09:00:00+08:00", [1, 2, 2, 2]),  # 7 elapsed: the second repeat
     ):
         clock.set(at(now))
-        await eventually(lambda expected=expected: _levels_are(app_client, expected))
+        await eventually(functools.partial(_levels_are, app_client, expected))
         await asyncio.sleep(1.2)
         assert [lvl for _, lvl in await _escalations(app_client)] == expected, now
     detail = (await app_client.get(f"/api/v1/tickets/{t['id']}", headers=CS)).json()

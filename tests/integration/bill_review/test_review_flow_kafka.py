@@ -29,7 +29,7 @@ async def _client(stack: AsyncExitStack, app) -> httpx.AsyncClient:
 
 
 async def test_confirm_registers_the_error_and_fills_the_counters_over_kafka(kafka_settings: Settings) -> None:
-    await seed_org_units(kafka_settings.database_url, SMALL_BUREAU_ORG)
+    await seed_org_units(kafka_settings.required_database_url(), SMALL_BUREAU_ORG)
     async with AsyncExitStack() as stack:
         review = await _client(stack, create_app(kafka_settings, [SERVICES["scoring"](), SERVICES["bill-review"]()],
                                                  run_relay=True, clock=MID_OCTOBER))

@@ -32,7 +32,7 @@ async def _client(stack: AsyncExitStack, app: FastAPI) -> EmbeddedClient:
 
 
 async def start_services(stack: AsyncExitStack, settings: Settings, *, relay: bool) -> Services:
-    await seed_org_units(settings.database_url, org_of("QY-QC-01", "QY-LS-02", "QY-YD-03"))
+    await seed_org_units(settings.required_database_url(), org_of("QY-QC-01", "QY-LS-02", "QY-YD-03"))
     # Mid-October: the events these tests count are theirs alone (from 1 Nov audit_link's scanner would
     # also announce CalendarYearMissing while next year's calendar is not loaded).
     clock = ManualClock(datetime(2026, 10, 15, 2, tzinfo=UTC))

@@ -188,8 +188,8 @@ async def test_the_cli_import_reads_gbk_too(app: httpx.AsyncClient, settings: Se
 
     from services.scoring.entrypoints.cli import app as scoring_cli
 
-    monkeypatch.setenv("M2C_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("M2C_JWT_SECRET", settings.jwt_secret)
+    monkeypatch.setenv("M2C_DATABASE_URL", settings.required_database_url())
+    monkeypatch.setenv("M2C_JWT_SECRET", settings.resolved_jwt_secret())
     good = tmp_path / "readings.csv"
     good.write_bytes((READINGS_HEADER + "QY-QC-01,抄表一,2026-10-05,,,,\n").encode("gbk"))
     result = await asyncio.to_thread(CliRunner().invoke, scoring_cli,

@@ -30,7 +30,7 @@ async def test_readiness_fails_when_migrations_are_not_at_head(settings) -> None
 
 
 async def test_metrics_count_requests_and_events(embedded: httpx.AsyncClient) -> None:
-    await seed_org_units(runtime_of(embedded).settings.database_url, SMALL_BUREAU_ORG)
+    await seed_org_units(runtime_of(embedded).settings.required_database_url(), SMALL_BUREAU_ORG)
     await embedded.post("/api/v1/errors", json=ERROR_BODY, headers=token("admin"))
     await asyncio.sleep(0.5)
     text = (await embedded.get("/metrics")).text

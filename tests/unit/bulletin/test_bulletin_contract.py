@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from services.bulletin.gather import Gatherer
 from services.bulletin.render import render
 from services.bulletin.sources import Sources
+from tests.helpers import found
 
 PERIOD = "2026-10"
 ORG = [
@@ -99,10 +100,10 @@ async def test_bureau_wide_bulletin_headlines_the_city_and_counts_lights_per_lev
     html = render(b, "html").decode()
     assert re.search(r'id="kpi-score" data-unit="QY">.*?87\.50', html, re.S)
     assert re.search(r'id="kpi-recovery" data-unit="QY">.*?98\.00%.*?未达标，差 1\.99 个百分点', html, re.S)
-    row = re.search(r'<tr data-unit="QY-QC-02" class="incomplete">(.*?)</tr>', html, re.S).group(1)
+    row = found(r'<tr data-unit="QY-QC-02" class="incomplete">(.*?)</tr>', html, re.S).group(1)
     assert '<td class="rank">—</td>' in row and "数据不全（缺：发行账单数）" in row
     assert "light-none" in row and "无数据" in row  # no recovery facts: grey, not a colour
-    county = re.search(r'<tr data-unit="QY-QC" class="incomplete">(.*?)</tr>', html, re.S).group(1)
+    county = found(r'<tr data-unit="QY-QC" class="incomplete">(.*?)</tr>', html, re.S).group(1)
     assert "数据不全（缺：龙塘供电所）" in county  # a missing unit by its name
 
     wb = load_workbook(io.BytesIO(render(b, "xlsx")))
@@ -121,6 +122,6 @@ async def test_county_reader_gets_its_county_with_the_countys_own_rate() -> None
     assert (top.unit, top.score, top.recovery_rate, top.status) == ("QY-QC", 75.0, 0.95, "incomplete")
     assert [lv.level for lv in b.headline.lights] == ["station"]
     html = render(b, "html").decode()
-    kpi = re.search(r'id="kpi-score" data-unit="QY-QC">(.*?)</div>\s*<div class="kpi"', html, re.S).group(1)
+    kpi = found(r'id="kpi-score" data-unit="QY-QC">(.*?)</div>\s*<div class="kpi"', html, re.S).group(1)
     assert "75.00" in kpi and "数据不全" in kpi
     assert "清远供电局" not in html and "98.00%" not in html
