@@ -37,6 +37,12 @@ def runtime_of(client: httpx.AsyncClient) -> Runtime:
     return runtime
 
 
+def present(value: T | None) -> T:
+    """The value, failing the test where it is None (an optional result the test expects to be there)."""
+    assert value is not None
+    return value
+
+
 def found(pattern: str, text: str, flags: int = 0) -> re.Match[str]:
     """`re.search` that fails the test, naming the pattern, when nothing matches."""
     match = re.search(pattern, text, flags)

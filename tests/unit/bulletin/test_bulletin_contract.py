@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from openpyxl import load_workbook
@@ -16,7 +17,7 @@ from services.bulletin.sources import Sources
 from tests.helpers import found
 
 PERIOD = "2026-10"
-ORG = [
+ORG: list[dict[str, str | None]] = [
     {"code": "QY", "name": "清远供电局", "level": "city", "parent": None},
     {"code": "QY-QC", "name": "清城区供电局", "level": "county", "parent": "QY"},
     {"code": "QY-YD", "name": "英德市供电局", "level": "county", "parent": "QY"},
@@ -50,7 +51,7 @@ LIGHTS = [{"unit": "QY-QC-01", "light": "red", "recovery_rate": 0.95},
 
 def _answer(request: httpx.Request) -> httpx.Response:
     path, params = request.url.path.removeprefix("/api/v1"), request.url.params
-    empty = {"items": [], "next_cursor": None}
+    empty: dict[str, Any] = {"items": [], "next_cursor": None}
     if path == "/org-units":
         return httpx.Response(200, json={"items": ORG, "next_cursor": None})
     if path == "/scores":
