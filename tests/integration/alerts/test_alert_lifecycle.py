@@ -9,7 +9,8 @@ import httpx
 
 from shared.events.scoring import RecoveryWarningIssued
 from shared.messaging.message import OutboundMessage
-from tests.helpers import eventually, runtime_of
+from shared.transport import InProcessTransport
+from tests.helpers import eventually, json_of, runtime_of
 from tests.integration.alerts.support import ADMIN, NOW, escalated, publish, rows
 
 
@@ -115,6 +116,7 @@ async def test_graded_errors_alert_only_when_grave(embedded: httpx.AsyncClient) 
 
 async def test_poison_event_goes_to_the_dlq_and_alerts_go_on(embedded: httpx.AsyncClient) -> None:
     runtime = runtime_of(embedded)
+    assert isinstance(runtime.transport, InProcessTransport)  # the embedded app's in-process broker
     bad = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "m2c/audit-link", "type": "TicketEscalated",
            "subject": "QY-QC-01", "time": NOW.isoformat(), "schemaversion": 1,
            "data": {"ticket_id": str(uuid.uuid4()), "unit": "QY-QC-01", "state": "issued", "level": 0,
@@ -122,7 +124,7 @@ async def test_poison_event_goes_to_the_dlq_and_alerts_go_on(embedded: httpx.Asy
     await runtime.transport.broker.publish([OutboundMessage("m2c.audit.v1", "QY-QC-01", json.dumps(bad).encode())])
     await publish(runtime, escalated(uuid.uuid4(), unit="QY-QC-05"), "QY-QC-05")
     await eventually(lambda: _alerts(embedded, unit="QY-QC-05"))
-    dead = [json.loads(m.value) for m in runtime.transport.broker.messages("m2c.dlq.v1")]
+    dead = [json_of(m) for m in runtime.transport.broker.messages("m2c.dlq.v1")]
     mine = [d for d in dead if d["consumer_group"] == "m2c-alerts"]
     assert len(mine) == 1 and mine[0]["error"].startswith("TicketEscalated payload invalid")
     assert await _alerts(embedded, unit="QY-QC-01") == []

@@ -217,6 +217,7 @@ async def test_interleaved_writers_second_update_loses(app_client: httpx.AsyncCl
                                    roles=frozenset({"marketing"}), facts=handlers.domain.Facts(),
                                    at=clock.now(), may_see=lambda unit: True)
         read_by_second = await handlers.tickets_repo.get_ticket(second.session, move.ticket_id)
+        assert read_by_second is not None
         await handlers.transition(move, first)
         changed = handlers.domain.transition(read_by_second, "coordinate", roles=frozenset({"admin"}),
                                              facts=handlers.domain.Facts(), now=clock.now(),

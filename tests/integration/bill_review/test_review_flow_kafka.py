@@ -54,7 +54,7 @@ async def test_confirm_registers_the_error_and_fills_the_counters_over_kafka(kaf
 
         async def counters():
             items = (await review.get(f"/api/v1/facts/{PERIOD}/counters", headers=ADMIN)).json()["items"]
-            got = next((i["counters"] for i in items if i["unit"] == "QY-QC-01"), {})
+            got: dict[str, int] = next((i["counters"] for i in items if i["unit"] == "QY-QC-01"), {})
             return got if got.get("bills_erroneous") == 2 and got.get("review_suspects_handled") == 1 else None
         assert await eventually(counters, timeout_s=40) == {
             "bills_reviewed": 3, "review_suspects": 2, "review_suspects_open": 1, "review_suspects_handled": 1,

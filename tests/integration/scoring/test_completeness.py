@@ -254,7 +254,7 @@ async def test_county_and_city_recovery_is_the_sum_of_their_stations_unless_give
         {"unit": "QY-YD-01", "receivable": "600000", "collected": "599970"}]})
     assert r.status_code == 200, r.text
 
-    async def rates() -> dict[str, float]:
+    async def rates() -> dict[str, tuple[float, str, str]]:
         items = (await org.get("/api/v1/recovery/lights", params={"period": PERIOD}, headers=ADMIN)).json()["items"]
         return {i["unit"]: (i["recovery_rate"], i["light"], i["level"]) for i in items}
 
