@@ -14,13 +14,16 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shared.patterns import PERIOD_PATTERN
 
-_FORMATS = ("html", "pdf", "xlsx")
+if TYPE_CHECKING:
+    from services.bulletin.render import Format  # the bulletin (weasyprint…) loads only when a report is made
+
+_FORMATS: tuple[Format, ...] = ("html", "pdf", "xlsx")
 
 
 def _settings():
@@ -54,7 +57,7 @@ async def _remote(base_url: str, token: str | None, settings) -> AsyncIterator:
         yield Sources.one(client)
 
 
-async def _make(period: str, fmt: str, base_url: str | None, token: str | None) -> bytes:
+async def _make(period: str, fmt: Format, base_url: str | None, token: str | None) -> bytes:
     from services.bulletin.compose import make_bulletin
     from services.bulletin.config import BulletinSettings
     from shared.clock import SystemClock
@@ -62,7 +65,7 @@ async def _make(period: str, fmt: str, base_url: str | None, token: str | None) 
     settings = _settings()
     sources = _remote(base_url, token, settings) if base_url else _in_process(settings)
     async with sources as src:
-        return await make_bulletin(src, period, fmt, BulletinSettings(), SystemClock().now())  # type: ignore[arg-type]
+        return await make_bulletin(src, period, fmt, BulletinSettings(), SystemClock().now())
 
 
 def report(

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from shared.errors import InvalidInput
@@ -114,6 +115,10 @@ def deadline_after(cal: CalendarData, moment: datetime, days: int) -> datetime:
     return end_of_day(add_working_days(cal, local_date(moment), days))
 
 
+@overload
+def in_shanghai(moment: datetime) -> datetime: ...
+@overload
+def in_shanghai(moment: None) -> None: ...
 def in_shanghai(moment: datetime | None) -> datetime | None:
     """The same instant shown in Asia/Shanghai (how deadlines are presented)."""
     return moment.astimezone(SHANGHAI) if moment is not None else None

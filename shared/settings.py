@@ -82,6 +82,12 @@ class Settings(BaseSettings):
             raise RuntimeError("no database: M2C_DATABASE_URL is not set")
         return self.database_url
 
+    def required_kafka_bootstrap(self) -> str:
+        """The Kafka bootstrap servers, where only production mode makes sense (its tests, its tools)."""
+        if not self.kafka_bootstrap:
+            raise RuntimeError("no Kafka: M2C_KAFKA_BOOTSTRAP is not set")
+        return self.kafka_bootstrap
+
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
 

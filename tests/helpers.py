@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from services.embedded_client import embedded_client
+import httpx
+from fastapi import FastAPI
 
-__all__ = ["embedded_client"]  # the product's embedded client (services/embedded_client.py), as tests know it
+from services.embedded_client import EmbeddedClient, embedded_client
+from shared.messaging.message import InboundMessage
+from shared.runtime import Runtime
+
+__all__ = ["EmbeddedClient", "embedded_client"]  # the product's embedded client (services/embedded_client.py)
 T = TypeVar("T")
 
 
@@ -16,6 +23,39 @@ ERROR_BODY = {
     "unit": "QY-QC-01", "period": "2026-10", "category": "tariff", "nature": "clerical",
     "amount": "-1234.50", "description": "电价套用错误 tariff applied wrongly", "customer_no": "0301000123",
 }
+
+
+def app_of(client: httpx.AsyncClient) -> FastAPI:
+    """The app behind a client the embedded fixtures handed out (typed as a plain httpx client)."""
+    assert isinstance(client, EmbeddedClient), f"not an embedded client: {client!r}"
+    return client.app
+
+
+def runtime_of(client: httpx.AsyncClient) -> Runtime:
+    """The runtime (engine, sessions, transport, clock) of the app behind an embedded client."""
+    runtime: Runtime = app_of(client).state.runtime
+    return runtime
+
+
+def present(value: T | None) -> T:
+    """The value, failing the test where it is None (an optional result the test expects to be there)."""
+    assert value is not None
+    return value
+
+
+def found(pattern: str, text: str, flags: int = 0) -> re.Match[str]:
+    """`re.search` that fails the test, naming the pattern, when nothing matches."""
+    match = re.search(pattern, text, flags)
+    assert match is not None, f"no match for {pattern!r}"
+    return match
+
+
+def json_of(message: InboundMessage) -> Any:
+    """The JSON a message on a topic carries (the tests put no tombstones on a topic)."""
+    assert message.value is not None, f"a tombstone: {message!r}"
+    return json.loads(message.value)
+
+
 async def seed_org_units(database_url: str, units: list[dict[str, str]]) -> None:
     """Reference data for apps that run without the scoring service (whose API owns org units):
     writes of errors, tickets and facts are refused for units that do not exist."""

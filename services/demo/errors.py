@@ -70,7 +70,9 @@ class PlannedError:
 
     @property
     def bills_affected(self) -> int:
-        return int(self.body.get("bills_affected", 1))  # type: ignore[call-overload]
+        bills = self.body.get("bills_affected", 1)
+        assert isinstance(bills, int), bills  # the plan writes a count, never text
+        return bills
 
 
 def _pick(rng: random.Random, weights: Mapping[str, int]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -14,6 +14,9 @@ class EventPayload(BaseModel):
     """Base of every event's `data` model."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+P = TypeVar("P", bound=EventPayload)
 
 
 class Envelope(BaseModel):
@@ -60,7 +63,7 @@ def _first_errors(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
 
 
-def validate_payload(model: type[EventPayload], envelope: Envelope) -> EventPayload:
+def validate_payload(model: type[P], envelope: Envelope) -> P:
     try:
         return model.model_validate(envelope.data)
     except ValidationError as exc:

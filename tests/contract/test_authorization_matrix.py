@@ -24,7 +24,7 @@ from shared.auth import ROLES
 from shared.clock import ManualClock
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import ERROR_BODY, embedded_client, org_of
+from tests.helpers import ERROR_BODY, EmbeddedClient, app_of, embedded_client, org_of
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 ADMIN = token("admin")
@@ -39,10 +39,11 @@ def _routes(app: Any) -> Iterator[tuple[str, set[str], APIRoute]]:
     except ImportError:  # FastAPI before included-router contexts: the routes are flat
         for r in app.routes:
             if isinstance(r, APIRoute):
-                yield r.path_format, set(r.methods), r
+                yield r.path_format, set(r.methods or ()), r
         return
     for c in iter_route_contexts(app.routes):
         if isinstance(c.route, APIRoute):
+            assert c.path_format is not None  # an API route has a path
             yield c.path_format, set(c.methods or ()), c.route
 
 
@@ -75,7 +76,7 @@ def _operations(app: Any) -> list[tuple[str, str, frozenset[str]]]:
 
 
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def client(settings: Settings) -> AsyncIterator[EmbeddedClient]:
     async with embedded_client(settings, clock=ManualClock(NOW)) as c:
         r = await c.post("/api/v1/org-units", json={"units": org_of("QY-QC-01", "QY-FG-06")}, headers=ADMIN)
         assert r.status_code == 200, r.text
@@ -83,7 +84,7 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_every_operation_by_every_role(client: httpx.AsyncClient) -> None:
-    ops = _operations(client.app)  # type: ignore[attr-defined]
+    ops = _operations(app_of(client))
     assert len(ops) >= 45
     wrong: list[str] = []
     for method, path, roles in ops:
@@ -101,6 +102,11 @@ async def test_every_operation_by_every_role(client: httpx.AsyncClient) -> None:
             if r.status_code >= 500:
                 wrong.append(f"{method} {path} as {role}: {r.status_code}")
     assert not wrong, "\n".join(wrong)
+
+
+def _filled(template: str, ids: dict[str, str]) -> str:
+    """The path template with each {param} replaced by the id seeded for it."""
+    return re.sub(r"\{(\w+)\}", lambda m: ids[m[1]], template)
 
 
 async def _seed(c: httpx.AsyncClient, unit: str) -> dict[str, str]:
@@ -140,7 +146,7 @@ UNIT_ADDRESSED = [
 
 
 async def test_unit_addressed_operations_inside_and_outside_the_subtree(client: httpx.AsyncClient) -> None:
-    app = client.app  # type: ignore[attr-defined]
+    app = app_of(client)
     declared = {(m, p): _declared_roles(r) for p, methods, r in _routes(app) for m in methods}
     inside, outside = await _seed(client, "QY-QC-01"), await _seed(client, "QY-FG-06")
     wrong: list[str] = []
@@ -161,7 +167,7 @@ async def test_unit_addressed_operations_inside_and_outside_the_subtree(client: 
                     "matchers": [{"name": "unit", "value": "QY-QC-01"}],
                     "ends_at": "2026-12-01T00:00:00+08:00"})).json()["id"]
             for ids, expect_404 in ((outside, True), (inside, False)):
-                path = re.sub(r"\{(\w+)\}", lambda m, ids=ids: ids[m[1]], template)
+                path = _filled(template, ids)
                 r = await client.request(method, path, headers=headers, json=body)
                 checked += 1
                 if expect_404 and r.status_code != 404:
@@ -184,7 +190,7 @@ BODY_ADDRESSED = [
 
 
 async def test_writes_naming_another_countys_unit_are_403(client: httpx.AsyncClient) -> None:
-    app = client.app  # type: ignore[attr-defined]
+    app = app_of(client)
     declared = {(m, p): _declared_roles(r) for p, methods, r in _routes(app) for m in methods}
     wrong = []
     for method, path, body, field in BODY_ADDRESSED:

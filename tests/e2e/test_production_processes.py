@@ -4,6 +4,7 @@ separate OS processes over the real Kafka broker and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import signal
@@ -26,11 +27,11 @@ M2C = shutil.which("m2c", path=str(Path(sys.executable).parent)) or "m2c"
 
 @pytest.fixture
 def processes(kafka_settings: Settings, tmp_path: Path) -> Iterator[dict[str, str]]:
-    asyncio.run(seed_org_units(kafka_settings.database_url, SMALL_BUREAU_ORG))  # no scoring process here
+    asyncio.run(seed_org_units(kafka_settings.required_database_url(), SMALL_BUREAU_ORG))  # no scoring process here
     env = {
-        **os.environ, "M2C_DATABASE_URL": kafka_settings.database_url, "M2C_KAFKA_BOOTSTRAP":
-        kafka_settings.kafka_bootstrap, "M2C_TOPIC_PREFIX": kafka_settings.topic_prefix,
-        "M2C_JWT_SECRET": kafka_settings.jwt_secret, "M2C_KAFKA_PARTITIONS": "1",
+        **os.environ, "M2C_DATABASE_URL": kafka_settings.required_database_url(), "M2C_KAFKA_BOOTSTRAP":
+        kafka_settings.required_kafka_bootstrap(), "M2C_TOPIC_PREFIX": kafka_settings.topic_prefix,
+        "M2C_JWT_SECRET": kafka_settings.resolved_jwt_secret(), "M2C_KAFKA_PARTITIONS": "1",
     }
     urls, procs = {}, []
     for name, args in (("audit-link", ["serve", "audit-link"]), ("alerts", ["serve", "alerts"]),
@@ -64,7 +65,7 @@ async def test_error_to_alert_across_processes(processes: dict[str, str]) -> Non
                 return False
 
         for name in ("audit-link", "alerts"):
-            await eventually(lambda name=name: ready(processes[name]), timeout_s=60, pause_s=0.5)
+            await eventually(functools.partial(ready, processes[name]), timeout_s=60, pause_s=0.5)
         await eventually(lambda: _metrics_up(http, processes), timeout_s=60, pause_s=0.5)
 
         r = await http.post(f"{processes['audit-link']}/api/v1/errors", json=GRAVE_ERROR_BODY, headers=admin)

@@ -35,8 +35,9 @@ class Processes:
 
     def _env(self, port: int) -> dict[str, str]:
         s = self.settings
-        return {**os.environ, "M2C_DATABASE_URL": s.database_url, "M2C_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
-                "M2C_TOPIC_PREFIX": s.topic_prefix, "M2C_JWT_SECRET": s.jwt_secret,
+        return {**os.environ, "M2C_DATABASE_URL": s.required_database_url(),
+                "M2C_KAFKA_BOOTSTRAP": s.required_kafka_bootstrap(),
+                "M2C_TOPIC_PREFIX": s.topic_prefix, "M2C_JWT_SECRET": s.resolved_jwt_secret(),
                 "M2C_KAFKA_PARTITIONS": str(s.kafka_partitions), "M2C_RELAY_IDLE_S": "0.05",
                 "M2C_CONSUMER_RETRY_MAX_S": "1", "M2C_PORT": str(port), "M2C_METRICS_PORT": str(port),
                 "M2C_HOST": "127.0.0.1"}

@@ -82,7 +82,7 @@ async def _post(client: httpx.AsyncClient) -> httpx.Response:
 async def test_writes_answer_503_during_the_outage_and_succeed_after_it(
     faulty_pg: FaultyPostgres, faulty_settings: Settings,
 ) -> None:
-    await seed_org_units(faulty_settings.database_url, SMALL_BUREAU_ORG)  # no scoring app here
+    await seed_org_units(faulty_settings.required_database_url(), SMALL_BUREAU_ORG)  # no scoring app here
     app = create_app(faulty_settings, [SERVICES["audit-link"]()], run_relay=True)
     async with (
         app.router.lifespan_context(app),

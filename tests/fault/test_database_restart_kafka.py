@@ -4,7 +4,6 @@ goes to the DLQ, and `m2c events replay-dlq` re-applies a dead letter exactly on
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 
 import pytest
@@ -21,6 +20,7 @@ from shared.settings import Settings
 from tests.fault.conftest import FaultyPostgres
 from tests.fault.processes import effects, exactly
 from tests.fault.support import counts, error_envelope, not_ready, ready, wait_until
+from tests.helpers import json_of
 
 pytestmark = pytest.mark.kafka
 N = 400
@@ -46,7 +46,7 @@ async def _produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
 
 async def _dlq(runtime: Runtime) -> list[dict]:
     async with runtime.dead_letters() as letters:
-        return [json.loads(m.value) for m in await letters.pending()]
+        return [json_of(m) for m in await letters.pending()]
 
 
 async def test_a_lagging_consumer_loses_nothing_through_a_database_restart(
@@ -61,7 +61,7 @@ async def test_a_lagging_consumer_loses_nothing_through_a_database_restart(
         # A backlog before the consumer starts, and the rest while PostgreSQL is away: a batch-applying
         # consumer drains a few hundred events in well under a second, so only events that arrive
         # during the outage are sure to find it down (and the consumer lagging).
-        await _produce(s.kafka_bootstrap, s.topic(topics.AUDIT), values[:N // 2])
+        await _produce(s.required_kafka_bootstrap(), s.topic(topics.AUDIT), values[:N // 2])
         [spec] = build_alerts().consumers
         runtime.start_consumers([spec])
 
@@ -71,7 +71,7 @@ async def test_a_lagging_consumer_loses_nothing_through_a_database_restart(
 
         await wait_until(some_done, timeout_s=60)
         await faulty_pg.stop()
-        await _produce(s.kafka_bootstrap, s.topic(topics.AUDIT), values[N // 2:])
+        await _produce(s.required_kafka_bootstrap(), s.topic(topics.AUDIT), values[N // 2:])
         health = runtime.consumer_health["m2c-alerts"]
         await wait_until(lambda: not_ready(health), timeout_s=10)
         await asyncio.sleep(4)
@@ -112,7 +112,7 @@ async def test_replay_dlq_re_applies_a_dead_letter_exactly_once(
         await alerts.handlers[ErrorReported](event, uow)
 
     try:
-        await _produce(s.kafka_bootstrap, s.topic(topics.AUDIT), [error_envelope()])
+        await _produce(s.required_kafka_bootstrap(), s.topic(topics.AUDIT), [error_envelope()])
         runtime.start_consumers([ConsumerSpec(alerts.group, alerts.topics, {**alerts.handlers,
                                                                             ErrorReported: flaky})])
 

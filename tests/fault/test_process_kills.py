@@ -6,7 +6,6 @@ Every event has exactly one effect (0 lost, 0 duplicated); each test prints its 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from shared.runtime import Runtime
 from shared.settings import Settings
 from tests.fault.processes import Processes, effects, exactly, write_errors
 from tests.fault.support import wait_until
+from tests.helpers import json_of
 
 pytestmark = pytest.mark.kafka
 N = 600
@@ -114,9 +114,9 @@ async def test_two_replicas_two_relays_and_poison_apply_every_event_once(runtime
     procs.kill("alerts-1")
     await write_errors(runtime, N, STEP)
     done = await _all_done(runtime, N + STEP)
-    async with runtime.dead_letters() as letters:
-        dead = await letters.pending()
-    letters = [json.loads(d.value) for d in dead]
+    async with runtime.dead_letters() as log:
+        dead = await log.pending()
+    letters = [json_of(d) for d in dead]
     # Every poison message dead-lettered, nothing else. A replica killed after it wrote a dead letter
     # but before it committed the offset leaves the message to the survivor, which writes it again:
     # the DLQ is at-least-once (a replay is harmless: the inbox drops what was applied), so the

@@ -68,14 +68,14 @@ async def _settle(uow: UnitOfWork, now: datetime, actor: str) -> int:
     settled = 0
     for seq, ticket in pending:
         done = domain.settle_pending(ticket, cal, now)
-        if done is None:
+        if done is None or ticket.due_pending_from is None:  # settled, so it was pending (narrows the type)
             continue
         await tickets_repo.save_settled(uow.session, seq, done)
         opened_by = await _opening_action(uow, ticket)
         await tickets_repo.add_history(
             uow.session, ticket_id=done.id, version=done.version, action="deadline", from_state=done.state,
             to_state=done.state, actor=actor, at=now, due_at=done.due_at,
-            details={"stage_began": in_shanghai(ticket.due_pending_from).isoformat(),  # type: ignore[union-attr]
+            details={"stage_began": in_shanghai(ticket.due_pending_from).isoformat(),
                      "working_days": ticket.due_pending_days, "opened_by": opened_by},
         )
         if opened_by == "issue":

@@ -82,7 +82,7 @@ async def record_ticket(cmd: RaiseTicket, uow: UnitOfWork) -> tuple[domain.Ticke
 def _pending_details(t: domain.Ticket) -> dict:
     if t.due_pending_from is None:
         return {}
-    return {"deadline_pending": {"from": in_shanghai(t.due_pending_from).isoformat(),  # type: ignore[union-attr]
+    return {"deadline_pending": {"from": in_shanghai(t.due_pending_from).isoformat(),
                                  "working_days": t.due_pending_days}}
 
 

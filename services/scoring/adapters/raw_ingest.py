@@ -138,7 +138,7 @@ async def ingest(session: AsyncSession, kind: RecordKind, period: str, fmt: str,
     await _refuse_duplicates(conn, kind, header_lines)
     counters = COUNTER_SQL[kind.name]
     pcol = kind.period_column
-    pday = f"{pcol}::date" if kind.column(pcol).sql_type == "timestamptz" else pcol  # type: ignore[union-attr]
+    pday = f"{pcol}::date" if kind.period.sql_type == "timestamptz" else pcol
     lo, hi = f"'{first_day.isoformat()}'::date", f"'{last_day.isoformat()}'::date"
     await conn.execute(
         f"CREATE TEMP TABLE {AGG} ON COMMIT DROP AS SELECT unit, count(*) AS n_rows, "

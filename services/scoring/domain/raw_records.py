@@ -48,6 +48,11 @@ class RecordKind:
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    @property
+    def period(self) -> Column:
+        """The column that dates a record (`period_column` names one of the kind's own columns)."""
+        return next(c for c in self.columns if c.name == self.period_column)
+
 
 def _c(name: str, sql_type: str, required: bool = False) -> Column:
     return Column(name, sql_type, required)

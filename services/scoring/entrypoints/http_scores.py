@@ -88,9 +88,9 @@ async def completeness(period: PeriodPath, caller: Principal = Depends(READERS),
     c = await queries.completeness(period, uow)
     incomplete_of: dict[str, list[str]] = {}
     for code, lacking in c.missing.items():
-        if lacking:
-            parent = c.units[code].parent
-            incomplete_of.setdefault(parent, []).append(code)  # type: ignore[arg-type]
+        parent = c.units[code].parent  # a station's county: the org batch refuses a station without one
+        if lacking and parent:
+            incomplete_of.setdefault(parent, []).append(code)
     for code in sorted(incomplete_of):
         county = c.units.get(code)
         if county is not None and county.parent:

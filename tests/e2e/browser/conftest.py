@@ -19,16 +19,17 @@ from tests.served_app import served
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-VIEWPORT = {"width": 1366, "height": 768}
-
 try:
-    from playwright.async_api import Browser, Page, async_playwright
+    from playwright.async_api import Browser, Page, ViewportSize, async_playwright
+    HAVE_PLAYWRIGHT = True
 except ImportError:  # pragma: no cover - the skip below says why
-    async_playwright = None  # type: ignore[assignment]
+    HAVE_PLAYWRIGHT = False
+
+VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
 
 
 def _skip_reason() -> str | None:
-    if async_playwright is None:
+    if not HAVE_PLAYWRIGHT:
         return "the playwright package is not installed (.venv/bin/pip install playwright)"
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         return f"{CHROMIUM} is missing (apt-get install -y chromium)"

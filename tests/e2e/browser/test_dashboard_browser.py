@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -74,7 +75,7 @@ async def test_overview_and_every_page_show_the_apis_numbers(live_app: str, api:
     assert await page.inner_text("#kpi-top-score") == ("—" if "QY" not in rows else two(rows["QY"]["score"]))
     city = await api.get(f"/api/v1/scores/{period}/QY", headers=ADMIN)
     own = (city.json().get("recovery") or {}) if city.status_code == 200 else {}
-    city_light = next((x for x in lights if x["unit"] == "QY"), {})
+    city_light: dict[str, Any] = next((x for x in lights if x["unit"] == "QY"), {})
     assert await page.inner_text("#kpi-top-recovery") == pct(own.get("recovery_rate", city_light.get("recovery_rate")))
     light_of = {x["unit"]: x["light"] for x in lights}
     for level, units in (("county", ("QY-QC", "QY-YD")), ("station", ("QY-QC-01", "QY-QC-02", "QY-YD-01"))):

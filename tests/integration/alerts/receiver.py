@@ -68,5 +68,6 @@ class Receiver:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.should_exit = True
+            assert self._task is not None
             await asyncio.wait_for(self._task, 10)
             self._server = None

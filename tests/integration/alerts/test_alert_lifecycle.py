@@ -9,7 +9,8 @@ import httpx
 
 from shared.events.scoring import RecoveryWarningIssued
 from shared.messaging.message import OutboundMessage
-from tests.helpers import eventually
+from shared.transport import InProcessTransport
+from tests.helpers import eventually, json_of, runtime_of
 from tests.integration.alerts.support import ADMIN, NOW, escalated, publish, rows
 
 
@@ -25,7 +26,7 @@ def _light(unit: str, light: str) -> RecoveryWarningIssued:
 
 
 async def test_same_fingerprint_updates_one_alert_with_full_history(embedded: httpx.AsyncClient) -> None:
-    runtime = embedded.app.state.runtime
+    runtime = runtime_of(embedded)
     ticket = uuid.uuid4()
     await publish(runtime, escalated(ticket, level=1), "QY-QC-01")
     [a] = await eventually(lambda: _alerts(embedded, unit="QY-QC-01"))
@@ -54,7 +55,7 @@ async def test_same_fingerprint_updates_one_alert_with_full_history(embedded: ht
 
 
 async def test_green_resolves_and_red_fires_again(embedded: httpx.AsyncClient) -> None:
-    runtime = embedded.app.state.runtime
+    runtime = runtime_of(embedded)
     await publish(runtime, _light("QY-LS-02", "red"), "QY-LS-02")
     [a] = await eventually(lambda: _alerts(embedded, unit="QY-LS-02", state="firing"))
     assert a["severity"] == "critical"
@@ -79,7 +80,7 @@ async def test_green_resolves_and_red_fires_again(embedded: httpx.AsyncClient) -
 
 async def test_ack_is_recorded_and_scoped(embedded: httpx.AsyncClient) -> None:
     from shared.testing.plugin import token
-    runtime = embedded.app.state.runtime
+    runtime = runtime_of(embedded)
     await publish(runtime, escalated(uuid.uuid4(), unit="QY-YD-03"), "QY-YD-03")
     [a] = await eventually(lambda: _alerts(embedded, unit="QY-YD-03"))
 
@@ -95,7 +96,7 @@ async def test_ack_is_recorded_and_scoped(embedded: httpx.AsyncClient) -> None:
 
 
 async def test_a_resolved_alert_cannot_be_acknowledged(embedded: httpx.AsyncClient) -> None:
-    runtime = embedded.app.state.runtime
+    runtime = runtime_of(embedded)
     await publish(runtime, _light("QY-LS-04", "red"), "QY-LS-04")
     await eventually(lambda: _alerts(embedded, unit="QY-LS-04", state="firing"))
     await publish(runtime, _light("QY-LS-04", "green"), "QY-LS-04")
@@ -114,7 +115,7 @@ async def test_graded_errors_alert_only_when_grave(embedded: httpx.AsyncClient) 
     from decimal import Decimal
 
     from shared.events.audit import ErrorReported
-    runtime = embedded.app.state.runtime
+    runtime = runtime_of(embedded)
     ids = {}
     for level in ("accountability", "notice", None):
         ids[level] = uuid.uuid4()
@@ -129,7 +130,8 @@ async def test_graded_errors_alert_only_when_grave(embedded: httpx.AsyncClient) 
 
 
 async def test_poison_event_goes_to_the_dlq_and_alerts_go_on(embedded: httpx.AsyncClient) -> None:
-    runtime = embedded.app.state.runtime
+    runtime = runtime_of(embedded)
+    assert isinstance(runtime.transport, InProcessTransport)  # the embedded app's in-process broker
     bad = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "m2c/audit-link", "type": "TicketEscalated",
            "subject": "QY-QC-01", "time": NOW.isoformat(), "schemaversion": 1,
            "data": {"ticket_id": str(uuid.uuid4()), "unit": "QY-QC-01", "state": "issued", "level": 0,
@@ -137,7 +139,7 @@ async def test_poison_event_goes_to_the_dlq_and_alerts_go_on(embedded: httpx.Asy
     await runtime.transport.broker.publish([OutboundMessage("m2c.audit.v1", "QY-QC-01", json.dumps(bad).encode())])
     await publish(runtime, escalated(uuid.uuid4(), unit="QY-QC-05"), "QY-QC-05")
     await eventually(lambda: _alerts(embedded, unit="QY-QC-05"))
-    dead = [json.loads(m.value) for m in runtime.transport.broker.messages("m2c.dlq.v1")]
+    dead = [json_of(m) for m in runtime.transport.broker.messages("m2c.dlq.v1")]
     mine = [d for d in dead if d["consumer_group"] == "m2c-alerts"]
     assert len(mine) == 1 and mine[0]["error"].startswith("TicketEscalated payload invalid")
     assert await _alerts(embedded, unit="QY-QC-01") == []

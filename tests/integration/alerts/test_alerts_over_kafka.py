@@ -41,9 +41,9 @@ async def test_ticket_escalated_through_kafka_raises_an_alert(kafka_settings: Se
         assert a["severity"] == "warning" and a["fingerprint"] == f"TicketEscalated:QY-YD-02:{ticket}"
 
         s = kafka_settings
-        [source] = await _read_topic(s.kafka_bootstrap, s.topic(topics.AUDIT), 1)
+        [source] = await _read_topic(s.required_kafka_bootstrap(), s.topic(topics.AUDIT), 1)
         assert a["source_event_ids"] == [json.loads(source.value)["id"]]
-        raised, digest = await _read_topic(s.kafka_bootstrap, s.topic(topics.ALERTS), 2, timeout_s=40)
+        raised, digest = await _read_topic(s.required_kafka_bootstrap(), s.topic(topics.ALERTS), 2, timeout_s=40)
         body = json.loads(raised.value)
         assert body["type"] == "AlertRaised" and body["data"]["alert_id"] == a["id"] and raised.key == b"QY-YD-02"
         # the Kafka subscription's grouped notification (issue 16), valid against the published schema

@@ -11,7 +11,7 @@ import pytest
 from services.audit_link.entrypoints import workers
 from shared.clock import ManualClock
 from shared.settings import Settings
-from tests.helpers import embedded_client, eventually
+from tests.helpers import EmbeddedClient, embedded_client, eventually, runtime_of
 from tests.integration.alerts.support import ADMIN, rows
 
 
@@ -21,7 +21,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
+async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[EmbeddedClient]:
     async with embedded_client(settings, clock=clock) as client:
         yield client
 
@@ -33,7 +33,7 @@ async def _calendar_alerts(client: httpx.AsyncClient) -> list[dict]:
 
 
 async def test_missing_calendar_raises_one_warning_per_year(app: httpx.AsyncClient, clock: ManualClock) -> None:
-    runtime = app.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(app)
     await workers.calendar_duties(runtime)
     assert await _calendar_alerts(app) == []  # 20 Oct: before the check date (1 Nov)
 

@@ -7,13 +7,11 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import httpx
-
 from shared.clock import ManualClock
 from shared.events.intake import RecordPayment
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import embedded_client, eventually
+from tests.helpers import EmbeddedClient, embedded_client, eventually
 from tests.integration.alerts.support import ADMIN, load_org, publish, rows
 
 AS_OF = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -22,7 +20,7 @@ CSV = {"Content-Type": "text/csv", **ADMIN}
 
 
 @asynccontextmanager
-async def _app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def _app(settings: Settings) -> AsyncIterator[EmbeddedClient]:
     async with embedded_client(settings, clock=ManualClock(AS_OF)) as client:
         await load_org(client)
         yield client

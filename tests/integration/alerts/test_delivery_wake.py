@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from shared.embedded_pg import free_port
 from shared.settings import Settings
-from tests.helpers import eventually
+from tests.helpers import eventually, runtime_of
 from tests.integration.alerts.receiver import Receiver
 from tests.integration.alerts.support import escalated, publish, rows
 from tests.integration.alerts.test_webhook_delivery import SECRET, _app, _subscribe, _true
@@ -30,7 +30,7 @@ async def test_a_due_group_wakes_the_worker_at_once(settings: Settings) -> None:
     await receiver.start()
     try:
         async with _app(settings) as client:
-            runtime = client.app.state.runtime
+            runtime = runtime_of(client)
             await _subscribe(client, receiver.url)
             for unit in ("QY-QC-01", "QY-QC-02"):  # the second one long after the worker's first pause began
                 started = time.monotonic()
@@ -50,8 +50,8 @@ async def test_a_due_group_wakes_the_worker_at_once(settings: Settings) -> None:
 async def test_the_triggers_notify_only_work_due_now(settings: Settings) -> None:
     """A group due later (group_wait) is left to the poll; a group due now notifies the channel."""
     async with _app(settings) as client:
-        runtime = client.app.state.runtime
-        conn = await asyncpg.connect(settings.database_url.replace("postgresql+asyncpg://", "postgresql://"))
+        runtime = runtime_of(client)
+        conn = await asyncpg.connect(settings.required_database_url().replace("postgresql+asyncpg://", "postgresql://"))
         heard: list[str] = []
         await conn.add_listener("m2c_alerts_due", lambda *args: heard.append(args[2]))
         try:

@@ -16,7 +16,7 @@ from shared.embedded_pg import free_port
 from shared.events.alerts import ArrearsRiskDetected
 from shared.events.scoring import RecoveryWarningIssued
 from shared.settings import Settings
-from tests.helpers import embedded_client, eventually
+from tests.helpers import embedded_client, eventually, runtime_of
 from tests.integration.alerts.receiver import Receiver
 from tests.integration.alerts.support import ADMIN, escalated, load_org, publish, rows
 
@@ -193,7 +193,7 @@ async def _at_least(probe, n: int):
 
 
 async def test_severity_rules_are_editable_and_checked(embedded: httpx.AsyncClient) -> None:
-    runtime = embedded.app.state.runtime
+    runtime = runtime_of(embedded)
     current = (await embedded.get("/api/v1/alerts/severity-rules", headers=ADMIN)).json()
     assert [r["severity"] for r in current["rules"]] == ["critical", "critical", "warning"]
     bad = await embedded.put("/api/v1/alerts/severity-rules", headers=ADMIN, json={"rules": [
@@ -226,7 +226,7 @@ async def test_severity_rules_are_editable_and_checked(embedded: httpx.AsyncClie
 
 async def test_a_subscription_can_name_the_policy_its_alerts_climb(embedded: httpx.AsyncClient) -> None:
     from shared.events.audit import ErrorReported
-    runtime = embedded.app.state.runtime
+    runtime = runtime_of(embedded)
     await load_org(embedded)
     hook = {"type": "webhook", "url": "http://127.0.0.1:9/none", "secret": SECRET}
     duty = (await embedded.post("/api/v1/subscriptions", headers=ADMIN, json={

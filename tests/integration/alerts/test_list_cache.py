@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy import text
 
-from tests.helpers import eventually
+from tests.helpers import app_of, eventually, runtime_of
 from tests.integration.alerts.support import ADMIN, escalated, publish
 
 
@@ -21,11 +21,11 @@ async def _page(client: httpx.AsyncClient) -> list[dict]:
 
 
 def _cache(client: httpx.AsyncClient):
-    return client.app.state.body_cache
+    return app_of(client).state.body_cache
 
 
 async def test_state_and_silence_changes_show_on_the_next_read(embedded: httpx.AsyncClient) -> None:
-    runtime = embedded.app.state.runtime
+    runtime = runtime_of(embedded)
     await publish(runtime, escalated(uuid.uuid4()), "QY-QC-01")
     [a] = await eventually(lambda: _page(embedded))
     assert (a["state"], a["status"], a["silenced"]) == ("firing", "firing", False)
@@ -65,7 +65,7 @@ async def test_state_and_silence_changes_show_on_the_next_read(embedded: httpx.A
 
 
 async def test_inhibition_and_deleted_silence_show_on_the_next_read(embedded: httpx.AsyncClient) -> None:
-    runtime = embedded.app.state.runtime
+    runtime = runtime_of(embedded)
     await publish(runtime, escalated(uuid.uuid4()), "QY-QC-01")
     [a] = await eventually(lambda: _page(embedded))
     await _page(embedded)  # stored

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from shared.events.scoring import LightCause, PublishedUnitScore, RecoveryWarningIssued, ScoresPublished
-from tests.helpers import eventually
+from tests.helpers import eventually, runtime_of
 from tests.integration.alerts.support import ADMIN, NOW, ORG, load_org, publish, rows
 
 THRESHOLDS = {"recovery_rate": {"green": 0.999, "yellow": 0.995}, "arrears_progress": {"green": 1.0, "yellow": 0.9}}
@@ -19,7 +19,7 @@ async def _firing(client: httpx.AsyncClient, unit: str) -> list[dict]:
 
 
 async def test_the_alert_quotes_the_warnings_message_and_causes(embedded: httpx.AsyncClient) -> None:
-    runtime = embedded.app.state.runtime
+    runtime = runtime_of(embedded)
     message = "清城区供电局 2026-10 电费回收红灯：陈欠回收进度 72.0%，低于计划 100%（黄灯线 90%），差 28.0 个百分点"
     await publish(runtime, RecoveryWarningIssued(
         unit="QY-QC", period="2026-10", light="red", recovery_rate=0.9997, arrears_progress=0.72,
@@ -35,7 +35,7 @@ async def test_the_alert_quotes_the_warnings_message_and_causes(embedded: httpx.
 
 async def test_an_event_without_message_names_the_failing_measure_from_its_values(embedded: httpx.AsyncClient) -> None:
     """Warnings sent before scoring wrote messages: the cause comes from the values and thresholds."""
-    runtime = embedded.app.state.runtime
+    runtime = runtime_of(embedded)
     await publish(runtime, RecoveryWarningIssued(
         unit="QY-QC-01", period="2026-10", light="yellow", recovery_rate=0.9997, arrears_progress=0.95,
         thresholds=THRESHOLDS, issued_at=NOW), "QY-QC-01")
@@ -53,7 +53,7 @@ async def test_an_event_without_message_names_the_failing_measure_from_its_value
 
 
 async def test_incomplete_stations_below_the_threshold_raise_no_alert(embedded: httpx.AsyncClient) -> None:
-    runtime = embedded.app.state.runtime
+    runtime = runtime_of(embedded)
     await publish(runtime, ScoresPublished(period="2026-10", revision=1, scheme="S1", ticket_threshold=80.0,
                                            published_at=NOW, units=[
         PublishedUnitScore(unit="QY-QC-01", level="station", parent="QY-QC", score=40.0, status="incomplete",
@@ -88,7 +88,7 @@ async def test_a_scored_month_alerts_with_scorings_reason(embedded: httpx.AsyncC
     assert r.status_code == 201, r.text
 
     [a] = await eventually(lambda: _firing(c, "QY-QC-01"))
-    warnings = await rows(c.app.state.runtime, "SELECT payload FROM m2c_outbox WHERE event_type = "
+    warnings = await rows(runtime_of(c), "SELECT payload FROM m2c_outbox WHERE event_type = "
                                                "'RecoveryWarningIssued' AND payload->>'subject' = 'QY-QC-01'")
     [warning] = [w["payload"]["data"] for w in warnings]
     assert a["severity"] == "critical" and warning["message"] and a["summary"] == warning["message"]

@@ -13,7 +13,7 @@ import httpx
 from shared.clock import ManualClock
 from shared.events.intake import RecordPayment
 from shared.settings import Settings
-from tests.helpers import embedded_client, eventually
+from tests.helpers import EmbeddedClient, embedded_client, eventually, runtime_of
 from tests.integration.alerts.support import ADMIN, load_org, publish, rows
 
 AS_OF = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # already 2026-12-01 01:00 in Asia/Shanghai
@@ -22,14 +22,14 @@ TABLES = ("alerts_credit_bills", "alerts_credit_customers", "alerts_credit_payme
 
 
 @asynccontextmanager
-async def _app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def _app(settings: Settings) -> AsyncIterator[EmbeddedClient]:
     async with embedded_client(settings, clock=ManualClock(AS_OF)) as client:
         await load_org(client)
         yield client
 
 
 async def _nothing_written(client: httpx.AsyncClient) -> None:
-    runtime = client.app.state.runtime
+    runtime = runtime_of(client)
     for table in TABLES:
         assert await rows(runtime, f"SELECT * FROM {table}") == [], table
 

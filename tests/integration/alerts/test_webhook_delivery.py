@@ -15,7 +15,7 @@ from services.embedded import build_app
 from shared.clock import ManualClock
 from shared.embedded_pg import free_port
 from shared.settings import Settings
-from tests.helpers import eventually
+from tests.helpers import EmbeddedClient, eventually, runtime_of
 from tests.integration.alerts.receiver import Receiver
 from tests.integration.alerts.support import ADMIN, escalated, load_org, publish, rows
 
@@ -36,11 +36,9 @@ def _true(condition):
 
 
 @asynccontextmanager
-async def _app(settings: Settings, clock=None) -> AsyncIterator[httpx.AsyncClient]:
+async def _app(settings: Settings, clock=None) -> AsyncIterator[EmbeddedClient]:
     app = build_app(settings, clock=clock)
-    async with (app.router.lifespan_context(app),
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c") as client):
-        client.app = app  # type: ignore[attr-defined]
+    async with app.router.lifespan_context(app), EmbeddedClient(app, timeout_s=5.0) as client:
         await load_org(client)  # subscriptions name a unit subtree that exists
         yield client
 
@@ -59,7 +57,7 @@ async def _subscribe(client: httpx.AsyncClient, url: str, **extra) -> dict:
 async def test_receiver_down_then_up_gets_every_alert_once_and_signed(settings: Settings) -> None:
     receiver = Receiver(SECRET, free_port())
     async with _app(settings) as client:
-        runtime = client.app.state.runtime
+        runtime = runtime_of(client)
         sub = await _subscribe(client, receiver.url)
         assert "secret" not in str(sub)
         tickets = [uuid.uuid4() for _ in range(3)]
@@ -94,7 +92,7 @@ async def test_wrong_secret_is_rejected_by_the_receiver_and_retried(settings: Se
     await receiver.start()
     try:
         async with _app(settings) as client:
-            runtime = client.app.state.runtime
+            runtime = runtime_of(client)
             await _subscribe(client, receiver.url)
             await publish(runtime, escalated(uuid.uuid4()), "QY-QC-01")
             await eventually(_true(lambda: receiver.bad_signatures >= 2))
@@ -110,7 +108,7 @@ async def test_silence_suppresses_delivery_but_keeps_the_record(settings: Settin
     await receiver.start()
     try:
         async with _app(settings) as client:
-            runtime = client.app.state.runtime
+            runtime = runtime_of(client)
             await _subscribe(client, receiver.url)
             r = await client.post("/api/v1/silences", headers=ADMIN, json={
                 "matchers": [{"name": "unit", "value": "QY-QC-0[12]", "is_regex": True}],
@@ -143,7 +141,7 @@ async def test_unacknowledged_alert_repeats_after_the_interval(settings: Setting
     await receiver.start()
     try:
         async with _app(settings, clock) as client:
-            runtime = client.app.state.runtime
+            runtime = runtime_of(client)
             await _subscribe(client, receiver.url, repeat_interval_s=3600)
             await publish(runtime, escalated(uuid.uuid4()), "QY-QC-01")
             await eventually(_true(lambda: len(receiver.received) == 1))

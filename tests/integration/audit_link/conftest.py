@@ -12,7 +12,7 @@ from sqlalchemy import text
 from shared.clock import ManualClock
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import embedded_client
+from tests.helpers import EmbeddedClient, embedded_client, runtime_of
 
 # Tuesday 30 Sep 2025, 10:00 in Shanghai: 1–8 Oct are holidays, Sat 11 Oct a make-up working day.
 START = datetime.fromisoformat("2025-09-30T10:00:00+08:00")
@@ -37,7 +37,7 @@ MID_OCTOBER = datetime.fromisoformat("2026-10-15T02:00:00+00:00")  # 10:00 in Sh
 
 
 @pytest.fixture
-async def embedded(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def embedded(settings: Settings) -> AsyncIterator[EmbeddedClient]:
     """The embedded app with the test org tree, on a fixed clock (mid-October 2026: the periods the
     tests report for have begun, next year's calendar check has not)."""
     async with embedded_client(settings, clock=ManualClock(MID_OCTOBER)) as client:
@@ -51,7 +51,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def app_client(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
+async def app_client(settings: Settings, clock: ManualClock) -> AsyncIterator[EmbeddedClient]:
     """The embedded app (all services, in-process events, relay, SLA scanner) on `clock`."""
     async with embedded_client(settings, clock=clock) as client:
         await seed_org(client)
@@ -60,12 +60,12 @@ async def app_client(settings: Settings, clock: ManualClock) -> AsyncIterator[ht
 
 async def outbox_events(client: httpx.AsyncClient, event_type: str) -> list[dict]:
     """The `data` of every event of this type the app wrote to its outbox, in order."""
-    async with client.app.state.runtime.session_factory() as s:  # type: ignore[attr-defined]
+    async with runtime_of(client).session_factory() as s:
         rows = await s.execute(text("SELECT payload FROM m2c_outbox WHERE event_type = :t ORDER BY id"),
                                {"t": event_type})
         return [r[0]["data"] for r in rows]
 
 
 async def scalar(client: httpx.AsyncClient, sql: str, **params):
-    async with client.app.state.runtime.session_factory() as s:  # type: ignore[attr-defined]
+    async with runtime_of(client).session_factory() as s:
         return (await s.execute(text(sql), params)).scalar_one()

@@ -9,7 +9,7 @@ import httpx
 from shared.events.intake import RectifyAnomaly, ReportAnomaly, ReportError
 from shared.events.scoring import PublishedUnitScore, ScoresPublished
 from shared.testing.plugin import token
-from tests.helpers import eventually
+from tests.helpers import eventually, runtime_of
 from tests.integration.audit_link.conftest import outbox_events, scalar
 
 CS = token("customer_service")
@@ -24,7 +24,7 @@ def scores(period: str, revision: int, units: list[tuple[str, str, float | None,
 
 
 async def emit(client: httpx.AsyncClient, payload, subject: str) -> None:
-    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(client)
     async with runtime.uow() as uow:
         uow.emit(payload, subject=subject)
         await uow.commit()

@@ -65,7 +65,7 @@ async def test_scores_published_over_kafka_raise_one_ticket(kafka_settings: Sett
 
         assert await eventually(ticket_rows) == [("QY-QC-01", "low_score", "2026-10")]
         s = kafka_settings
-        [record] = await _read(s.kafka_bootstrap, s.topic(topics.SCORING), 1)
+        [record] = await _read(s.required_kafka_bootstrap(), s.topic(topics.SCORING), 1)
         assert json.loads(record.value)["type"] == "ScoresPublished"
 
         producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap)
@@ -77,7 +77,7 @@ async def test_scores_published_over_kafka_raise_one_ticket(kafka_settings: Sett
 
         await eventually(lambda: _duplicates_seen(runtime))  # the consumer got it, and the inbox refused it
         assert await ticket_rows() == [("QY-QC-01", "low_score", "2026-10")]
-        raised = await _read(s.kafka_bootstrap, s.topic(topics.AUDIT), 1)
+        raised = await _read(s.required_kafka_bootstrap(), s.topic(topics.AUDIT), 1)
         assert [json.loads(r.value)["type"] for r in raised] == ["TicketRaised"]
         assert raised[0].key == b"QY-QC-01"
         listed = (await client.get("/api/v1/tickets", headers=CS)).json()["items"]

@@ -16,14 +16,14 @@ from shared.settings import Settings
 
 @pytest.fixture
 def env(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
-    monkeypatch.setenv("M2C_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("M2C_JWT_SECRET", settings.jwt_secret)
+    monkeypatch.setenv("M2C_DATABASE_URL", settings.required_database_url())
+    monkeypatch.setenv("M2C_JWT_SECRET", settings.resolved_jwt_secret())
     monkeypatch.setenv("M2C_DATA_DIR", str(tmp_path))
     return settings
 
 
 async def _stored_2028(settings: Settings) -> tuple[list[tuple], str]:
-    conn = await asyncpg.connect(settings.database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    conn = await asyncpg.connect(settings.required_database_url().replace("postgresql+asyncpg://", "postgresql://"))
     try:
         rows = await conn.fetch("SELECT day::text, kind FROM audit_calendar_days WHERE year = 2028 ORDER BY day")
         source = await conn.fetchval("SELECT source FROM audit_calendar_years WHERE year = 2028")

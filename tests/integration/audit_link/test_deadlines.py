@@ -5,13 +5,14 @@ beyond the loaded calendar waits and is computed when the year is loaded."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import datetime
 
 import httpx
 
 from services.audit_link.entrypoints import workers
 from shared.testing.plugin import token
-from tests.helpers import eventually
+from tests.helpers import eventually, runtime_of
 from tests.integration.audit_link.conftest import outbox_events, scalar
 
 CS = token("customer_service", subject="cs-li")
@@ -119,7 +120,7 @@ async def test_levels_stop_at_the_cap_then_repeat(app_client: httpx.AsyncClient,
         ("2025-10-18T09:00:00+08:00", [1, 2, 2, 2]),  # 7 elapsed: the second repeat
     ):
         clock.set(at(now))
-        await eventually(lambda expected=expected: _levels_are(app_client, expected))
+        await eventually(functools.partial(_levels_are, app_client, expected))
         await asyncio.sleep(1.2)
         assert [lvl for _, lvl in await _escalations(app_client)] == expected, now
     detail = (await app_client.get(f"/api/v1/tickets/{t['id']}", headers=CS)).json()
@@ -133,7 +134,7 @@ async def _levels_are(client: httpx.AsyncClient, expected: list[int]) -> bool:
 
 async def test_missing_next_year_is_reported_daily_from_the_configured_date(app_client: httpx.AsyncClient,
                                                                            clock) -> None:
-    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(app_client)
     clock.set(at("2026-10-31T20:00:00+08:00"))
     await workers.calendar_duties(runtime)
     assert await outbox_events(app_client, "CalendarYearMissing") == []  # before 1 Nov
@@ -165,7 +166,7 @@ async def _count_is(client: httpx.AsyncClient, n: int) -> bool:
 
 
 async def test_check_date_is_configurable(app_client: httpx.AsyncClient, clock) -> None:
-    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(app_client)
     policy = (await app_client.get("/api/v1/tickets/sla-policy", headers=CS)).json()
     await app_client.put("/api/v1/tickets/sla-policy", json={**policy, "calendar_check_from": "12-15"}, headers=ADMIN)
     clock.set(at("2026-12-14T09:00:00+08:00"))
@@ -211,7 +212,7 @@ async def test_pending_deadline_of_a_transition_is_computed_by_the_cli_load(app_
     moved = await _act(app_client, t["id"], "coordinate", MARKETING)
     moved = await _act(app_client, t["id"], "receive", AUDIT)  # 5 working days from 28 Dec: into 2027
     assert moved["due_at"] is None and moved["deadline_pending"]["working_days"] == 5
-    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(app_client)
     async with runtime.uow() as uow:  # what `m2c audit calendar-load` runs
         settled = await calendar.load_year(
             calendar.LoadYear(2027, [], [], source="test", by="cli", at=clock.now()), uow)
@@ -232,7 +233,7 @@ async def test_the_daily_duty_computes_deadlines_a_year_loaded_elsewhere_covers(
     clock.set(at("2026-12-31T10:00:00+08:00"))
     t = await _raise(app_client, period="2026-11")
     assert t["due_at"] is None
-    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(app_client)
     async with runtime.uow() as uow:  # as a migration would: the data only, nothing else
         await calendar_repo.replace_year(uow.session, 2027, [], [], source="migration", by="migration",
                                          at=clock.now())

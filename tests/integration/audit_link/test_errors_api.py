@@ -7,13 +7,13 @@ import pytest
 from sqlalchemy import text
 
 from shared.testing.plugin import token
-from tests.helpers import ERROR_BODY, GRAVE_ERROR_BODY, eventually
+from tests.helpers import ERROR_BODY, GRAVE_ERROR_BODY, eventually, runtime_of
 
 ADMIN = token("admin")
 
 
 async def _count(client: httpx.AsyncClient, table: str) -> int:
-    async with client.app.state.runtime.session_factory() as s:  # type: ignore[attr-defined]
+    async with runtime_of(client).session_factory() as s:
         return (await s.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
 
 
@@ -114,7 +114,7 @@ async def test_idempotency_key_stores_one_error_and_one_event(embedded: httpx.As
 async def test_correlation_id_travels_from_request_to_event_headers(embedded: httpx.AsyncClient) -> None:
     r = await embedded.post("/api/v1/errors", json=ERROR_BODY, headers={**ADMIN, "X-Correlation-ID": "corr-77"})
     assert r.headers["X-Correlation-ID"] == "corr-77"
-    async with embedded.app.state.runtime.session_factory() as s:  # type: ignore[attr-defined]
+    async with runtime_of(embedded).session_factory() as s:
         headers = (await s.execute(text("SELECT headers FROM m2c_outbox"))).scalar_one()
     assert headers == {"correlation_id": "corr-77"}
 
@@ -145,7 +145,7 @@ async def test_grading_counts_repetition_in_the_window_and_fraud_outranks_cleric
 
 
 async def _events(client: httpx.AsyncClient, event_type: str) -> list[dict]:
-    async with client.app.state.runtime.session_factory() as s:  # type: ignore[attr-defined]
+    async with runtime_of(client).session_factory() as s:
         rows = await s.execute(text("SELECT payload FROM m2c_outbox WHERE event_type = :t ORDER BY id"),
                                {"t": event_type})
         return [r[0]["data"] for r in rows]

@@ -11,7 +11,7 @@ from services.audit_link.bootstrap import GROUP, build
 from shared.events.envelope import Envelope
 from shared.messaging.dispatch import EventDispatcher
 from shared.testing.plugin import token
-from tests.helpers import eventually
+from tests.helpers import eventually, present, runtime_of
 from tests.integration.audit_link.conftest import outbox_events, scalar
 from tests.integration.bill_review.conftest import PERIOD, bill, outbox, post_bills, run, suspects
 
@@ -32,7 +32,7 @@ async def _confirm(client: httpx.AsyncClient, **body) -> dict:
 
 def _dispatcher(client: httpx.AsyncClient) -> EventDispatcher:
     [spec] = build().consumers
-    return EventDispatcher(GROUP, spec.handlers, client.app.state.runtime.uow)  # type: ignore[attr-defined]
+    return EventDispatcher(GROUP, spec.handlers, runtime_of(client).uow)
 
 
 async def test_confirmed_suspect_is_registered_graded_with_its_id(embedded: httpx.AsyncClient) -> None:
@@ -58,9 +58,9 @@ async def test_confirmed_suspect_is_registered_graded_with_its_id(embedded: http
     [payload] = await outbox(embedded, "ReviewSuspectConfirmed")
     dispatcher = _dispatcher(embedded)
     envelope = Envelope.model_validate(payload)
-    assert await dispatcher.dispatch(dispatcher.decode(envelope)) == "duplicate"
+    assert await dispatcher.dispatch(present(dispatcher.decode(envelope))) == "duplicate"
     again = Envelope.model_validate({**payload, "id": str(uuid.uuid4())})
-    assert await dispatcher.dispatch(dispatcher.decode(again)) == "processed"
+    assert await dispatcher.dispatch(present(dispatcher.decode(again))) == "processed"
     assert await scalar(embedded, "SELECT count(*) FROM audit_errors") == 1
     assert len(await outbox_events(embedded, "ErrorReported")) == 1
 
@@ -75,7 +75,7 @@ async def test_confirmation_for_an_unknown_unit_or_a_future_period_is_rejected_n
            {**payload["data"], "period": "2027-01", "error_id": str(uuid.uuid4())}]
     for data in bad:
         envelope = Envelope.model_validate({**payload, "id": str(uuid.uuid4()), "data": data})
-        assert await dispatcher.dispatch(dispatcher.decode(envelope)) == "processed"
+        assert await dispatcher.dispatch(present(dispatcher.decode(envelope))) == "processed"
     assert await scalar(embedded, "SELECT count(*) FROM audit_errors") == 1
     rejected = await scalar(embedded, "SELECT json_agg(problems ORDER BY rejected_at, event_id) "
                                       "FROM audit_rejected_commands WHERE event_type = 'ReviewSuspectConfirmed'")

@@ -9,7 +9,7 @@ import httpx
 
 from services.audit_link.entrypoints import workers
 from shared.testing.plugin import token
-from tests.helpers import eventually
+from tests.helpers import eventually, runtime_of
 from tests.integration.audit_link.conftest import outbox_events, scalar
 
 CS = token("customer_service")
@@ -26,7 +26,7 @@ async def _levels(client: httpx.AsyncClient) -> list[int]:
 
 async def test_escalation_levels_follow_the_moved_clock(app_client: httpx.AsyncClient, clock) -> None:
     t = (await app_client.post("/api/v1/tickets", json=TICKET, headers=CS)).json()  # due end of 9 Oct
-    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(app_client)
 
     clock.set(at("2025-10-09T23:59:00+08:00"))
     await asyncio.sleep(1.5)  # a scanner round: nothing is due yet
@@ -71,7 +71,7 @@ async def _has(client: httpx.AsyncClient, levels: list[int]) -> bool:
 
 
 async def test_two_scanners_at_once_emit_each_level_once(app_client: httpx.AsyncClient, clock) -> None:
-    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(app_client)
     ids = []
     for i in range(12):
         r = await app_client.post("/api/v1/tickets", json={**TICKET, "unit": f"QY-QC-{i:02d}"}, headers=CS)

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from shared.testing.plugin import token
+from tests.helpers import runtime_of
 from tests.integration.audit_link.conftest import outbox_events, scalar
 
 CS = token("customer_service", subject="cs-li")
@@ -209,13 +210,14 @@ async def test_interleaved_writers_second_update_loses(app_client: httpx.AsyncCl
     from shared.calendar import CalendarData
 
     t = await _raise(app_client)
-    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(app_client)
     first, second = runtime.uow(), runtime.uow()
     async with first, second:
         move = handlers.Transition(ticket_id=uuid.UUID(t["id"]), action="coordinate", actor="a",
                                    roles=frozenset({"marketing"}), facts=handlers.domain.Facts(),
                                    at=clock.now(), may_see=lambda unit: True)
         read_by_second = await handlers.tickets_repo.get_ticket(second.session, move.ticket_id)
+        assert read_by_second is not None
         await handlers.transition(move, first)
         changed = handlers.domain.transition(read_by_second, "coordinate", roles=frozenset({"admin"}),
                                              facts=handlers.domain.Facts(), now=clock.now(),

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from shared.http.read_cache import BodyCache
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import embedded_client
+from tests.helpers import app_of, embedded_client, runtime_of
 from tests.integration.audit_link.conftest import MID_OCTOBER, seed_org
 
 CS = token("customer_service", subject="cs-li")
@@ -22,7 +22,7 @@ TICKET = {"unit": "QY-QC-01", "period": "2025-08", "reason": "low_score", "detai
 
 
 def _cache(client: httpx.AsyncClient) -> BodyCache:
-    return client.app.state.body_cache  # type: ignore[attr-defined]
+    return app_of(client).state.body_cache
 
 
 async def _list(client: httpx.AsyncClient, query: str = "", headers=ADMIN) -> dict:
@@ -33,7 +33,7 @@ async def _list(client: httpx.AsyncClient, query: str = "", headers=ADMIN) -> di
 
 
 async def _sql(client: httpx.AsyncClient, sql: str, **params) -> None:
-    async with client.app.state.runtime.engine.begin() as conn:  # type: ignore[attr-defined]
+    async with runtime_of(client).engine.begin() as conn:
         await conn.execute(text(sql), params)
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from shared.testing.plugin import token
-from tests.helpers import SMALL_BUREAU_ORG
+from tests.helpers import SMALL_BUREAU_ORG, runtime_of
 
 ADMIN = token("admin")
 PERIOD = "2026-10"
@@ -35,6 +35,7 @@ def bill(bill_id: str, kwh: str | Decimal = "100", *, unit: str = "QY-QC-01", cu
     """A bill no rule flags (readings, kWh and amount agree; no history), with `overrides` applied."""
     kwh = Decimal(kwh)
     amount = (kwh * price).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    row: dict[str, Any]  # an override may blank a field (None) or set a flag (bool)
     row = {"unit": unit, "bill_id": bill_id, "customer_no": customer_no or f"C-{bill_id}", "category": "resident",
            "tariff_code": "R1", "multiplier": "1", "prev_reading": "1000", "curr_reading": str(1000 + kwh),
            "kwh": str(kwh), "amount": str(amount)}
@@ -77,7 +78,7 @@ async def suspects(client: httpx.AsyncClient, period: str = PERIOD, headers: dic
 
 
 async def rows(client: httpx.AsyncClient, sql: str, **params: Any) -> list[tuple]:
-    async with client.app.state.runtime.session_factory() as s:  # type: ignore[attr-defined]
+    async with runtime_of(client).session_factory() as s:
         return [tuple(r) for r in await s.execute(text(sql), params)]
 
 

@@ -126,8 +126,8 @@ async def test_readiness_and_effectiveness(org: httpx.AsyncClient) -> None:
 
 async def test_idempotency_keys_on_run_and_confirm(org: httpx.AsyncClient) -> None:
     await post_bills(org, FILE)
-    first = await run(org, **{"Idempotency-Key": "run-1"})
-    second = await run(org, **{"Idempotency-Key": "run-1"})
+    first = await run(org, headers={**ADMIN, "Idempotency-Key": "run-1"})
+    second = await run(org, headers={**ADMIN, "Idempotency-Key": "run-1"})
     assert second.json() == first.json()
     assert len(await outbox(org, "BillReviewCompleted")) == 2  # one per unit, once
     sid = (await suspects(org))[0]["id"]

@@ -29,7 +29,7 @@ async def _client(stack: AsyncExitStack, app) -> httpx.AsyncClient:
 
 
 async def test_confirm_registers_the_error_and_fills_the_counters_over_kafka(kafka_settings: Settings) -> None:
-    await seed_org_units(kafka_settings.database_url, SMALL_BUREAU_ORG)
+    await seed_org_units(kafka_settings.required_database_url(), SMALL_BUREAU_ORG)
     async with AsyncExitStack() as stack:
         review = await _client(stack, create_app(kafka_settings, [SERVICES["scoring"](), SERVICES["bill-review"]()],
                                                  run_relay=True, clock=MID_OCTOBER))
@@ -54,7 +54,7 @@ async def test_confirm_registers_the_error_and_fills_the_counters_over_kafka(kaf
 
         async def counters():
             items = (await review.get(f"/api/v1/facts/{PERIOD}/counters", headers=ADMIN)).json()["items"]
-            got = next((i["counters"] for i in items if i["unit"] == "QY-QC-01"), {})
+            got: dict[str, int] = next((i["counters"] for i in items if i["unit"] == "QY-QC-01"), {})
             return got if got.get("bills_erroneous") == 2 and got.get("review_suspects_handled") == 1 else None
         assert await eventually(counters, timeout_s=40) == {
             "bills_reviewed": 3, "review_suspects": 2, "review_suspects_open": 1, "review_suspects_handled": 1,

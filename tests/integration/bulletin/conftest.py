@@ -9,7 +9,7 @@ import pytest
 
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import ERROR_BODY, GRAVE_ERROR_BODY, embedded_client, eventually
+from tests.helpers import ERROR_BODY, GRAVE_ERROR_BODY, EmbeddedClient, embedded_client, eventually
 from tests.helpers import GOOD_COUNTERS as GOOD
 from tests.helpers import PERFECT_COUNTERS as PERFECT
 from tests.helpers import SMALL_BUREAU_ORG as ORG
@@ -20,7 +20,7 @@ PERIOD, BEFORE = "2026-10", "2026-09"
 
 
 @pytest.fixture
-async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def app_client(settings: Settings) -> AsyncIterator[EmbeddedClient]:
     async with embedded_client(settings, request_timeout_s=60) as client:
         yield client
 

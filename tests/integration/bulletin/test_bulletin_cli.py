@@ -32,7 +32,7 @@ async def _seed(settings: Settings) -> None:
 def test_report_command_writes_each_format(settings: Settings, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     asyncio.run(_seed(settings))
-    monkeypatch.setenv("M2C_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("M2C_DATABASE_URL", settings.required_database_url())
     monkeypatch.setenv("M2C_JWT_SECRET", JWT_SECRET)
     monkeypatch.setenv("M2C_DATA_DIR", str(tmp_path))
     app = typer.Typer()

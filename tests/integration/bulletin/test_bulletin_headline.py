@@ -19,6 +19,7 @@ import pytest
 from openpyxl import load_workbook
 
 from shared.testing.plugin import token
+from tests.helpers import found
 from tests.integration.bulletin.conftest import ADMIN, GOOD, ORG, PERFECT, PERIOD
 
 COUNTY = token("viewer", units=("QY-QC",), subject="qc-viewer")
@@ -63,7 +64,7 @@ async def _scores(c: httpx.AsyncClient) -> dict[str, dict]:
 
 
 def _shown_rate(kpi: str) -> str:
-    return re.search(r'<div class="v[^"]*">([^<]*)</div>', kpi).group(1)
+    return found(r'<div class="v[^"]*">([^<]*)</div>', kpi).group(1)
 
 
 async def test_admin_bulletin_headlines_the_city_with_its_own_rate(partial: httpx.AsyncClient) -> None:
@@ -112,7 +113,7 @@ async def test_lights_are_counted_per_level_with_no_data_apart(partial: httpx.As
 
     def counts(level: str) -> list[int]:
         kpi = _kpi(html, f"kpi-lights-{level}")
-        return [int(re.search(rf'class="n-{k}">(\d+)<', kpi).group(1)) for k in ("green", "yellow", "red", "none")]
+        return [int(found(rf'class="n-{k}">(\d+)<', kpi).group(1)) for k in ("green", "yellow", "red", "none")]
 
     # stations: QY-YD-01 green (100 %), QY-QC-01 red (95 %), QY-QC-02 no facts → none, never green or red
     assert counts("station") == [1, 0, 1, 1]
@@ -135,7 +136,7 @@ async def test_incomplete_stations_are_marked_and_not_ranked(partial: httpx.Asyn
     row = (await _scores(partial))["QY-QC-02"]
     assert row["status"] == "incomplete" and row["rank"] is None
     html = (await partial.get(f"/api/v1/reports/{PERIOD}.html", headers=ADMIN)).text
-    ranked = re.search(r'<table id="station-ranking">(.*?)</table>', html, re.S).group(1)
+    ranked = found(r'<table id="station-ranking">(.*?)</table>', html, re.S).group(1)
     tr = re.search(r'<tr data-unit="QY-QC-02" class="incomplete">(.*?)</tr>', ranked, re.S)
     assert tr and '<td class="rank">—</td>' in tr.group(1) and "数据不全" in tr.group(1)
     assert re.search(r'<div class="v">2 个 / <span class="bad">1 个</span>', _kpi(html, "kpi-stations"))

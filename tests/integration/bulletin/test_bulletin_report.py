@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from shared.testing.plugin import token
-from tests.helpers import eventually
+from tests.helpers import eventually, found
 from tests.integration.bulletin.conftest import ADMIN, PERIOD
 
 VIEWER = token("viewer")
@@ -63,24 +63,24 @@ async def test_html_shows_the_api_numbers(bureau: httpx.AsyncClient) -> None:
     # largest point loss = the largest points_lost of any station's explanation
     explained = (await bureau.get(f"/api/v1/scores/{PERIOD}/QY-QC-01", headers=ADMIN)).json()
     worst = max(explained["indicators"], key=lambda i: i["points_lost"])
-    first_loss = re.search(r'<table id="losses">.*?<tbody>\s*<tr data-unit="([^"]+)">(.*?)</tr>', html, re.S)
+    first_loss = found(r'<table id="losses">.*?<tbody>\s*<tr data-unit="([^"]+)">(.*?)</tr>', html, re.S)
     assert first_loss.group(1) == "QY-QC-01" and worst["name"] in first_loss.group(2)
     assert f"{worst['points_lost']:.2f}" in first_loss.group(2)
     # errors: two tariff (1 234.50 + 250 000 = 25.12 万元) and one reading error; one accountability
     errors = (await bureau.get("/api/v1/errors", params={"period": PERIOD}, headers=ADMIN)).json()["items"]
     assert len(errors) == 3
-    by_category = re.search(r'<table id="errors-by-category">(.*?)</table>', html, re.S).group(1)
+    by_category = found(r'<table id="errors-by-category">(.*?)</table>', html, re.S).group(1)
     assert re.search(r"电价差错</td><td>2</td><td>25.12 万元", by_category)
     assert re.search(r"抄表差错</td><td>1</td><td>88.00 元", by_category)
-    by_level = re.search(r'<table id="errors-by-level">(.*?)</table>', html, re.S).group(1)
+    by_level = found(r'<table id="errors-by-level">(.*?)</table>', html, re.S).group(1)
     assert re.search(r"问责</td><td>1</td>", by_level)
     # tickets: as many as audit_link lists for the period
     tickets = (await bureau.get("/api/v1/tickets", params={"period": PERIOD}, headers=ADMIN)).json()["items"]
-    ticket_row = re.search(r'<table id="tickets">.*?<tbody><tr><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>',
+    ticket_row = found(r'<table id="tickets">.*?<tbody><tr><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>',
                            html, re.S)
     assert ticket_row.groups() == (str(len(tickets)), "0", str(sum(t["overdue"] for t in tickets)))
     # the accountability alert is listed
-    assert "账单差错" in re.search(r'<table id="alerts">(.*?)</table>', html, re.S).group(1)
+    assert "账单差错" in found(r'<table id="alerts">(.*?)</table>', html, re.S).group(1)
 
 
 async def test_pdf_is_a_pdf_with_chinese_text(bureau: httpx.AsyncClient, tmp_path) -> None:
@@ -158,11 +158,11 @@ async def test_firing_is_the_alerts_summary_figure_with_its_definition(bureau: h
     s = await summary()
     firing, critical = s["firing"]["total"], s["firing"]["by_severity"].get("critical", 0)
     assert firing >= 1 and s["suppressed"]["total"] >= 1
-    kpi = re.search(r'<div class="kpi" id="kpi-alerts">(.*?)</div></div>', html, re.S).group(1)
+    kpi = found(r'<div class="kpi" id="kpi-alerts">(.*?)</div></div>', html, re.S).group(1)
     assert f"{firing} 条（{critical} 条）" in kpi
-    note = re.search(r'<p class="note" id="alerts-definition">(.*?)</p>', html, re.S).group(1)
+    note = found(r'<p class="note" id="alerts-definition">(.*?)</p>', html, re.S).group(1)
     assert s["definition_zh"] in note and f"另有已静默/抑制 {s['suppressed']['total']} 条" in note
-    assert "已静默/抑制" in re.search(r'<table id="alerts">(.*?)</table>', html, re.S).group(1)
+    assert "已静默/抑制" in found(r'<table id="alerts">(.*?)</table>', html, re.S).group(1)
 
     wb = load_workbook(io.BytesIO((await bureau.get(f"/api/v1/reports/{PERIOD}.xlsx", headers=county)).content))
     cover = {row[0]: row[1] for row in wb["概况"].iter_rows(values_only=True)}

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from shared.testing.plugin import token
-from tests.helpers import eventually
+from tests.helpers import eventually, found
 from tests.integration.bill_review.conftest import bill, post_bills, run
 from tests.integration.bulletin.conftest import ADMIN, BEFORE, PERIOD
 
@@ -75,7 +75,7 @@ async def test_the_section_shows_the_effectiveness_api_figures(reviewed: httpx.A
     html = (await c.get(f"/api/v1/reports/{PERIOD}.html", headers=VIEWER)).text
     section = _section(html)
     assert "八、电费发行前审核" in html
-    table = re.search(r'<table id="review-rules">(.*?)</table>', section, re.S).group(1)
+    table = found(r'<table id="review-rules">(.*?)</table>', section, re.S).group(1)
     rows = {code: _cells(row) for code, row in re.findall(r'<tr data-rule="(\w+)">(.*?)</tr>', table, re.S)}
     assert list(rows) == list(titles)  # every rule, in the rule set's order, by its Chinese name
     items = {i["rule"]: i for i in api["items"]}
@@ -87,18 +87,18 @@ async def test_the_section_shows_the_effectiveness_api_figures(reviewed: httpx.A
     assert rows["surge"][1:] == ["1", "1", "0", "0", "100.00%"] and rows["surge"][0] == "电量突增"
     assert rows["amount_mismatch"][1:] == ["1", "0", "1", "0", "0.00%"]
     assert rows["zero_kwh"][1:] == ["1", "0", "0", "1", "—"]  # nothing decided: no share, not 0 %
-    total = _cells(re.search(r'<tr class="total">(.*?)</tr>', table, re.S).group(1))
+    total = _cells(found(r'<tr class="total">(.*?)</tr>', table, re.S).group(1))
     assert total == ["合计", "3", "1", "1", "1", "50.00%"]
     (month,) = api["periods"]
-    misses = re.search(r'id="kpi-review-misses">(.*?)</div>\s*</div>', section, re.S).group(1)
+    misses = found(r'id="kpi-review-misses">(.*?)</div>\s*</div>', section, re.S).group(1)
     assert f"{month['errors']} 件 / {month['from_review']} 件 /" in misses and f"{month['misses']} 件" in misses
     assert (month["errors"], month["from_review"], month["misses"]) == (2, 1, 1)
     # readiness: QY-QC-01 ready, QY-QC-02 has an open suspect, QY-YD-01 sent no bills
-    ready = re.search(r'id="kpi-review-ready">(.*?)</div>\s*</div>', section, re.S).group(1)
+    ready = found(r'id="kpi-review-ready">(.*?)</div>\s*</div>', section, re.S).group(1)
     assert "另有 1 个未导入账单" in ready and re.search(r"1 个 / <span[^>]*>1 个", ready)
-    not_ready = re.search(r'<table id="review-not-ready">(.*?)</table>', section, re.S).group(1)
+    not_ready = found(r'<table id="review-not-ready">(.*?)</table>', section, re.S).group(1)
     assert re.findall(r'data-unit="([\w-]+)"', not_ready) == ["QY-QC-02"]
-    assert _cells(re.search(r'<tr data-unit="QY-QC-02">(.*?)</tr>', not_ready, re.S).group(1)) == [
+    assert _cells(found(r'<tr data-unit="QY-QC-02">(.*?)</tr>', not_ready, re.S).group(1)) == [
         "龙塘供电所", "2", "1", "0", "0", "有待处理疑点"]
 
 
@@ -132,8 +132,8 @@ async def test_a_month_without_review_is_no_data_not_zero(reviewed: httpx.AsyncC
 async def test_a_station_reader_sees_its_own_figures_only(reviewed: httpx.AsyncClient) -> None:
     html = (await reviewed.get(f"/api/v1/reports/{PERIOD}.html", headers=token("station", units=("QY-QC-02",))
                                )).text
-    table = re.search(r'<table id="review-rules">(.*?)</table>', _section(html), re.S).group(1)
-    total = _cells(re.search(r'<tr class="total">(.*?)</tr>', table, re.S).group(1))
+    table = found(r'<table id="review-rules">(.*?)</table>', _section(html), re.S).group(1)
+    total = _cells(found(r'<tr class="total">(.*?)</tr>', table, re.S).group(1))
     assert total == ["合计", "1", "0", "0", "1", "—"]  # QY-QC-02's zero kWh only
     assert "1 件 / 0 件 /" in _section(html)  # its miss; the confirmed surge is QY-QC-01's
 

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
+from typing import Any
 
 import asyncpg
 import httpx
@@ -19,7 +20,7 @@ from shared.testing.plugin import JWT_SECRET
 from tests.helpers import embedded_client
 
 TODAY = date(2026, 11, 20)
-SMALL = {"seed": 7, "customers": 500, "size": 0.2, "today": TODAY, "raw_months": 1}
+SMALL: dict[str, Any] = {"seed": 7, "customers": 500, "size": 0.2, "today": TODAY, "raw_months": 1}
 
 
 @asynccontextmanager

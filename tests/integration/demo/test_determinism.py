@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from shared.testing.plugin import token
 from tests.integration.demo.conftest import loaded
@@ -12,7 +13,7 @@ TINY = {"seed": 11, "customers": 200, "size": 0.1, "today": date(2026, 11, 20), 
 
 
 async def _snapshot(client, periods: list[str]) -> dict:
-    out = {}
+    out: dict[str, Any] = {}
     for period in periods:
         scores = (await client.get("/api/v1/scores", headers=ADMIN, params={"period": period})).json()
         out[f"scores {period}"] = sorted((i["unit"], i["score"], i["rank"]) for i in scores["items"])

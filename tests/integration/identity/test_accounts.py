@@ -156,7 +156,7 @@ def test_m2c_user_commands_create_change_and_disable_an_account(settings: Settin
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from services.cli import _register_service_commands, app
 
-    monkeypatch.setenv("M2C_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("M2C_DATABASE_URL", settings.required_database_url())
     _register_service_commands()
     runner = CliRunner()
     made = runner.invoke(app, ["user", "create", "liu.yang", "--role", "audit_center", "--display-name", "刘洋"])
@@ -174,7 +174,7 @@ def test_m2c_user_commands_create_change_and_disable_an_account(settings: Settin
     async def rows():
         import asyncpg
 
-        conn = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
+        conn = await asyncpg.connect(settings.required_database_url().replace("+asyncpg", ""))
         try:
             return await conn.fetch("SELECT name, display_name, roles, disabled, password_hash FROM m2c_users")
         finally:

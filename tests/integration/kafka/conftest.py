@@ -7,35 +7,32 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.registry import SERVICES
 from shared.clock import ManualClock
 from shared.http.app import create_app
 from shared.settings import Settings
-from tests.helpers import org_of, seed_org_units
+from tests.helpers import EmbeddedClient, org_of, seed_org_units
 
 pytestmark = pytest.mark.kafka
 
 
 @dataclass
 class Services:
-    audit_link: httpx.AsyncClient
-    alerts: httpx.AsyncClient
+    audit_link: EmbeddedClient
+    alerts: EmbeddedClient
     settings: Settings
 
 
-async def _client(stack: AsyncExitStack, app) -> httpx.AsyncClient:
+async def _client(stack: AsyncExitStack, app: FastAPI) -> EmbeddedClient:
     await stack.enter_async_context(app.router.lifespan_context(app))
-    client = await stack.enter_async_context(
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m2c"))
-    client.app = app  # type: ignore[attr-defined]
-    return client
+    return await stack.enter_async_context(EmbeddedClient(app, timeout_s=5.0))
 
 
 async def start_services(stack: AsyncExitStack, settings: Settings, *, relay: bool) -> Services:
-    await seed_org_units(settings.database_url, org_of("QY-QC-01", "QY-LS-02", "QY-YD-03"))
+    await seed_org_units(settings.required_database_url(), org_of("QY-QC-01", "QY-LS-02", "QY-YD-03"))
     # Mid-October: the events these tests count are theirs alone (from 1 Nov audit_link's scanner would
     # also announce CalendarYearMissing while next year's calendar is not loaded).
     clock = ManualClock(datetime(2026, 10, 15, 2, tzinfo=UTC))

@@ -61,7 +61,7 @@ async def test_error_posted_to_audit_link_becomes_an_alert(kafka_services: Servi
 
     # The alerts service never saw audit_link's tables: it got the event from the topic.
     s = kafka_services.settings
-    [record] = await _read_topic(s.kafka_bootstrap, s.topic(topics.AUDIT), 1)
+    [record] = await _read_topic(s.required_kafka_bootstrap(), s.topic(topics.AUDIT), 1)
     assert record.key == b"QY-YD-03"
     assert json.loads(record.value)["data"]["error_id"] == error_id
     assert alert["source_event_ids"] == [json.loads(record.value)["id"]]
@@ -70,16 +70,16 @@ async def test_error_posted_to_audit_link_becomes_an_alert(kafka_services: Servi
 async def test_same_event_delivered_twice_gives_one_alert(kafka_services: Services) -> None:
     s = kafka_services.settings
     error_id = await _post_error(kafka_services)
-    [record] = await _read_topic(s.kafka_bootstrap, s.topic(topics.AUDIT), 1)
+    [record] = await _read_topic(s.required_kafka_bootstrap(), s.topic(topics.AUDIT), 1)
     producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap)
     await producer.start()
     try:  # an upstream retry: the very same message again
         await producer.send_and_wait(record.topic, record.value, key=record.key)
     finally:
         await producer.stop()
-    assert len(await _read_topic(s.kafka_bootstrap, s.topic(topics.AUDIT), 2)) == 2
+    assert len(await _read_topic(s.required_kafka_bootstrap(), s.topic(topics.AUDIT), 2)) == 2
 
-    runtime = kafka_services.alerts.app.state.runtime  # type: ignore[attr-defined]
+    runtime = kafka_services.alerts.app.state.runtime
 
     async def both_consumed():
         async with runtime.session_factory() as session:
@@ -98,7 +98,7 @@ async def test_relay_crash_between_commit_and_publish_still_delivers(kafka_setti
     async with AsyncExitStack() as stack:
         services = await start_services(stack, kafka_settings, relay=False)
         error_id = await _post_error(services)  # committed with its outbox row; nothing published yet
-        runtime = services.audit_link.app.state.runtime  # type: ignore[attr-defined]
+        runtime = services.audit_link.app.state.runtime
 
         dying = DiesBeforePublishing()
         task = asyncio.create_task(OutboxRelay(runtime.session_factory, dying, Metrics()).relay_once())
@@ -129,7 +129,7 @@ async def test_garbage_lands_in_the_dlq_and_the_consumer_goes_on(kafka_services:
     error_id = await _post_error(kafka_services)
 
     await eventually(lambda: _alerts_for(kafka_services, error_id))
-    [dead] = await _read_topic(s.kafka_bootstrap, s.topic(topics.DLQ), 1)
+    [dead] = await _read_topic(s.required_kafka_bootstrap(), s.topic(topics.DLQ), 1)
     body = json.loads(dead.value)
     assert body["topic"] == s.topic(topics.AUDIT) and body["consumer_group"] == "m2c-alerts"
     assert body["error"].startswith("not JSON") and body["value_encoding"] == "base64"
@@ -143,7 +143,7 @@ async def test_outside_client_reads_events_that_match_the_published_schema(kafka
 
     out = await asyncio.to_thread(
         subprocess.run,
-        ["kcat", "-b", s.kafka_bootstrap, "-C", "-t", s.topic(topics.AUDIT), "-o", "beginning", "-e", "-q",
+        ["kcat", "-b", s.required_kafka_bootstrap(), "-C", "-t", s.topic(topics.AUDIT), "-o", "beginning", "-e", "-q",
          "-f", "%k\t%h\t%s\n"],
         capture_output=True, text=True, timeout=60, check=True,
     )

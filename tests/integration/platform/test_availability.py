@@ -69,6 +69,7 @@ def _is_push_back(r: httpx.Response) -> None:
 
 
 async def test_requests_beyond_the_in_flight_limit_are_refused_at_once(settings: Settings) -> None:
+    entered: list[str]
     release, entered = asyncio.Event(), []
     limited = settings.model_copy(update={"http_max_in_flight": 2})
     async with _client(limited, [_slow_service(release, entered)]) as client:

@@ -14,6 +14,7 @@ from shared.messaging.message import OutboundMessage
 from shared.runtime import ConsumerSpec, Runtime
 from shared.settings import Settings
 from shared.transport import InProcessTransport
+from tests.helpers import json_of
 from tests.integration.platform.test_consumer_inprocess import _error_envelope
 
 AUDIT = "m2c.audit.v1"
@@ -52,7 +53,7 @@ async def test_a_failing_message_mid_batch_is_dead_lettered_alone_and_the_rest_a
             ))).scalars().all()
         assert (alerts, inbox) == (9, 9)
         assert headers == [f"c{i}" for i in range(10) if i != 4]
-        [letter] = [json.loads(m.value) for m in transport.broker.messages("m2c.dlq.v1")]
+        [letter] = [json_of(m) for m in transport.broker.messages("m2c.dlq.v1")]
         assert (letter["offset"], letter["reason"], letter["error"]) == (4, "failed", "RuntimeError: boom")
         consumed = runtime.metrics.events_consumed
         assert consumed.labels("m2c-alerts", "ErrorReported", "processed")._value.get() == 9
@@ -107,7 +108,7 @@ async def test_writes_held_back_to_the_batch_end_failing_there_are_pinned_on_the
             alerts = (await s.execute(text("SELECT count(*) FROM alerts_alerts"))).scalar_one()
             inbox = (await s.execute(text("SELECT count(*) FROM m2c_inbox"))).scalar_one()
         assert (alerts, inbox) == (5, 5)
-        [letter] = [json.loads(m.value) for m in transport.broker.messages("m2c.dlq.v1")]
+        [letter] = [json_of(m) for m in transport.broker.messages("m2c.dlq.v1")]
         assert (letter["offset"], letter["reason"], letter["error"]) == (3, "failed",
                                                                          "ValueError: a column cannot take it")
     finally:

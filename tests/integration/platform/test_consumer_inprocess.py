@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from sqlalchemy import text
@@ -15,6 +14,7 @@ from shared.messaging.message import OutboundMessage
 from shared.runtime import ConsumerSpec, Runtime
 from shared.settings import Settings
 from shared.transport import InProcessTransport
+from tests.helpers import json_of
 
 
 def _error_envelope(**overrides) -> bytes:
@@ -73,7 +73,7 @@ async def test_poison_and_failing_messages_go_to_the_dlq_and_the_loop_goes_on(se
         await loop.poll_once(0.1)
         assert len(attempts) == 2  # the one valid ErrorReported, tried max_attempts times
 
-        dead = [json.loads(m.value) for m in transport.broker.messages("m2c.dlq.v1")]
+        dead = [json_of(m) for m in transport.broker.messages("m2c.dlq.v1")]
         errors = [(d["consumer_group"], d["offset"], d["error"].split(":")[0]) for d in dead]
         assert errors == [
             ("m2c-alerts", 0, "not JSON"), ("m2c-alerts", 1, "not a CloudEvents envelope"),

@@ -16,7 +16,7 @@ from shared.runtime import ConsumerSpec, Runtime
 from shared.settings import Settings
 from shared.testing.plugin import token
 from shared.transport import InProcessTransport
-from tests.helpers import embedded_client
+from tests.helpers import embedded_client, json_of
 from tests.integration.platform.test_consumer_inprocess import _error_envelope
 
 AUDIT, DLQ = "m2c.audit.v1", "m2c.dlq.v1"
@@ -48,7 +48,7 @@ async def test_a_dead_letter_replayed_after_the_fix_is_applied_exactly_once(sett
         loop._retry_pause_s = 0.01
         assert await loop.poll_once(0.1) == 2
         assert await _counts(runtime) == (0, 0)
-        letters = [json.loads(m.value) for m in transport.broker.messages(DLQ)]
+        letters = [json_of(m) for m in transport.broker.messages(DLQ)]
         assert [(d["reason"], d["error"][:8]) for d in letters] == [("failed", "RuntimeE"),
                                                                     ("poison", "not JSON")]
         async with runtime.dead_letters() as dlq:
@@ -102,7 +102,7 @@ async def test_filters_leave_other_letters_pending(settings: Settings) -> None:
         assert everything.as_dict()["replayed"] == 2
         async with runtime.dead_letters() as dlq:
             assert (await dlq.stats()) == (0, None)
-        assert [json.loads(m.value) for m in transport.broker.messages(AUDIT)] == [{"a": 1}] * 3
+        assert [json_of(m) for m in transport.broker.messages(AUDIT)] == [{"a": 1}] * 3
     finally:
         await runtime.close()
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from shared.http.app import ServiceParts, create_app
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import ERROR_BODY, SMALL_BUREAU_ORG, embedded_client
+from tests.helpers import ERROR_BODY, SMALL_BUREAU_ORG, EmbeddedClient, embedded_client
 
 ADMIN = token("admin")
 BIG = str(2**63)  # one past int64
@@ -22,7 +22,7 @@ NUL = "a\u0000b"
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def app(settings: Settings) -> AsyncIterator[EmbeddedClient]:
     async with embedded_client(settings) as client:
         r = await client.post("/api/v1/org-units", json={"units": SMALL_BUREAU_ORG}, headers=ADMIN)
         assert r.status_code == 200, r.text

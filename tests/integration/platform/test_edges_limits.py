@@ -15,7 +15,7 @@ import pytest
 
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import SMALL_BUREAU_ORG, embedded_client
+from tests.helpers import SMALL_BUREAU_ORG, EmbeddedClient, embedded_client
 
 ADMIN = token("admin")
 MiB = 1024 * 1024
@@ -42,7 +42,7 @@ def _peak_rss_mib() -> float:
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def app(settings: Settings) -> AsyncIterator[EmbeddedClient]:
     async with embedded_client(settings, request_timeout_s=30) as client:
         r = await client.post("/api/v1/org-units", json={"units": SMALL_BUREAU_ORG}, headers=ADMIN)
         assert r.status_code == 200, r.text
@@ -188,8 +188,8 @@ async def test_the_cli_import_reads_gbk_too(app: httpx.AsyncClient, settings: Se
 
     from services.scoring.entrypoints.cli import app as scoring_cli
 
-    monkeypatch.setenv("M2C_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("M2C_JWT_SECRET", settings.jwt_secret)
+    monkeypatch.setenv("M2C_DATABASE_URL", settings.required_database_url())
+    monkeypatch.setenv("M2C_JWT_SECRET", settings.resolved_jwt_secret())
     good = tmp_path / "readings.csv"
     good.write_bytes((READINGS_HEADER + "QY-QC-01,抄表一,2026-10-05,,,,\n").encode("gbk"))
     result = await asyncio.to_thread(CliRunner().invoke, scoring_cli,

@@ -8,7 +8,7 @@ import httpx
 
 from shared.migration_state import downgrade, head_revision
 from shared.testing.plugin import token
-from tests.helpers import ERROR_BODY, SMALL_BUREAU_ORG, embedded_client, seed_org_units
+from tests.helpers import ERROR_BODY, SMALL_BUREAU_ORG, embedded_client, runtime_of, seed_org_units
 
 
 async def test_health_and_readiness(embedded: httpx.AsyncClient) -> None:
@@ -30,7 +30,7 @@ async def test_readiness_fails_when_migrations_are_not_at_head(settings) -> None
 
 
 async def test_metrics_count_requests_and_events(embedded: httpx.AsyncClient) -> None:
-    await seed_org_units(embedded.app.state.runtime.settings.database_url, SMALL_BUREAU_ORG)
+    await seed_org_units(runtime_of(embedded).settings.required_database_url(), SMALL_BUREAU_ORG)
     await embedded.post("/api/v1/errors", json=ERROR_BODY, headers=token("admin"))
     await asyncio.sleep(0.5)
     text = (await embedded.get("/metrics")).text

@@ -17,6 +17,7 @@ from shared.observability import Metrics
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.transport import InProcessTransport
+from tests.helpers import json_of
 
 
 def _event(n: int) -> ErrorReported:
@@ -68,9 +69,8 @@ async def test_relay_killed_after_commit_before_publish_loses_nothing(settings: 
 
         broker = InProcessBroker()
         assert await OutboxRelay(runtime.session_factory, broker, Metrics()).relay_once() == 3
-        import json
-
-        sent = [json.loads(m.value)["id"] for m in broker.messages("m2c.audit.v1")]
+        
+        sent = [json_of(m)["id"] for m in broker.messages("m2c.audit.v1")]
         assert sent == ids
         assert await _unpublished(runtime) == 0
     finally:
@@ -97,9 +97,8 @@ async def test_concurrent_relays_publish_each_row_once(settings: Settings) -> No
             return total
 
         per_relay = await asyncio.gather(*(drain(r) for r in relays))
-        import json
-
-        sent = [json.loads(m.value)["id"] for m in broker.messages("m2c.audit.v1")]
+        
+        sent = [json_of(m)["id"] for m in broker.messages("m2c.audit.v1")]
         assert sorted(sent) == sorted(ids)  # every event, none twice
         assert sum(per_relay) == 600 and sum(1 for n in per_relay if n) >= 2  # the work was shared
     finally:
@@ -139,9 +138,8 @@ async def test_a_commit_into_the_outbox_wakes_an_idle_relay_at_once(settings: Se
             if await _unpublished(runtime) == 0:
                 break
             await asyncio.sleep(0.05)
-        import json
-
-        assert [json.loads(m.value)["id"] for m in broker.messages("m2c.audit.v1")] == [event_id]
+        
+        assert [json_of(m)["id"] for m in broker.messages("m2c.audit.v1")] == [event_id]
     finally:
         stop.set()
         await asyncio.wait_for(running, 10)

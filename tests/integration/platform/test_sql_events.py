@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import jsonschema
 from sqlalchemy import text
 
+from shared.events.audit import TicketEscalated
 from shared.events.catalog import by_name
 from shared.events.envelope import parse_envelope, validate_payload
 from shared.events.schemas import event_schema
@@ -36,4 +37,5 @@ async def test_sql_built_ticket_escalated_is_a_valid_event(settings: Settings) -
     message = json.loads(payload)
     jsonschema.Draft202012Validator(event_schema(by_name()["TicketEscalated"])).validate(message)
     event = validate_payload(by_name()["TicketEscalated"].model, parse_envelope(payload.encode()))
+    assert isinstance(event, TicketEscalated)
     assert event.level == 2 and event.unit == "QY-QC-01"

@@ -14,7 +14,7 @@ from shared.clock import ManualClock
 from shared.idempotency import KEY_TTL
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import ERROR_BODY, embedded_client, org_of
+from tests.helpers import ERROR_BODY, EmbeddedClient, embedded_client, org_of, runtime_of
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 ADMIN = token("admin")
@@ -28,7 +28,7 @@ async def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def client(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
+async def client(settings: Settings, clock: ManualClock) -> AsyncIterator[EmbeddedClient]:
     async with embedded_client(settings, clock=clock) as c:
         r = await c.post("/api/v1/org-units", json={"units": org_of("QY-QC-07", "QY-FG-06")}, headers=ADMIN)
         assert r.status_code == 200, r.text
@@ -36,7 +36,7 @@ async def client(settings: Settings, clock: ManualClock) -> AsyncIterator[httpx.
 
 
 async def _scalar(c: httpx.AsyncClient, sql: str) -> int:
-    async with c.app.state.runtime.session_factory() as s:  # type: ignore[attr-defined]
+    async with runtime_of(c).session_factory() as s:
         return int((await s.execute(text(sql))).scalar_one())
 
 

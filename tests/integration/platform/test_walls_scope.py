@@ -15,7 +15,7 @@ import pytest
 from shared.clock import ManualClock
 from shared.settings import Settings
 from shared.testing.plugin import token
-from tests.helpers import ERROR_BODY, embedded_client, org_of
+from tests.helpers import ERROR_BODY, EmbeddedClient, embedded_client, org_of, runtime_of
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 ADMIN = token("admin")
@@ -26,7 +26,7 @@ ORG = org_of("QY-QC-01", "QY-QC-07", "QY-FG-06")
 
 
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def client(settings: Settings) -> AsyncIterator[EmbeddedClient]:
     async with embedded_client(settings, clock=ManualClock(NOW)) as c:
         r = await c.post("/api/v1/org-units", json={"units": ORG}, headers=ADMIN)
         assert r.status_code == 200, r.text
@@ -35,7 +35,7 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 async def _count(c: httpx.AsyncClient, sql: str) -> int:
     from sqlalchemy import text
-    async with c.app.state.runtime.session_factory() as s:  # type: ignore[attr-defined]
+    async with runtime_of(c).session_factory() as s:
         return int((await s.execute(text(sql))).scalar_one())
 
 
@@ -141,7 +141,7 @@ async def test_the_sql_rule_escapes_like_wildcards_and_agrees_with_python(client
 
     codes = ["QY", "QY-QC", "QY-QC-01", "QY-QCX", "QYXQC-01", "QY_QC-01", "QY%-01", "QY-FG-06"]
     table = values(column("code", String), name="units").data([(c,) for c in codes])
-    async with client.app.state.runtime.session_factory() as s:  # type: ignore[attr-defined]
+    async with runtime_of(client).session_factory() as s:
         for prefixes in (("QY-QC",), ("QY_QC",), ("QY%",), ("QY-QC", "QY-FG"), ()):
             rows = (await s.execute(select(table.c.code).where(within(table.c.code, prefixes)))).scalars()
             caller = Principal("p", frozenset({"viewer"}), prefixes)

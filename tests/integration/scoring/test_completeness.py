@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from shared.events.audit import ErrorReported
 from shared.testing.plugin import token
-from tests.helpers import eventually
+from tests.helpers import eventually, runtime_of
 from tests.integration.scoring.conftest import ADMIN
 from tests.integration.scoring.test_scores import GOOD, PERFECT
 
@@ -22,7 +22,7 @@ REQUIRED = ["readings_planned", "bills_issued", "recon_due"]
 
 
 def _runtime(client: httpx.AsyncClient):
-    return client.app.state.runtime  # type: ignore[attr-defined]
+    return runtime_of(client)
 
 
 async def _sql(client: httpx.AsyncClient, sql: str) -> list[tuple]:
@@ -254,7 +254,7 @@ async def test_county_and_city_recovery_is_the_sum_of_their_stations_unless_give
         {"unit": "QY-YD-01", "receivable": "600000", "collected": "599970"}]})
     assert r.status_code == 200, r.text
 
-    async def rates() -> dict[str, float]:
+    async def rates() -> dict[str, tuple[float, str, str]]:
         items = (await org.get("/api/v1/recovery/lights", params={"period": PERIOD}, headers=ADMIN)).json()["items"]
         return {i["unit"]: (i["recovery_rate"], i["light"], i["level"]) for i in items}
 

@@ -7,6 +7,7 @@ import json
 import httpx
 from sqlalchemy import text
 
+from tests.helpers import runtime_of
 from tests.integration.scoring.conftest import ADMIN
 
 READINGS = """unit,task_id,planned_day,uploaded_at,exception_approved,one_stop_due,one_stop_done
@@ -97,7 +98,7 @@ async def test_a_bad_row_rejects_the_whole_file(org: httpx.AsyncClient) -> None:
 
     # nothing of any rejected file was written
     assert await _counters(org) == {}
-    runtime = org.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(org)
     async with runtime.engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM scoring_counters"))).scalar() == 0
 

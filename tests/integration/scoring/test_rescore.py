@@ -13,7 +13,7 @@ from sqlalchemy import text
 from services.scoring.entrypoints.workers import RESCORED_BY, rescore_due
 from shared.clock import ManualClock
 from shared.settings import Settings
-from tests.helpers import ERROR_BODY, embedded_client, eventually
+from tests.helpers import ERROR_BODY, EmbeddedClient, embedded_client, eventually, runtime_of
 from tests.integration.scoring.conftest import ADMIN, ORG
 
 PERIOD = ERROR_BODY["period"]
@@ -27,7 +27,7 @@ COUNTERS = {
 
 
 @pytest.fixture
-async def client(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
+async def client(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[EmbeddedClient]:
     """The embedded app on a clock the test moves; the background re-scorer looks only at start-up,
     so the test drives rescore_due() itself."""
     monkeypatch.setenv("M2C_SCORING_RESCORE_INTERVAL_S", "3600")
@@ -41,7 +41,7 @@ async def client(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIt
 
 
 def runtime(client: httpx.AsyncClient):
-    return client.app.state.runtime  # type: ignore[attr-defined]
+    return runtime_of(client)
 
 
 async def rows(client: httpx.AsyncClient, sql: str) -> list[tuple]:

@@ -13,7 +13,7 @@ from services.scoring.handlers import events as handlers
 from shared.events.envelope import Envelope, new_envelope
 from shared.events.review import BillReviewCompleted, ReviewSuspectCleared
 from shared.messaging.dispatch import EventDispatcher
-from tests.helpers import GOOD_COUNTERS, eventually
+from tests.helpers import GOOD_COUNTERS, eventually, present, runtime_of
 from tests.integration.bill_review.conftest import ADMIN, PERIOD, bill, outbox, post_bills, rows, run, suspects
 
 REVIEW = ("bills_reviewed", "review_suspects", "review_suspects_open", "review_suspects_handled")
@@ -72,13 +72,13 @@ async def test_review_snapshots_set_the_counters_and_decisions_move_them(org: ht
 
     # the snapshots delivered again under new envelope ids (a replay, the first run's last): the first
     # run's are older than what the counters hold and change nothing; the latest sets the same values
-    runtime = org.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(org)
     dispatcher = EventDispatcher("m2c-scoring", {BillReviewCompleted: handlers.on_bill_review_completed},
                                  runtime.uow)
     snapshots = await outbox(org, "BillReviewCompleted")
     for payload in snapshots[2:] + snapshots[:2]:
         envelope = Envelope.model_validate({**payload, "id": str(uuid.uuid4())})
-        assert await dispatcher.dispatch(dispatcher.decode(envelope)) == "processed"
+        assert await dispatcher.dispatch(present(dispatcher.decode(envelope))) == "processed"
     assert await _review_counters(org) == {"QY-QC-01": _snapshot(3, 2, 0, 2), "QY-YD-01": _snapshot(1, 0, 0, 0)}
 
 
@@ -105,7 +105,7 @@ async def test_review_indicator_scores_handling_with_no_data_semantics(org: http
     r = await org.post(f"/api/v1/periods/{PERIOD}/score", headers=ADMIN)
     assert r.status_code == 201 and r.json()["revision"] == 2
 
-    async def indicator(unit: str) -> dict:
+    async def indicator(unit: str) -> tuple[dict, dict]:
         explained = (await org.get(f"/api/v1/scores/{PERIOD}/{unit}", headers=ADMIN)).json()
         return explained, next(i for i in explained["indicators"] if i["code"] == "review_handling_rate")
 
@@ -132,9 +132,9 @@ async def test_a_decision_without_a_snapshot_creates_no_counter(org: httpx.Async
                                    reason="核实无误", cleared_by="tester", cleared_at=datetime(2026, 11, 2, tzinfo=UTC))
     envelope = new_envelope(type_="ReviewSuspectCleared", source="m2c/bill-review", version=1, subject="QY-QC-01",
                             data=cleared.model_dump(mode="json"))
-    runtime = org.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(org)
     dispatcher = EventDispatcher("m2c-scoring", {ReviewSuspectCleared: handlers.on_review_suspect_decided},
                                  runtime.uow)
-    assert await dispatcher.dispatch(dispatcher.decode(envelope)) == "processed"
+    assert await dispatcher.dispatch(present(dispatcher.decode(envelope))) == "processed"
     assert await _review_counters(org) == {}
     assert await rows(org, "SELECT count(*) FROM scoring_counters") == [(0,)]

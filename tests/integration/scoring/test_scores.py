@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from shared.testing.plugin import token
+from tests.helpers import runtime_of
 from tests.integration.scoring.conftest import ADMIN
 
 GOOD = {
@@ -26,7 +27,7 @@ async def _put(client: httpx.AsyncClient, batch: str, rows: list[dict], period: 
 
 
 async def _outbox(client: httpx.AsyncClient) -> list[dict]:
-    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(client)
     async with runtime.engine.connect() as conn:
         rows = await conn.execute(text("SELECT event_type, key, payload FROM m2c_outbox WHERE event_type IN "
                                        "('ScoresPublished', 'RecoveryWarningIssued') ORDER BY id"))

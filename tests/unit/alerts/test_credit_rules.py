@@ -23,6 +23,7 @@ def test_perfect_record_scores_100_and_arrears_lower_it() -> None:
 
 def test_theft_forces_the_lowest_grade_and_bars_promotion_two_years() -> None:
     theft = Standing(theft_on=AS_OF - timedelta(days=10))
+    assert theft.theft_on is not None
     ev = evaluate("AAA", 100.0, theft, AS_OF)
     assert ev.grade == "C" and ev.reasons == ["theft"] and ev.barred_until == theft.theft_on + timedelta(days=730)
     # 729 days later still forced; 731 days later free, but one grade at a time

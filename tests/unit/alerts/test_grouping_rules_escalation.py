@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,6 +68,7 @@ def test_status_is_the_one_definition() -> None:
 
 
 def test_severity_rules_first_match_and_numbers() -> None:
+    doc: list[dict[str, Any]]  # rules as read from a YAML file
     doc = [{"name": "big", "type": "ArrearsRiskDetected", "conditions": [{"label": "arrears", "op": ">=",
                                                                           "value": "50000"}], "severity": "critical"},
            {"name": "large", "type": "ArrearsRiskDetected", "conditions": [{"label": "large", "op": "=",

@@ -62,6 +62,7 @@ def test_report_due_five_working_days_after_receipt() -> None:
     received = transition(t, "receive", roles=frozenset({"audit_center"}), facts=Facts(),
                           now=datetime(2025, 9, 29, 3, tzinfo=UTC), cal=CAL)
     # 30 Sep, 9, 10, 11 (make-up Saturday), 13 Oct
+    assert received.due_at is not None
     assert received.due_at.isoformat() == "2025-10-13T23:59:59+08:00"
     investigating = transition(received, "start_investigation", roles=frozenset({"audit_center"}), facts=Facts(),
                                now=ISSUED_AT, cal=CAL)
@@ -92,6 +93,7 @@ def test_reopen_gives_a_fresh_deadline() -> None:
     assert closed.state == "closed" and closed.due_at is None and closed.next_escalation_at is None
     reopened = transition(closed, "reopen", roles=frozenset({"customer_service"}), facts=Facts(),
                           now=ISSUED_AT, cal=CAL)
+    assert reopened.due_at is not None
     assert reopened.state == "investigating" and reopened.due_at.isoformat() == "2026-03-09T23:59:59+08:00"
     assert reopened.deadline_seq > closed.deadline_seq and reopened.escalation_level == 0
 
@@ -142,5 +144,6 @@ def test_every_waiting_state_gets_a_deadline_and_a_missing_year_makes_it_pending
 
     assert settle_pending(pending, CalendarData.of({2026}, constants.holidays), late) is None
     done = settle_pending(pending, CalendarData.of({2026, 2027}, constants.holidays), late)
+    assert done is not None and done.due_at is not None
     assert done is not None and done.due_at.isoformat() == "2027-01-01T23:59:59+08:00"  # no 2027 holidays given
     assert done.deadline_seq == pending.deadline_seq and done.version == pending.version + 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
 from services.bill_review.domain import periods, suspects
@@ -10,7 +12,7 @@ from shared.events.review import ReviewRule
 
 
 def test_the_contract_rule_codes_are_the_rules():
-    assert set(BY_CODE) == set(ReviewRule.__args__)
+    assert set(BY_CODE) == set(get_args(ReviewRule))
     assert default_rule_set()["drop"] == {"enabled": True, "severity": "warning",
                                           "thresholds": {"min_last_month_kwh": 100, "factor": 0.3}}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from openpyxl import load_workbook
@@ -13,9 +14,10 @@ from openpyxl import load_workbook
 from services.bulletin.gather import Gatherer
 from services.bulletin.render import render
 from services.bulletin.sources import Sources
+from tests.helpers import found
 
 PERIOD = "2026-10"
-ORG = [
+ORG: list[dict[str, str | None]] = [
     {"code": "QY", "name": "清远供电局", "level": "city", "parent": None},
     {"code": "QY-QC", "name": "清城区供电局", "level": "county", "parent": "QY"},
     {"code": "QY-YD", "name": "英德市供电局", "level": "county", "parent": "QY"},
@@ -49,7 +51,7 @@ LIGHTS = [{"unit": "QY-QC-01", "light": "red", "recovery_rate": 0.95},
 
 def _answer(request: httpx.Request) -> httpx.Response:
     path, params = request.url.path.removeprefix("/api/v1"), request.url.params
-    empty = {"items": [], "next_cursor": None}
+    empty: dict[str, Any] = {"items": [], "next_cursor": None}
     if path == "/org-units":
         return httpx.Response(200, json={"items": ORG, "next_cursor": None})
     if path == "/scores":
@@ -99,10 +101,10 @@ async def test_bureau_wide_bulletin_headlines_the_city_and_counts_lights_per_lev
     html = render(b, "html").decode()
     assert re.search(r'id="kpi-score" data-unit="QY">.*?87\.50', html, re.S)
     assert re.search(r'id="kpi-recovery" data-unit="QY">.*?98\.00%.*?未达标，差 1\.99 个百分点', html, re.S)
-    row = re.search(r'<tr data-unit="QY-QC-02" class="incomplete">(.*?)</tr>', html, re.S).group(1)
+    row = found(r'<tr data-unit="QY-QC-02" class="incomplete">(.*?)</tr>', html, re.S).group(1)
     assert '<td class="rank">—</td>' in row and "数据不全（缺：发行账单数）" in row
     assert "light-none" in row and "无数据" in row  # no recovery facts: grey, not a colour
-    county = re.search(r'<tr data-unit="QY-QC" class="incomplete">(.*?)</tr>', html, re.S).group(1)
+    county = found(r'<tr data-unit="QY-QC" class="incomplete">(.*?)</tr>', html, re.S).group(1)
     assert "数据不全（缺：龙塘供电所）" in county  # a missing unit by its name
 
     wb = load_workbook(io.BytesIO(render(b, "xlsx")))
@@ -121,6 +123,6 @@ async def test_county_reader_gets_its_county_with_the_countys_own_rate() -> None
     assert (top.unit, top.score, top.recovery_rate, top.status) == ("QY-QC", 75.0, 0.95, "incomplete")
     assert [lv.level for lv in b.headline.lights] == ["station"]
     html = render(b, "html").decode()
-    kpi = re.search(r'id="kpi-score" data-unit="QY-QC">(.*?)</div>\s*<div class="kpi"', html, re.S).group(1)
+    kpi = found(r'id="kpi-score" data-unit="QY-QC">(.*?)</div>\s*<div class="kpi"', html, re.S).group(1)
     assert "75.00" in kpi and "数据不全" in kpi
     assert "清远供电局" not in html and "98.00%" not in html

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -33,8 +34,13 @@ def declared() -> list[tuple[str, bool, str]]:
     """(path, is a mount, registry name) for every route and mount of every service's routers."""
     from services.registry import SERVICES
 
-    return [(route.path, not hasattr(route, "methods"), name)
+    return [(path_of(route), not hasattr(route, "methods"), name)
             for name, build in SERVICES.items() for router in build().routers for route in router.routes]
+
+
+def path_of(route: BaseRoute) -> str:
+    assert isinstance(route, Route | Mount | WebSocketRoute), route  # the kinds of route that have a path
+    return route.path
 
 
 def sample(path: str, *, mount: bool) -> str:
@@ -72,7 +78,7 @@ def owned(segment_owner: dict[str, str], service: str) -> set[str]:
 def ops_paths() -> set[str]:
     from shared.http import ops
 
-    return {route.path for route in ops.router.routes}
+    return {path_of(route) for route in ops.router.routes}
 
 
 def test_api_segments_are_plain_and_owned_once(segment_owner):
@@ -192,7 +198,7 @@ def test_nginx_routes_every_declared_path_to_its_owner(compose_services, public_
 
 
 def test_nginx_api_locations_list_exactly_the_owned_segments(compose_services, segment_owner):
-    listed: dict[str, set[str]] = {}
+    listed: dict[str | None, set[str]] = {}  # None: a location whose upstream serves no registry app
     for loc in nginx_locations():
         if loc.upstream is None or not loc.pattern.lstrip("^").startswith("/api/"):
             continue
@@ -216,15 +222,18 @@ def test_nginx_proxies_nothing_but_declared_paths(public_requests):
 def test_nginx_keeps_ops_endpoints_internal(compose_services):
     for path in INTERNAL_OPS:
         assert nginx_route(compose_services, path) is None, path
-        assert nginx_pick(nginx_locations(), path).returns == 404, path
+        picked = nginx_pick(nginx_locations(), path)
+        assert picked is not None and picked.returns == 404, path
     unknown = API + "no-such-prefix"
     assert nginx_route(compose_services, unknown) is None
     health = nginx_pick(nginx_locations(), "/healthz")
-    assert health.upstream is None and health.returns == 200
+    assert health is not None and health.upstream is None and health.returns == 200
 
 
 def size_bytes(value: str) -> int:
-    number, unit = re.fullmatch(r"(\d+)([kKmMgG]?)", value).groups()
+    size = re.fullmatch(r"(\d+)([kKmMgG]?)", value)
+    assert size is not None, value
+    number, unit = size.groups()
     return int(number) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[unit.lower()]
 
 
@@ -306,7 +315,7 @@ def test_ingress_routes_every_declared_path_to_its_owner(k8s, public_requests):
 
 
 def test_ingress_api_paths_list_exactly_the_owned_segments(k8s, segment_owner):
-    listed: dict[str, set[str]] = {}
+    listed: dict[str | None, set[str]] = {}  # None: a location whose upstream serves no registry app
     for rule in ingress_rules(k8s):
         if rule.path.startswith("/api/"):
             form = re.fullmatch(r"/api/v1/([a-z0-9-]+)", rule.path)
@@ -380,7 +389,7 @@ def test_embedded_app_serves_the_dashboard_once(tmp_path):
     app = build_app(Settings(data_dir=tmp_path, jwt_secret="test"))
     # FastAPI may keep an included router as one entry (original_router) instead of copying its routes.
     routers = [getattr(route, "original_router", None) for route in app.routes]
-    paths = [route.path for route, router in zip(app.routes, routers, strict=True) if router is None]
+    paths = [path_of(route) for route, router in zip(app.routes, routers, strict=True) if router is None]
     paths += [route.path for router in routers if router is not None for route in router.routes]
     assert paths.count("/") == 1
     assert paths.count("/dashboard/static") == 1

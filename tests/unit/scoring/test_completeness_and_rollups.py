@@ -56,6 +56,7 @@ def test_required_facts_default_and_validation() -> None:
     doc["incomplete_stations"] = "sometimes"
     with pytest.raises(InvalidInput) as exc:
         parse_scheme(doc)
+    assert exc.value.errors is not None
     assert {e["field"] for e in exc.value.errors} == {
         "required_facts[1]", "stages[1].indicators[1].measure.base[0]", "incomplete_stations"}
 
@@ -102,6 +103,7 @@ def test_summed_tasks_keep_each_childs_cumulative_target() -> None:
     front = ArrearsTask(2026, D(100), D(120_000), tuple([0.5] + [0.5 / 11] * 11))
     even = ArrearsTask(2026, D(100), D(12_000))
     total = sum_tasks(2026, [front, even])
+    assert total is not None
     assert total.annual_target == 132_000 and total.arrears_carried_over == 200
     assert float(total.annual_target) * total.profile[0] == pytest.approx(60_000 + 1_000)
 
@@ -119,6 +121,7 @@ def test_warning_names_the_measure_that_failed_and_by_how_much(collected: int, r
                                                                text: str) -> None:
     result = light_for("QY-QC-01", "2026-10", [MonthFacts("2026-10", D(1_000_000), D(collected), D(recovered))],
                        ArrearsTask(2026, D(200_000), D(120_000)), DEFAULT_LIGHTS)
+    assert result is not None
     assert result.light == light
     assert warning_message("石角供电所", result) == text
     assert all(c["grade"] != "green" for c in result.causes)

@@ -14,7 +14,8 @@ from services.scoring.domain.scheme import DEFAULT_LIGHTS
 D = Decimal
 
 
-def _light(collected: int, recovered: int | None = None, period: str = "2026-03") -> tuple[str, float, float | None]:
+def _light(collected: int, recovered: int | None = None,
+           period: str = "2026-03") -> tuple[str, float | None, float | None]:
     months = [MonthFacts(f"2026-0{m}", D(1_000_000 if m == 1 else 0), D(collected if m == 1 else 0),
                          D(0 if recovered is None or m != 3 else recovered)) for m in (1, 2, 3)]
     task = None if recovered is None else ArrearsTask(2026, D(200_000), D(120_000))
@@ -52,6 +53,7 @@ def test_worst_metric_wins_and_no_facts_no_light() -> None:
 def test_previous_years_rate_and_profile() -> None:
     task = ArrearsTask(2026, D(200_000), D(120_000), check_profile([0.5] + [0.5 / 11] * 11, "profile"))
     result = light_for("U", "2026-01", [MonthFacts("2026-01", D(100), D(100), D(60_000))], task, DEFAULT_LIGHTS)
+    assert result is not None
     assert result.previous_years_rate == 0.3 and result.arrears_progress == 1.0 and result.light == "green"
     with pytest.raises(InvalidInput):
         check_profile([0.1] * 12, "profile")
@@ -68,7 +70,9 @@ def test_org_batch_in_any_order_and_its_rejections() -> None:
     ]:
         with pytest.raises(InvalidInput) as exc:
             check_batch([bad], {u.code: u for u in units})
+        assert exc.value.errors is not None
         assert exc.value.errors[0]["field"] == field
     with pytest.raises(InvalidInput) as exc:  # a county pointing at itself
         check_batch([OrgUnit("QY-A", "a", "county", "QY-A")], {})
+    assert exc.value.errors is not None
     assert exc.value.errors[0]["field"] == "units[0].parent"

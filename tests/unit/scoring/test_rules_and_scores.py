@@ -87,6 +87,7 @@ def test_county_is_the_plain_mean_of_its_stations() -> None:
 def _errors(doc: dict) -> list[dict]:
     with pytest.raises(InvalidInput) as exc:
         parse_scheme(doc)
+    assert exc.value.errors is not None
     return exc.value.errors
 
 

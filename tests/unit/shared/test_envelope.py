@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import jsonschema
 import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from shared.clock import ManualClock
 from shared.events.audit import ErrorReported
@@ -70,7 +71,7 @@ def test_events_carry_the_time_of_the_units_clock() -> None:
     # Back-dated demo history and tests that move time need event times on the same clock as every
     # other time a service writes; emit() touches no database.
     at = datetime(2025, 9, 30, 2, 0, tzinfo=UTC)
-    uow = UnitOfWork(session_factory=None, topic_name=lambda t: t, clock=ManualClock(at))  # type: ignore[arg-type]
+    uow = UnitOfWork(session_factory=async_sessionmaker(), topic_name=lambda t: t, clock=ManualClock(at))  # no engine
     envelope = uow.emit(_event(), subject="QY-QC-01")
     assert envelope.time == at
     assert parse_envelope(envelope.to_bytes()).time == at

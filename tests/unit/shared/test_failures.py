@@ -60,7 +60,7 @@ async def test_timeouts_are_transient() -> None:
     assert is_transient(sa_exc.TimeoutError("QueuePool limit of size 10 overflow 10 reached"))
 
 
-def _wrapped(driver_exc: Exception) -> sa_exc.DBAPIError:
+def _wrapped(driver_exc: Exception) -> sa_exc.StatementError:
     """What SQLAlchemy raises: DBAPIError whose `orig` was raised from the driver's exception."""
     try:
         try:
@@ -103,8 +103,8 @@ async def test_an_unresolvable_database_host_is_transient() -> None:
 def test_bugs_and_bad_data_are_deterministic() -> None:
     try:
         pydantic.TypeAdapter(int).validate_python("not a number")
-    except pydantic.ValidationError as exc:
-        validation = exc
+    except pydantic.ValidationError as invalid:
+        validation = invalid
     for exc in (
         ValueError("bad"), KeyError("unit"), validation, FileNotFoundError(errno.ENOENT, "no such file"),
         asyncpg.exceptions.UniqueViolationError("duplicate key"), asyncpg.exceptions.PostgresSyntaxError("syntax"),
