@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-CHANNEL_TYPES = ("counter", "bank_debit", "bank_collection", "online", "site_95598", "kiosk", "pos", "mobile")
+from typing import Literal, get_args
+
+ChannelType = Literal["counter", "bank_debit", "bank_collection", "online", "site_95598", "kiosk", "pos", "mobile"]
+CHANNEL_TYPES: tuple[str, ...] = get_args(ChannelType)
 TARGETS = {"urban": 5, "rural": 3}
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.alerts.domain.channels import CHANNEL_TYPES
+from services.alerts.domain.channels import ChannelType
 from services.alerts.domain.silences import regex_error
 from shared.validation import Timestamp, UnitCode
 
@@ -336,7 +336,7 @@ class ImportOut(BaseModel):
 class ChannelsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     area_type: Literal["urban", "rural"]
-    channel_types: list[Literal[CHANNEL_TYPES]] = Field(max_length=20)  # type: ignore[valid-type]
+    channel_types: list[ChannelType] = Field(max_length=20)
 
 
 class UnitCompliance(BaseModel):
