@@ -8,6 +8,7 @@ are built in SQL, in Chinese, with the figures that tripped the rule.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 HITS = "review_hits"
@@ -57,8 +58,9 @@ _RULES: dict[str, tuple[str, str]] = {
         f" ELSE format('电价代码 %s 属于%s类，账单为%s类', b.tariff_code, {_zh('b.tariff_category')},"
         f" {_zh('b.category')}) END"),
     "amount_mismatch": (
-        "b.price IS NOT NULL AND abs(b.amount - b.kwh * b.price)"
-        " > greatest(:tolerance_yuan, :tolerance_share * abs(b.amount))",
+        # |Δ| > greatest(a, b) written as |Δ| > a AND |Δ| > b: most bills fail the first test already.
+        "b.price IS NOT NULL AND abs(b.amount - b.kwh * b.price) > :tolerance_yuan"
+        " AND abs(b.amount - b.kwh * b.price) > :tolerance_share * abs(b.amount)",
         "format('电费 %s 元与电量×电价 = %s 元不符，相差 %s 元', "
         f"{_n('b.amount')}, {_n('round(b.kwh * b.price, 2)')}, {_n('round(abs(b.amount - b.kwh * b.price), 2)')})"),
     "multiplier_changed": (
@@ -73,7 +75,8 @@ def screen_sql(rules: dict[str, dict[str, Any]], scoped: bool) -> tuple[str, lis
     base = 3 if scoped else 2
 
     def bind(value: Any) -> str:
-        params.append(float(value))
+        # As written (0.3, not the binary float's 0.29999999999999998889…): exact, and cheaper to multiply by.
+        params.append(Decimal(str(value)))
         return f"${base + len(params)}::numeric"
 
     flags, conditions, severities, messages = [], [], [], []
@@ -94,13 +97,14 @@ def screen_sql(rules: dict[str, dict[str, Any]], scoped: bool) -> tuple[str, lis
     if not flags:
         flags, conditions, severities, messages = ["NULL"], ["false"], ["WHEN '' THEN ''"], ["WHEN '' THEN ''"]
     scope = " AND bill.unit = ANY($3::text[])" if scoped else ""
+    # review_kwh_sum (migration 0020) is sum(numeric) with a small per-customer state.
     # One pass over the bills: a row passes the WHERE only if some rule fires (plain comparisons, no
     # per-row array); only those few get the array of their rules, unnested, and their messages formatted.
     sql = (
         f"CREATE TEMP TABLE {HITS} ON COMMIT DROP AS WITH"
         " tariff AS (SELECT DISTINCT ON (code) code, category, price FROM review_tariffs"
         "  WHERE effective_from <= $1 ORDER BY code, effective_from DESC),"
-        " prev AS (SELECT customer_no, sum(kwh) AS kwh, max(multiplier) AS multiplier FROM review_bills"
+        " prev AS (SELECT customer_no, review_kwh_sum(kwh) AS kwh, max(multiplier) AS multiplier FROM review_bills"
         "  WHERE period = $2 GROUP BY customer_no),"
         " b AS (SELECT bill.bill_id, bill.unit, bill.customer_no, bill.category, bill.tariff_code,"
         "  bill.multiplier, bill.prev_reading, bill.curr_reading, bill.kwh, bill.amount, bill.kwh_peak,"
