@@ -23,6 +23,10 @@ Prints both times, the ratio service/floor (target ≤ 1.5) and this process's p
 On a shared machine wall times swing with the other jobs' load, so the CPU seconds the PostgreSQL server
 spent on each side (the postmaster and all its processes, WAL writer and checkpointer included; Linux
 /proc, a local server only) are printed too, with their ratio: that one barely moves with the load.
+Each timed part starts after a CHECKPOINT, so no side pays for another's (or the untimed loading's)
+dirty pages; a part's own WAL and checkpoints are its own. The service's history is vacuumed first (as
+autovacuum would have done to last month's bills), else its first read would write every page again
+(hint bits, with data checksums on) — the floor's history is unlogged and ANALYZEd, which needs no such.
 """
 
 from __future__ import annotations
@@ -88,6 +92,21 @@ def server_cpu_s(postmaster: int | None) -> float:
         elif int(fields[1]) == postmaster:
             total += int(fields[11]) + int(fields[12])
     return total / tick
+
+
+async def settle(url: str, vacuum: str | None = None) -> None:
+    """A checkpoint before a timed part, so that it neither pays for the untimed loading's dirty pages nor
+    leaves its own to the next side's clock. Skipped where the role may not checkpoint (a reused server).
+    `vacuum`: a table vacuumed first, as autovacuum would have done to last month's bills long ago."""
+    conn = await asyncpg.connect(dsn(url))
+    try:
+        if vacuum:
+            await conn.execute(f"VACUUM {vacuum}")
+        await conn.execute("CHECKPOINT")
+    except asyncpg.InsufficientPrivilegeError:
+        pass
+    finally:
+        await conn.close()
 
 
 def rss_mb() -> float:
@@ -167,6 +186,7 @@ async def service(url: str, history: Path, month: Path, codes: list[str],
             await upsert_org_units(UpsertOrgUnits(org_units(codes), NOW), uow)
         async with runtime.uow() as uow:
             await review.import_bills(PREVIOUS, "csv", file_chunks(history), uow, NOW, "bench", lambda _: True)
+        await settle(url, vacuum="review_bills")
         cpu = server_cpu_s(postmaster)
         started = time.perf_counter()
         async with runtime.uow() as uow:
@@ -196,6 +216,7 @@ async def floor(url: str, history: Path, month: Path, postmaster: int | None, *,
         await conn.execute(f"CREATE {kind} TABLE floor_prev ({types}{key})")
         await conn.copy_to_table("floor_prev", source=history, format="csv", header=True)
         await conn.execute("ANALYZE floor_prev")
+        await settle(url)
         cpu = server_cpu_s(postmaster)
         started = time.perf_counter()
         await conn.execute(f"CREATE {kind} TABLE floor_bills ({types}{key})")
