@@ -157,6 +157,23 @@ async def _taken_problem(conn: asyncpg.Connection, period: str, units: list[str]
     return InvalidInput(_TITLE, [bad_row(await _row_of(conn, taken["tid"]), "bill_id", message, header_lines)])
 
 
+async def _customers_unique(conn: asyncpg.Connection, period: str, units: list[str]) -> bool:
+    """Whether the file has each customer once and none that another unit of the period has. Then next month's
+    run may join these bills row by row instead of summing them per customer (review_run): a sort of the
+    file's customers here (~0.5 s of server CPU per million) saves a per-customer hash there (~1 s)."""
+    await conn.execute("SAVEPOINT review_customers")
+    try:
+        await conn.execute(f"CREATE UNIQUE INDEX ON {STAGE} (customer_no)")
+    except asyncpg.UniqueViolationError:
+        await conn.execute("ROLLBACK TO SAVEPOINT review_customers")
+        return False
+    await conn.execute("RELEASE SAVEPOINT review_customers")
+    return not await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM review_units WHERE period = $1 AND NOT unit = ANY($2::text[]))"
+        f" AND EXISTS (SELECT 1 FROM {STAGE} s JOIN review_bills b ON b.period = $1"
+        " AND b.customer_no = s.customer_no AND NOT b.unit = ANY($2::text[]))", period, units)
+
+
 async def replace_bills(session: AsyncSession, period: str, units: dict[str, int], header_lines: int, by: str,
                         now: datetime) -> None:
     """The staged bills become the period's bills of their units (earlier bills of those units go)."""
@@ -164,16 +181,18 @@ async def replace_bills(session: AsyncSession, period: str, units: dict[str, int
     codes = list(units)
     if problem := await _taken_problem(conn, period, codes, header_lines):
         raise problem
+    unique = await _customers_unique(conn, period, codes)
     await conn.execute("DELETE FROM review_bills WHERE period = $1 AND unit = ANY($2::text[])", period, codes)
     await conn.execute(
         f"INSERT INTO review_bills (period, {_BILL_COLUMNS}, meter_changed)"
         f" SELECT $1, {_BILL_COLUMNS}, coalesce(meter_changed, false) FROM {STAGE}", period)
     await conn.execute(
-        "INSERT INTO review_units (period, unit, bills, imported_by, imported_at)"
-        " SELECT $1, u.unit, u.bills, $2, $3 FROM unnest($4::text[], $5::int[]) AS u (unit, bills)"
+        "INSERT INTO review_units (period, unit, bills, imported_by, imported_at, customers_unique)"
+        " SELECT $1, u.unit, u.bills, $2, $3, $6 FROM unnest($4::text[], $5::int[]) AS u (unit, bills)"
         " ON CONFLICT (period, unit) DO UPDATE SET bills = excluded.bills, imported_by = excluded.imported_by,"
-        " imported_at = excluded.imported_at, reviewed_at = NULL, rule_set_version = NULL",
-        period, by, now, codes, list(units.values()))
+        " imported_at = excluded.imported_at, reviewed_at = NULL, rule_set_version = NULL,"
+        " customers_unique = excluded.customers_unique",
+        period, by, now, codes, list(units.values()), unique)
     await conn.execute(f"DROP TABLE {STAGE}")
     # Fresh statistics of the columns the run plans on (a whole month joined by customer), from a small
     # sample: ANALYZE of 30 000 rows cost 4 × the CPU of 3 000 (measured) and the plans need only the sizes.

@@ -69,8 +69,16 @@ _RULES: dict[str, tuple[str, str]] = {
 }
 
 
-def screen_sql(rules: dict[str, dict[str, Any]], scoped: bool) -> tuple[str, list[Any]]:
-    """CREATE TEMP TABLE review_hits AS …; parameters $1 period, $2 previous period, [$3 units], then thresholds."""
+# The customers' previous-period bills: summed per customer, or (each customer once there) as they are.
+_PREV_SUMMED = ("SELECT customer_no, review_kwh_sum(kwh) AS kwh, max(multiplier) AS multiplier FROM review_bills"
+                " WHERE period = $2 GROUP BY customer_no")
+_PREV_ROWS = "SELECT customer_no, kwh, multiplier FROM review_bills WHERE period = $2"
+
+
+def screen_sql(rules: dict[str, dict[str, Any]], scoped: bool, summed: bool = True) -> tuple[str, list[Any]]:
+    """CREATE TEMP TABLE review_hits AS …; parameters $1 period, $2 previous period, [$3 units], then thresholds.
+    `summed`: the previous period's bills are summed per customer; False only when each customer had at most
+    one bill there (review_units.customers_unique), so that a row-by-row join gives the same figures."""
     params: list[Any] = []
     base = 3 if scoped else 2
 
@@ -97,15 +105,13 @@ def screen_sql(rules: dict[str, dict[str, Any]], scoped: bool) -> tuple[str, lis
     if not flags:
         flags, conditions, severities, messages = ["NULL"], ["false"], ["WHEN '' THEN ''"], ["WHEN '' THEN ''"]
     scope = " AND bill.unit = ANY($3::text[])" if scoped else ""
-    # review_kwh_sum (migration 0020) is sum(numeric) with a small per-customer state.
     # One pass over the bills: a row passes the WHERE only if some rule fires (plain comparisons, no
     # per-row array); only those few get the array of their rules, unnested, and their messages formatted.
     sql = (
         f"CREATE TEMP TABLE {HITS} ON COMMIT DROP AS WITH"
         " tariff AS (SELECT DISTINCT ON (code) code, category, price FROM review_tariffs"
         "  WHERE effective_from <= $1 ORDER BY code, effective_from DESC),"
-        " prev AS (SELECT customer_no, review_kwh_sum(kwh) AS kwh, max(multiplier) AS multiplier FROM review_bills"
-        "  WHERE period = $2 GROUP BY customer_no),"
+        f" prev AS ({_PREV_SUMMED if summed else _PREV_ROWS}),"
         " b AS (SELECT bill.bill_id, bill.unit, bill.customer_no, bill.category, bill.tariff_code,"
         "  bill.multiplier, bill.prev_reading, bill.curr_reading, bill.kwh, bill.amount, bill.kwh_peak,"
         "  bill.kwh_flat, bill.kwh_valley, bill.meter_changed, coalesce(bill.last_month_kwh, prev.kwh) AS last_kwh,"

@@ -80,6 +80,8 @@ units = Table(
     Column("imported_at", TS, nullable=False),
     Column("reviewed_at", TS),
     Column("rule_set_version", Integer),
+    # The file had each customer once and none of another unit's (migration 0020); NULL: not known.
+    Column("customers_unique", Boolean),
     PrimaryKeyConstraint("period", "unit", name="pk_review_units"),
 )
 
