@@ -23,6 +23,10 @@ Prints both times, the ratio service/floor (target ≤ 1.5) and this process's p
 On a shared machine wall times swing with the other jobs' load, so the CPU seconds the PostgreSQL server
 spent on each side (the postmaster and all its processes, WAL writer and checkpointer included; Linux
 /proc, a local server only) are printed too, with their ratio: that one barely moves with the load.
+Each timed part starts after a CHECKPOINT, so no side pays for another's (or the untimed loading's)
+dirty pages; a part's own WAL and checkpoints are its own. The service's history is vacuumed first (as
+autovacuum would have done to last month's bills), else its first read would write every page again
+(hint bits, with data checksums on) — the floor's history is unlogged and ANALYZEd, which needs no such.
 """
 
 from __future__ import annotations
@@ -88,6 +92,21 @@ def server_cpu_s(postmaster: int | None) -> float:
         elif int(fields[1]) == postmaster:
             total += int(fields[11]) + int(fields[12])
     return total / tick
+
+
+async def settle(url: str, vacuum: str | None = None) -> None:
+    """A checkpoint before a timed part, so that it neither pays for the untimed loading's dirty pages nor
+    leaves its own to the next side's clock. Skipped where the role may not checkpoint (a reused server).
+    `vacuum`: a table vacuumed first, as autovacuum would have done to last month's bills long ago."""
+    conn = await asyncpg.connect(dsn(url))
+    try:
+        if vacuum:
+            await conn.execute(f"VACUUM {vacuum}")
+        await conn.execute("CHECKPOINT")
+    except asyncpg.InsufficientPrivilegeError:
+        pass
+    finally:
+        await conn.close()
 
 
 def rss_mb() -> float:
@@ -159,7 +178,7 @@ async def file_chunks(path: Path) -> AsyncIterator[bytes]:
 
 
 async def service(url: str, history: Path, month: Path, codes: list[str],
-                  postmaster: int | None) -> tuple[float, float, float, dict]:
+                  postmaster: int | None) -> tuple[float, float, float, float, dict]:
     settings = Settings(database_url=url, jwt_secret="bench-secret-0123456789-0123456789", _env_file=None)
     runtime = await Runtime.open(settings)
     try:
@@ -167,25 +186,27 @@ async def service(url: str, history: Path, month: Path, codes: list[str],
             await upsert_org_units(UpsertOrgUnits(org_units(codes), NOW), uow)
         async with runtime.uow() as uow:
             await review.import_bills(PREVIOUS, "csv", file_chunks(history), uow, NOW, "bench", lambda _: True)
+        await settle(url, vacuum="review_bills")
         cpu = server_cpu_s(postmaster)
         started = time.perf_counter()
         async with runtime.uow() as uow:
             imported = await review.import_bills(PERIOD, "csv", file_chunks(month), uow, NOW, "bench",
                                                  lambda _: True)
         import_s = time.perf_counter() - started
+        import_cpu = server_cpu_s(postmaster) - cpu
         print(f"  imported {imported['bills']:,d} bills of {len(imported['units'])} units in {import_s:.2f} s",
               file=sys.stderr)
         started = time.perf_counter()
         async with runtime.uow() as uow:
             result, _ = await review.run_review(PERIOD, uow, NOW, "bench", None, lambda _: True)
         run_s = time.perf_counter() - started
-        return import_s, run_s, server_cpu_s(postmaster) - cpu, result
+        return import_s, run_s, import_cpu, server_cpu_s(postmaster) - cpu - import_cpu, result
     finally:
         await runtime.close()
 
 
 async def floor(url: str, history: Path, month: Path, postmaster: int | None, *,
-                durable: bool = False) -> tuple[float, float]:
+                durable: bool = False) -> tuple[float, float, float]:
     """COPY + one join; `durable`: into a logged table with the bills' primary key, as the service must keep them."""
     types = ", ".join(f"{c} {bill_file.BY_NAME[c].sql_type}" for c in COLUMNS)
     kind = "" if durable else "UNLOGGED"
@@ -195,13 +216,15 @@ async def floor(url: str, history: Path, month: Path, postmaster: int | None, *,
         await conn.execute(f"CREATE {kind} TABLE floor_prev ({types}{key})")
         await conn.copy_to_table("floor_prev", source=history, format="csv", header=True)
         await conn.execute("ANALYZE floor_prev")
+        await settle(url)
         cpu = server_cpu_s(postmaster)
         started = time.perf_counter()
         await conn.execute(f"CREATE {kind} TABLE floor_bills ({types}{key})")
         await conn.copy_to_table("floor_bills", source=month, format="csv", header=True)
+        copy_cpu = server_cpu_s(postmaster) - cpu
         await conn.fetchval("SELECT count(*) FROM floor_bills b JOIN floor_prev p ON p.customer_no = b.customer_no"
                             " WHERE b.kwh <> p.kwh")
-        return time.perf_counter() - started, server_cpu_s(postmaster) - cpu
+        return time.perf_counter() - started, server_cpu_s(postmaster) - cpu, copy_cpu
     finally:
         await conn.close()
 
@@ -222,13 +245,15 @@ async def main(args: argparse.Namespace, server_url: str) -> None:
             postmaster = postmaster_pid(await probe.fetchval("SELECT pg_backend_pid()"))
             await probe.close()
             rss_before = rss_mb()
-            import_s, run_s, service_cpu, result = await service(await dbs.fresh(), history, month, codes, postmaster)
+            import_s, run_s, import_cpu, run_cpu, result = await service(await dbs.fresh(), history, month, codes,
+                                                                         postmaster)
             rss_after = rss_mb()
-            floor_s, floor_cpu = await floor(await dbs.fresh(), history, month, postmaster)
-            durable_s, durable_cpu = await floor(await dbs.fresh(), history, month, postmaster, durable=True)
+            floor_s, floor_cpu, floor_copy_cpu = await floor(await dbs.fresh(), history, month, postmaster)
+            durable_s, durable_cpu, durable_copy_cpu = await floor(await dbs.fresh(), history, month, postmaster,
+                                                                   durable=True)
         finally:
             await dbs.drop_all()
-    total = import_s + run_s
+    total, service_cpu = import_s + run_s, import_cpu + run_cpu
     print(f"{args.bills:,d} bills a month, {args.stations} stations; {made:,d} anomalies generated")
     print(f"run: {result['suspects']:,d} suspects on {result['bills']:,d} bills; by rule {result['by_rule']}")
     print(f"service import      {import_s:8.2f} s  ({args.bills / import_s:,.0f} bills/s)")
@@ -238,6 +263,9 @@ async def main(args: argparse.Namespace, server_url: str) -> None:
     print(f"ratio (import+run)/floor {total / floor_s:6.2f}   target ≤ 1.5;  /durable floor {total / durable_s:.2f}")
     print(f"server CPU          service {service_cpu:.2f} s, floor {floor_cpu:.2f} s, durable {durable_cpu:.2f} s;"
           f"  ratio {service_cpu / floor_cpu:.2f}, /durable {service_cpu / durable_cpu:.2f}")
+    print(f"  per phase         import {import_cpu:.2f} s + run {run_cpu:.2f} s;  floor COPY {floor_copy_cpu:.2f} s"
+          f" + join {floor_cpu - floor_copy_cpu:.2f} s;  durable COPY {durable_copy_cpu:.2f} s"
+          f" + join {durable_cpu - durable_copy_cpu:.2f} s")
     print(f"peak RSS            {rss_after:8.1f} MB (before import {rss_before:.1f} MB)   target ≤ 500 MB")
 
 

@@ -26,7 +26,13 @@ async def screen(session: AsyncSession, period: str, previous: str, units: list[
     # The previous month's bills are hashed per customer once, in memory: not in batches spilled to disk,
     # and not once more in every parallel worker (each would build the whole hash again).
     await conn.execute("SET LOCAL work_mem = '256MB'; SET LOCAL max_parallel_workers_per_gather = 0")
-    sql, thresholds = screen_sql(rules, scoped=units is not None)
+    # Last month's bills need summing per customer unless every unit's file had each customer once and none
+    # of another unit's (a unit imported before migration 0020 is not known: summed). Last month's imports
+    # wait for this run (locks are taken newest period first), so the answer holds for the statement below.
+    await lock_period(session, previous)
+    once = await conn.fetchval("SELECT coalesce(bool_and(coalesce(customers_unique, false)), true) FROM review_units"
+                               " WHERE period = $1", previous)
+    sql, thresholds = screen_sql(rules, scoped=units is not None, summed=not once)
     await conn.execute(sql, period, previous, *([units] if units is not None else []), *thresholds)
     scope = " AND unit = ANY($2::text[])" if units is not None else ""
     scope_args = [units] if units is not None else []

@@ -8,6 +8,7 @@ are built in SQL, in Chinese, with the figures that tripped the rule.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 HITS = "review_hits"
@@ -57,8 +58,9 @@ _RULES: dict[str, tuple[str, str]] = {
         f" ELSE format('电价代码 %s 属于%s类，账单为%s类', b.tariff_code, {_zh('b.tariff_category')},"
         f" {_zh('b.category')}) END"),
     "amount_mismatch": (
-        "b.price IS NOT NULL AND abs(b.amount - b.kwh * b.price)"
-        " > greatest(:tolerance_yuan, :tolerance_share * abs(b.amount))",
+        # |Δ| > greatest(a, b) written as |Δ| > a AND |Δ| > b: most bills fail the first test already.
+        "b.price IS NOT NULL AND abs(b.amount - b.kwh * b.price) > :tolerance_yuan"
+        " AND abs(b.amount - b.kwh * b.price) > :tolerance_share * abs(b.amount)",
         "format('电费 %s 元与电量×电价 = %s 元不符，相差 %s 元', "
         f"{_n('b.amount')}, {_n('round(b.kwh * b.price, 2)')}, {_n('round(abs(b.amount - b.kwh * b.price), 2)')})"),
     "multiplier_changed": (
@@ -67,13 +69,22 @@ _RULES: dict[str, tuple[str, str]] = {
 }
 
 
-def screen_sql(rules: dict[str, dict[str, Any]], scoped: bool) -> tuple[str, list[Any]]:
-    """CREATE TEMP TABLE review_hits AS …; parameters $1 period, $2 previous period, [$3 units], then thresholds."""
+# The customers' previous-period bills: summed per customer, or (each customer once there) as they are.
+_PREV_SUMMED = ("SELECT customer_no, review_kwh_sum(kwh) AS kwh, max(multiplier) AS multiplier FROM review_bills"
+                " WHERE period = $2 GROUP BY customer_no")
+_PREV_ROWS = "SELECT customer_no, kwh, multiplier FROM review_bills WHERE period = $2"
+
+
+def screen_sql(rules: dict[str, dict[str, Any]], scoped: bool, summed: bool = True) -> tuple[str, list[Any]]:
+    """CREATE TEMP TABLE review_hits AS …; parameters $1 period, $2 previous period, [$3 units], then thresholds.
+    `summed`: the previous period's bills are summed per customer; False only when each customer had at most
+    one bill there (review_units.customers_unique), so that a row-by-row join gives the same figures."""
     params: list[Any] = []
     base = 3 if scoped else 2
 
     def bind(value: Any) -> str:
-        params.append(float(value))
+        # As written (0.3, not the binary float's 0.29999999999999998889…): exact, and cheaper to multiply by.
+        params.append(Decimal(str(value)))
         return f"${base + len(params)}::numeric"
 
     flags, conditions, severities, messages = [], [], [], []
@@ -100,8 +111,7 @@ def screen_sql(rules: dict[str, dict[str, Any]], scoped: bool) -> tuple[str, lis
         f"CREATE TEMP TABLE {HITS} ON COMMIT DROP AS WITH"
         " tariff AS (SELECT DISTINCT ON (code) code, category, price FROM review_tariffs"
         "  WHERE effective_from <= $1 ORDER BY code, effective_from DESC),"
-        " prev AS (SELECT customer_no, sum(kwh) AS kwh, max(multiplier) AS multiplier FROM review_bills"
-        "  WHERE period = $2 GROUP BY customer_no),"
+        f" prev AS ({_PREV_SUMMED if summed else _PREV_ROWS}),"
         " b AS (SELECT bill.bill_id, bill.unit, bill.customer_no, bill.category, bill.tariff_code,"
         "  bill.multiplier, bill.prev_reading, bill.curr_reading, bill.kwh, bill.amount, bill.kwh_peak,"
         "  bill.kwh_flat, bill.kwh_valley, bill.meter_changed, coalesce(bill.last_month_kwh, prev.kwh) AS last_kwh,"

@@ -29,7 +29,7 @@ async def import_bills(period: str, fmt: str, chunks: AsyncIterator[bytes], uow:
     await review_run.lock_period(uow.session, period)
     header_lines = await bill_ingest.stage(uow.session, fmt, chunks)
     units = await bill_ingest.check_units(uow.session, header_lines, may_see)
-    await bill_ingest.replace_bills(uow.session, period, header_lines, by, now)
+    await bill_ingest.replace_bills(uow.session, period, units, header_lines, by, now)
     await uow.commit()
     return {"period": period, "bills": sum(units.values()), "units": units}
 

@@ -98,3 +98,23 @@ async def test_future_period_and_bad_header_are_refused(org: httpx.AsyncClient) 
     r = await post_bills(org, as_csv([]))
     assert r.status_code == 422 and "文件中没有账单" in r.json()["errors"][0]["message"]
     assert await rows(org, "SELECT count(*) FROM review_units") == [(0,)]
+
+
+async def test_rows_are_named_by_their_place_in_a_file_of_many_pages(org: httpx.AsyncClient) -> None:
+    # The staged rows carry no row number: a row's number is its rank in the staging table (file order),
+    # so name rows far into a file that fills many pages, in either format.
+    many = [bill(f"m{i}", unit="QY-QC-01" if i % 2 else "QY-QC-02") for i in range(1, 3001)]
+    twice = many[:2999] + [bill("m1500", unit="QY-QC-02")]
+    unknown = many[:2499] + [bill("z1", unit="QY-XX-09")] + many[2499:]
+    for ndjson in (False, True):
+        r = await post_bills(org, twice, ndjson=ndjson)
+        assert r.status_code == 422, r.text
+        assert [e["row"] for e in r.json()["errors"]] == [1500, 3000]
+        r = await post_bills(org, unknown, ndjson=ndjson)
+        assert r.status_code == 422, r.text
+        assert [(e["row"], e["column"]) for e in r.json()["errors"]] == [(2500, "unit")]
+    assert (await post_bills(org, many[:1000])).status_code == 200
+    other = [bill(f"n{i}", unit="QY-YD-01") for i in range(1, 2001)] + [bill("m999", unit="QY-YD-01")]
+    r = await post_bills(org, other)
+    assert r.status_code == 422 and r.json()["errors"][0]["row"] == 2001  # m999 is QY-QC-01's
+    assert await rows(org, "SELECT count(*) FROM review_bills") == [(1000,)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.integration.bill_review.conftest import PREVIOUS, bill, post_bills, run, suspects
+from tests.integration.bill_review.conftest import PREVIOUS, bill, post_bills, rows, run, suspects
 
 # bill_id → the rules it must raise (empty: none). The base bill: 100 kWh, R1, readings 1000 → 1100, no history.
 CASES: dict[str, tuple[str, ...]] = {}
@@ -96,3 +96,42 @@ async def test_messages_are_chinese_and_name_the_figures(org: httpx.AsyncClient)
     }
     severities = {s["bill_id"]: s["severity"] for s in await suspects(org)}
     assert severities == {"a": "warning", "b": "critical", "c": "critical"}
+
+
+async def _history_flags(client: httpx.AsyncClient) -> list[tuple]:
+    return await rows(client, "SELECT unit, customers_unique FROM review_units WHERE period = :p ORDER BY unit",
+                      p=PREVIOUS)
+
+
+async def test_last_month_is_the_sum_of_a_customers_bills_in_one_file(org: httpx.AsyncClient) -> None:
+    # 60 + 60 kWh last month: 360.01 is a surge over 3 × 120 (each bill alone is under the 100 kWh minimum).
+    history = [bill("p1", "60", customer_no="S1"), bill("p2", "60", customer_no="S1"), bill("p3", customer_no="S9")]
+    assert (await post_bills(org, history, period=PREVIOUS)).status_code == 200
+    assert await _history_flags(org) == [("QY-QC-01", False)]
+    assert (await post_bills(org, [bill("t1", "360.01", customer_no="S1"), bill("t2", "360", customer_no="S9"),
+                                   bill("t3", "360", customer_no="S1", unit="QY-QC-02")])).status_code == 200
+    assert (await run(org)).status_code == 200
+    assert sorted((s["bill_id"], s["rule"]) for s in await suspects(org)) == [("t1", "surge"), ("t2", "surge")]
+
+
+async def test_last_month_is_summed_across_units_and_not_when_each_customer_had_one_bill(
+        org: httpx.AsyncClient) -> None:
+    # Two files, each with its customers once, but S2 in both units: 60 + 60 kWh.
+    assert (await post_bills(org, [bill("p1", "60", customer_no="S2"), bill("p2", "200", customer_no="S3")],
+                             period=PREVIOUS)).status_code == 200
+    assert await _history_flags(org) == [("QY-QC-01", True)]
+    assert (await post_bills(org, [bill("p3", "60", customer_no="S2", unit="QY-QC-02")],
+                             period=PREVIOUS)).status_code == 200
+    assert await _history_flags(org) == [("QY-QC-01", True), ("QY-QC-02", False)]
+    assert (await post_bills(org, [bill("t1", "360.01", customer_no="S2"), bill("t2", "600.01", customer_no="S3")])
+            ).status_code == 200
+    assert (await run(org)).status_code == 200
+    assert sorted((s["bill_id"], s["message"]) for s in await suspects(org)) == [
+        ("t1", "本月电量 360.01 kWh 超过上月 120 kWh 的 3 倍"), ("t2", "本月电量 600.01 kWh 超过上月 200 kWh 的 3 倍")]
+    # QY-QC-02's file again, without S2: every customer had one bill last month, joined as they are; S2's
+    # 60 kWh is under the surge rule's 100 kWh minimum, so t1's open suspect goes.
+    assert (await post_bills(org, [bill("p4", "70", customer_no="S4", unit="QY-QC-02")],
+                             period=PREVIOUS)).status_code == 200
+    assert await _history_flags(org) == [("QY-QC-01", True), ("QY-QC-02", True)]
+    assert (await run(org)).status_code == 200
+    assert [(s["bill_id"], s["rule"]) for s in await suspects(org)] == [("t2", "surge")]
