@@ -10,9 +10,8 @@ from shared import errors as shared_errors
 class InvalidInput(shared_errors.InvalidInput):
     """Bad input: nothing was written. `errors` name the field, or the row and column of a file."""
 
-    def __init__(self, title: str, errors: list[dict[str, Any]], status: int = 422):
+    def __init__(self, title: str, errors: list[dict[str, Any]]):
         super().__init__("; ".join(str(e.get("message")) for e in errors), title=title, errors=errors)
-        self.status = status  # type: ignore[misc]  # 413 for a file over the limit
 
 
 NotFound = shared_errors.NotFound
