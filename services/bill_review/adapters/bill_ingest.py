@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bill_review.adapters.bill_stream import bad_row, csv_body, ndjson_as_csv
 from services.bill_review.domain import bill_file
-from services.bill_review.domain.errors import InvalidInput
+from services.bill_review.domain.errors import InvalidInput, RowsOutOfScope
 
 STAGE = "review_stage"
 _LINE = re.compile(r"line (\d+)(?:, column (\w+))?")
@@ -113,9 +113,8 @@ async def check_units(session: AsyncSession, header_lines: int, may_see: Callabl
                                                 header_lines)])
     for r in per_unit:
         if not may_see(r["unit"]):
-            raise InvalidInput("单位不在您的管辖范围内", [bad_row(
-                await _row_of(conn, r["first"]), "unit", f"单位 {r['unit']} 不在您的管辖范围内", header_lines)],
-                status=403)
+            raise RowsOutOfScope("单位不在您的管辖范围内", [bad_row(
+                await _row_of(conn, r["first"]), "unit", f"单位 {r['unit']} 不在您的管辖范围内", header_lines)])
     # A unique index built once over the staged bill ids (a sort) costs ~2/3 of hashing them (measured).
     await conn.execute("SET LOCAL maintenance_work_mem = '256MB'; SAVEPOINT review_twice")
     try:

@@ -14,5 +14,11 @@ class InvalidInput(shared_errors.InvalidInput):
         super().__init__("; ".join(str(e.get("message")) for e in errors), title=title, errors=errors)
 
 
+class RowsOutOfScope(InvalidInput):
+    """A file row of a unit outside the caller's subtree: 403, naming the row like any bad row."""
+
+    status = 403
+
+
 NotFound = shared_errors.NotFound
 Conflict = shared_errors.Conflict
