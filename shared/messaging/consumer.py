@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import gc
 import json
 import logging
 import time
@@ -37,6 +36,7 @@ from shared.log_throttle import ThrottledLog
 from shared.messaging.backoff import Backoff
 from shared.messaging.dispatch import EventDispatcher, ReceivedEvent
 from shared.messaging.failures import describe, is_transient
+from shared.messaging.heap import freeze_startup_objects
 from shared.messaging.message import InboundMessage, OutboundMessage
 from shared.messaging.ports import MessageSource, Publisher
 from shared.observability import Metrics, set_correlation_id
@@ -77,21 +77,6 @@ def parse_message(raw: bytes | None) -> Envelope:
         with contextlib.suppress(ValidationError):
             return Envelope.model_validate_json(raw)
     return parse_envelope(raw)
-
-
-_frozen = False
-
-
-def freeze_startup_objects() -> None:
-    """Once per process, when its first consumer starts: the objects alive then are start-up state
-    (modules, schemas, table metadata, the app) that lives as long as the process. Frozen, the
-    collector's full passes — which a consumer's steady allocation triggers every few seconds —
-    skip them; unfrozen they cost about a quarter of the consumer's CPU (bench/backbone.py)."""
-    global _frozen
-    if not _frozen:
-        _frozen = True
-        gc.collect()
-        gc.freeze()
 
 
 @dataclass

@@ -85,7 +85,17 @@ class KafkaSource:
         await self._consumer.stop()
 
     async def fetch(self, timeout_s: float) -> list[InboundMessage]:
+        """Up to `batch` messages of every assigned partition that has some buffered.
+
+        getmany(max_records=N) fills N from the first partition with a buffer (a backlog gives
+        one partition per fetch), so the others are topped up one by one without waiting: the
+        consumer loop applies each partition's run in a transaction of its own, side by side.
+        """
         records = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=self._batch)
+        if records:
+            for tp in self._consumer.assignment():
+                if tp not in records:
+                    records.update(await self._consumer.getmany(tp, timeout_ms=0, max_records=self._batch))
         out: list[InboundMessage] = []
         for tp, recs in records.items():
             for r in recs:

@@ -27,6 +27,7 @@ from shared.log_throttle import ThrottledLog
 from shared.messaging import dead_letters
 from shared.messaging.backoff import Backoff
 from shared.messaging.failures import describe, is_transient
+from shared.messaging.heap import freeze_startup_objects
 from shared.messaging.message import OutboundMessage
 from shared.messaging.pg_wake import PgWake
 from shared.messaging.ports import Publisher
@@ -115,6 +116,7 @@ class OutboxRelay:
             self._throttled.log(logging.WARNING, "dlq", "could not measure the DLQ: %s", describe(exc))
 
     async def run(self, stop: asyncio.Event) -> None:
+        freeze_startup_objects()
         rounds = 0
         delays = self._backoff.delays()
         failing_since: float | None = None
