@@ -43,13 +43,18 @@ class KafkaPublisher:
         builders: dict[tuple[str, int], Any] = {}
         futures: list[asyncio.Future[Any]] = []
         partitions: dict[str, tuple[list[int], list[int]]] = {}
+        chosen: dict[tuple[str, bytes], tuple[str, int]] = {}
         for m in messages:
             if m.topic not in partitions:
                 known = sorted(await self._producer.partitions_for(m.topic))  # waits for the topic's metadata
                 available = list(self._producer.client.cluster.available_partitions_for_topic(m.topic) or known)
                 partitions[m.topic] = (known, available)
             key = m.key.encode() if m.key else None
-            tp = (m.topic, self._producer._partitioner(key, *partitions[m.topic]))
+            tp = chosen.get((m.topic, key)) if key is not None else None
+            if tp is None:  # the partitioner hashes in Python (murmur2): once per key and topic
+                tp = (m.topic, self._producer._partitioner(key, *partitions[m.topic]))
+                if key is not None:
+                    chosen[(m.topic, key)] = tp
             headers = [(k, v.encode()) for k, v in m.headers.items()]
             builder = builders.get(tp)
             if builder is None or builder.append(key=key, value=m.value, timestamp=None, headers=headers) is None:

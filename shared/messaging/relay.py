@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 
 from sqlalchemy import text
@@ -90,8 +91,8 @@ class OutboxRelay:
                 )
                 for row in rows
             ])
-        for row in rows:
-            self._metrics.events_produced.labels(row.topic, row.event_type).inc()
+        for (topic, event_type), count in Counter((row.topic, row.event_type) for row in rows).items():
+            self._metrics.events_produced.labels(topic, event_type).inc(count)
         return len(rows)
 
     async def measure_lag(self) -> None:
