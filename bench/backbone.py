@@ -11,9 +11,10 @@ pipeline   the m2c path: N ErrorReported events written through UnitOfWork into 
            transaction) -> outbox relay -> Kafka -> the alerts consumer group, each fetched
            partition's run in one transaction (inbox claims + whatever the alerts handler does: the
            alert rows, their history, AlertRaised events back into the outbox, ...) -> rows in
-           alerts_alerts. Time: first write -> count(*) of alerts_alerts reaches N (polled every 0.1 s). Also reported: when the outbox
-           writes were committed, and when no ErrorReported row was left unpublished (relay done);
-           both clocks start at the first write, so they include the writing that overlaps them.
+           alerts_alerts. Time: first write -> count(*) of alerts_alerts reaches N (polled every
+           0.1 s). Also reported: when the outbox writes were committed, and when no ErrorReported
+           row was left unpublished (relay done); both clocks start at the first write, so they
+           include the writing that overlaps them.
 
 Both sides warm up with one event first (connections open, consumer group joined and stable), so
 the clock measures steady-state work, not start-up. The writer and the relay(s) share this one
