@@ -296,13 +296,14 @@ class CpuMeter:
 # --- consumers in other OS processes ----------------------------------------------------------
 
 
-def consumer_process(database_url: str, bootstrap: str, prefix: str, ready: Any, stop: Any) -> None:
+def consumer_process(database_url: str, bootstrap: str, prefix: str, partitions: int, ready: Any, stop: Any,
+                     ) -> None:
     """An alerts consumer of the group in a process of its own (its own interpreter and event
     loop: what the alerts service's replica is in production, apart from the writer and relay)."""
     quiet_known_noise()
 
     async def serve() -> None:
-        runtime = await Runtime.open(bench_settings(database_url, bootstrap, prefix))
+        runtime = await Runtime.open(bench_settings(database_url, bootstrap, prefix, partitions))
         try:
             spec = alerts_spec()
             runtime.spawn("consumer", lambda halt: runtime.consumer_loop(spec).run(halt))
@@ -329,7 +330,8 @@ class ConsumerProcesses:
         for _ in range(count):
             ready = ctx.Event()
             proc = ctx.Process(target=consumer_process, daemon=True, args=(
-                settings.database_url, settings.kafka_bootstrap, settings.topic_prefix, ready, stop))
+                settings.database_url, settings.kafka_bootstrap, settings.topic_prefix, settings.kafka_partitions,
+                ready, stop))
             proc.start()
             procs.append((proc, ready))
         for _proc, ready in procs:
@@ -414,6 +416,7 @@ class Options:
     relays: int
     consumers: int
     budget_s: float
+    partitions: int = 0  # of every topic; 0: m2c's default
     separate: bool = True  # every consumer in an OS process of its own (the writer and relay(s) in this one)
 
 
@@ -426,9 +429,11 @@ async def server_facts(database_url: str) -> dict[str, str]:
         await conn.close()
 
 
-def bench_settings(database_url: str, bootstrap: str, prefix: str) -> Settings:
-    return Settings(database_url=database_url, kafka_bootstrap=bootstrap, topic_prefix=prefix,
-                    jwt_secret="bench", relay_batch_size=500)
+def bench_settings(database_url: str, bootstrap: str, prefix: str, partitions: int = 0) -> Settings:
+    """The settings of a run; `partitions` 0: m2c's default (M2C_KAFKA_PARTITIONS)."""
+    settings = Settings(database_url=database_url, kafka_bootstrap=bootstrap, topic_prefix=prefix,
+                        jwt_secret="bench", relay_batch_size=500)
+    return settings.model_copy(update={"kafka_partitions": partitions}) if partitions else settings
 
 
 async def measure(servers: Servers, dbs: ScratchDatabases, opts: Options,
@@ -441,7 +446,7 @@ async def measure(servers: Servers, dbs: ScratchDatabases, opts: Options,
     try:
         for _ in range(opts.repeat):
             tag = uuid.uuid4().hex[:8]
-            settings = bench_settings(await dbs.fresh(), servers.kafka_bootstrap, f"bench{tag}.")
+            settings = bench_settings(await dbs.fresh(), servers.kafka_bootstrap, f"bench{tag}.", opts.partitions)
             facts = facts or await server_facts(settings.required_database_url())
             baseline_topic = f"bench{tag}.baseline"
             used_topics += [baseline_topic, *(settings.topic(t) for t in topics.ALL)]
@@ -450,7 +455,7 @@ async def measure(servers: Servers, dbs: ScratchDatabases, opts: Options,
             pipeline.append(await run_pipeline(settings, opts.events, opts.relays, opts.consumers, opts.budget_s,
                                                opts.separate))
             if opts.consumers > 1:  # the same with one consumer, right after: a gain measured in one run
-                one = bench_settings(await dbs.fresh(), servers.kafka_bootstrap, f"bench{tag}1.")
+                one = bench_settings(await dbs.fresh(), servers.kafka_bootstrap, f"bench{tag}1.", opts.partitions)
                 used_topics += [one.topic(t) for t in topics.ALL]
                 single.append(await run_pipeline(one, opts.events, opts.relays, 1, opts.budget_s, opts.separate))
         facts["partitions"] = str(settings.kafka_partitions)
@@ -553,15 +558,19 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     p.add_argument("--repeat", type=int, default=1, help="repeat both measurements K times; report medians")
     p.add_argument("--relays", type=int, default=1, help="outbox relays running side by side (default 1)")
     p.add_argument("--consumers", type=int, default=1, help="alerts consumer loops in the group (default 1)")
+    p.add_argument("--partitions", type=int, default=0,
+                   help="partitions per topic (default: m2c's, M2C_KAFKA_PARTITIONS or 3); with 3, two consumers "
+                        "hold 2 and 1, so the second can add at most +50 %% where each one's work is the limit")
     p.add_argument("--in-process", action="store_true",
                    help="run every consumer in this process's event loop (default: consumers 2..C in OS processes)")
     p.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S,
                    help="seconds the pipeline may take per run before it is cut short and its rate taken from "
                         f"the events done so far; 0: no limit (default {DEFAULT_BUDGET_S:g})")
     a = p.parse_args(argv)
-    if min(a.events, a.repeat, a.relays, a.consumers) < 1 or a.budget < 0:
+    if min(a.events, a.repeat, a.relays, a.consumers) < 1 or a.budget < 0 or a.partitions < 0:
         p.error("counts must be at least 1 and the budget not negative")
-    return Options(a.events, a.repeat, a.relays, a.consumers, a.budget or float("inf"), not a.in_process)
+    return Options(a.events, a.repeat, a.relays, a.consumers, a.budget or float("inf"), a.partitions,
+                   not a.in_process)
 
 
 def quiet_known_noise() -> None:
