@@ -98,9 +98,17 @@ class KafkaSource:
         """
         records = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=self._batch)
         if records:
-            for tp in self._consumer.assignment():
-                if tp not in records:
-                    records.update(await self._consumer.getmany(tp, timeout_ms=0, max_records=self._batch))
+            try:
+                for tp in self._consumer.assignment():
+                    if tp not in records:
+                        records.update(await self._consumer.getmany(tp, timeout_ms=0, max_records=self._batch))
+            except BaseException:
+                # The positions moved past what was fetched so far and nobody will apply it: go back
+                # to it (the error is raised as a failed fetch would be, nothing is skipped).
+                for fetched_tp, recs in records.items():
+                    with contextlib.suppress(IllegalStateError):  # revoked: its next owner starts at the commit
+                        self._consumer.seek(fetched_tp, recs[0].offset)
+                raise
         out: list[InboundMessage] = []
         for tp, recs in records.items():
             for r in recs:

@@ -72,7 +72,7 @@ def _arrays(table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]
         json_column = isinstance(column.type, JSONB)
         casts.append(f"CAST(:c{n} AS {'TEXT' if json_column else _pg_type(column)}[])")
         values = [row[name] for row in rows]
-        params[f"c{n}"] = [None if v is None else json.dumps(v) for v in values] if json_column else values
+        params[f"c{n}"] = [json.dumps(v) for v in values] if json_column else values  # None: JSON null, as SQLAlchemy
     return casts, params
 
 
