@@ -17,15 +17,16 @@ pipeline   the m2c path: N ErrorReported events written through UnitOfWork into 
            include the writing that overlaps them.
 
 Both sides warm up with one event first (connections open, consumer group joined and stable), so
-the clock measures steady-state work, not start-up. The writer and the relay(s) share this one
-process and event loop; every consumer runs in an OS process of its own, as the alerts service does
-apart from `m2c relay` in production (--in-process: all in this loop). With C > 1 every run is
+the clock measures steady-state work, not start-up. The writer runs in this process; every relay
+and every consumer runs in an OS process of its own, as `m2c relay` and the alerts service do in
+production (--in-process: all in this one event loop). The events are made before the clock starts,
+as the baseline's messages are: the pipeline's clock starts at UnitOfWork.emit(). With C > 1 every run is
 followed by the same run with one consumer: the second consumer's gain is taken between those two
 (interleaved in one invocation, so the machine's load moves both alike). A pipeline run that exceeds
 --budget seconds (default 200; 0 = none) is cut short, and its rate is the events that got through
 over the time taken (marked * in the table).
 
-Cores: for each run, the CPU seconds per second of the writer+relay process, the consumer
+Cores: for each run, the CPU seconds per second of the writer's process, the relay and consumer
 processes, the PostgreSQL server (all its processes) and the Kafka broker, and of the whole machine;
 what the machine spent beyond ours is other work. A second consumer can only add what a core left
 idle by the one-consumer run allows: with less than SPARE_CORE idle the gain is printed and
@@ -194,11 +195,12 @@ async def run_baseline(bootstrap: str, topic: str, partitions: int, n: int) -> f
 # --- pipeline: outbox -> relay -> Kafka -> alerts ---------------------------------------------
 
 
-async def write_events(runtime: Runtime, first: int, n: int) -> None:
-    for start in range(first, first + n, EVENTS_PER_TRANSACTION):
+async def write_events(runtime: Runtime, events: Sequence[ErrorReported]) -> None:
+    """Through UnitOfWork into the outbox, EVENTS_PER_TRANSACTION per transaction. The events are made
+    before the clock starts, as the baseline's messages are: the backbone's cost starts at emit()."""
+    for start in range(0, len(events), EVENTS_PER_TRANSACTION):
         async with runtime.uow() as uow:
-            for i in range(start, min(start + EVENTS_PER_TRANSACTION, first + n)):
-                event = sample_event(i)
+            for event in events[start:start + EVENTS_PER_TRANSACTION]:
                 uow.emit(event, subject=event.unit)
             await uow.commit()
 
@@ -260,11 +262,13 @@ def port_of(address: str) -> int:
 
 
 class CpuMeter:
-    """CPU seconds per role over a window (per process, children included: PostgreSQL's backends),
-    and the whole machine's busy time: what is left over is other work on the machine."""
+    """CPU seconds per role over a window (per process; for the roles named in `with_children`,
+    their child processes too: PostgreSQL's backends), and the whole machine's busy time: what is
+    left over is other work on the machine."""
 
-    def __init__(self, roles: dict[str, list[psutil.Process]]):
+    def __init__(self, roles: dict[str, list[psutil.Process]], with_children: frozenset[str] = frozenset()):
         self._roles = roles
+        self._with_children = with_children
         self._start = self._sample()
         self._machine = psutil.cpu_times()
         self._t0 = time.perf_counter()
@@ -274,7 +278,8 @@ class CpuMeter:
         for role, procs in self._roles.items():
             for proc in procs:
                 with contextlib.suppress(psutil.Error):
-                    for p in [proc, *proc.children(recursive=True)]:
+                    family = proc.children(recursive=True) if role in self._with_children else []
+                    for p in [proc, *family]:
                         with contextlib.suppress(psutil.Error):
                             t = p.cpu_times()
                             out[(role, p.pid)] = t.user + t.system
@@ -296,17 +301,20 @@ class CpuMeter:
 # --- consumers in other OS processes ----------------------------------------------------------
 
 
-def consumer_process(database_url: str, bootstrap: str, prefix: str, partitions: int, ready: Any, stop: Any,
-                     ) -> None:
-    """An alerts consumer of the group in a process of its own (its own interpreter and event
-    loop: what the alerts service's replica is in production, apart from the writer and relay)."""
+def worker_process(kind: str, database_url: str, bootstrap: str, prefix: str, partitions: int, ready: Any,
+                   stop: Any) -> None:
+    """An alerts consumer of the group or an outbox relay, in a process of its own (its own
+    interpreter and event loop: what the alerts service and `m2c relay` are in production)."""
     quiet_known_noise()
 
     async def serve() -> None:
         runtime = await Runtime.open(bench_settings(database_url, bootstrap, prefix, partitions))
         try:
-            spec = alerts_spec()
-            runtime.spawn("consumer", lambda halt: runtime.consumer_loop(spec).run(halt))
+            if kind == "relay":
+                runtime.spawn("relay", runtime.relay().run)
+            else:
+                spec = alerts_spec()
+                runtime.spawn("consumer", lambda halt: runtime.consumer_loop(spec).run(halt))
             ready.set()
             await asyncio.to_thread(stop.wait)  # a multiprocessing Event: waited for off the loop
         finally:
@@ -316,27 +324,27 @@ def consumer_process(database_url: str, bootstrap: str, prefix: str, partitions:
 
 
 @dataclass
-class ConsumerProcesses:
-    """Consumers started as OS processes (spawn), stopped and joined on close()."""
+class WorkerProcesses:
+    """Consumers or relays started as OS processes (spawn), stopped and joined on close()."""
 
     procs: list[Any]
     stop: Any
 
     @classmethod
-    def start(cls, settings: Settings, count: int) -> ConsumerProcesses:
+    def start(cls, settings: Settings, kind: str, count: int) -> WorkerProcesses:
         ctx = multiprocessing.get_context("spawn")
         stop = ctx.Event()
         procs = []
         for _ in range(count):
             ready = ctx.Event()
-            proc = ctx.Process(target=consumer_process, daemon=True, args=(
-                settings.database_url, settings.kafka_bootstrap, settings.topic_prefix, settings.kafka_partitions,
+            proc = ctx.Process(target=worker_process, daemon=True, args=(
+                kind, settings.database_url, settings.kafka_bootstrap, settings.topic_prefix, settings.kafka_partitions,
                 ready, stop))
             proc.start()
             procs.append((proc, ready))
         for _proc, ready in procs:
             if not ready.wait(120):
-                raise RuntimeError("a consumer process did not start within 120 s")
+                raise RuntimeError(f"a {kind} process did not start within 120 s")
         return cls([p for p, _ in procs], stop)
 
     def close(self) -> None:
@@ -379,24 +387,30 @@ async def run_pipeline(settings: Settings, n: int, relays: int, consumers: int, 
         cleanup.push_async_callback(runtime.close)
         probe = await asyncpg.connect(dsn(settings.required_database_url()))
         cleanup.callback(probe.terminate)  # a probe cut off mid-query needs no goodbye
-        others: ConsumerProcesses | None = None
+        consumer_procs: WorkerProcesses | None = None
+        relay_procs: WorkerProcesses | None = None
         if separate:
-            others = await asyncio.to_thread(ConsumerProcesses.start, settings, consumers)
-            cleanup.push_async_callback(asyncio.to_thread, others.close)
-        start_workers(runtime, relays, 0 if others else consumers)
-        await write_events(runtime, 0, 1)  # warm-up: relay and consumer group live once it lands
+            consumer_procs = await asyncio.to_thread(WorkerProcesses.start, settings, "consumer", consumers)
+            cleanup.push_async_callback(asyncio.to_thread, consumer_procs.close)
+            relay_procs = await asyncio.to_thread(WorkerProcesses.start, settings, "relay", relays)
+            cleanup.push_async_callback(asyncio.to_thread, relay_procs.close)
+        else:
+            start_workers(runtime, relays, consumers)
+        await write_events(runtime, [sample_event(0)])  # warm-up: relay and consumer group live once it lands
         await wait_for(probe, _ALERTS, at_least(1), "the warm-up event")
         await wait_for_group(settings, consumers)  # every consumer has its partitions before the clock starts
         assert settings.kafka_bootstrap
+        events = [sample_event(i) for i in range(1, n + 1)]
         meter = CpuMeter({
-            "writer+relay": [psutil.Process()],
-            "consumers": [psutil.Process(p.pid) for p in (others.procs if others else [])],
+            "writer": [psutil.Process()],
+            "relays": [psutil.Process(p.pid) for p in (relay_procs.procs if relay_procs else [])],
+            "consumers": [psutil.Process(p.pid) for p in (consumer_procs.procs if consumer_procs else [])],
             "postgresql": [p for p in [listener(port_of(settings.required_database_url()))] if p],
             "kafka": [p for p in [listener(port_of(settings.kafka_bootstrap.split(",")[0]))] if p],
-        })
+        }, with_children=frozenset({"postgresql"}))
         started = time.perf_counter()
         deadline = started + budget_s
-        await write_events(runtime, 1, n)
+        await write_events(runtime, events)
         written = time.perf_counter()
         unpublished = await wait_for(probe, _UNPUBLISHED, lambda left: left == 0, "the outbox to drain", deadline)
         drained = time.perf_counter()
@@ -417,7 +431,7 @@ class Options:
     consumers: int
     budget_s: float
     partitions: int = 0  # of every topic; 0: m2c's default
-    separate: bool = True  # every consumer in an OS process of its own (the writer and relay(s) in this one)
+    separate: bool = True  # every relay and consumer in an OS process of its own (the writer in this one)
 
 
 async def server_facts(database_url: str) -> dict[str, str]:
@@ -480,7 +494,8 @@ def median_cores(runs: Sequence[PipelineTimes]) -> dict[str, float]:
 
 
 def describe_cores(cores: dict[str, float], usable: int) -> str:
-    """'writer+relay 0.45, consumers 0.80, postgresql 0.30, kafka 0.10; machine 1.95 of 2 (0.30 other work)'"""
+    """'consumers 0.80, kafka 0.10, postgresql 0.30, relays 0.10, writer 0.35; machine 1.95 of 2 (0.30 other
+    work)' (with --in-process the writer's process runs the relays and consumers too)"""
     ours = {role: c for role, c in cores.items() if role != "machine"}
     parts = ", ".join(f"{role} {c:.2f}" for role, c in ours.items())
     machine = cores.get("machine", 0.0)
@@ -502,7 +517,7 @@ def report(rows: Sequence[Row], facts: dict[str, str], servers: Servers, opts: O
           f" -> {'durable, as in production' if durable else 'NOT durable'}")
     broker = "one local broker" if servers.kafka_origin == "embedded" else servers.kafka_origin
     print(f"Kafka ({broker}): {facts['partitions']} partitions, acks=all, idempotent producer")
-    where = ("each in an OS process of its own, the writer and relay(s) in this one, as in production"
+    where = ("each relay and consumer in an OS process of its own, the writer in this one, as in production"
              if opts.separate else "all in this one Python process and event loop")
     print(f"pipeline: {EVENTS_PER_TRANSACTION} events per write transaction, {opts.relays} relay(s), "
           f"{opts.consumers} alerts consumer(s): {where}")
@@ -524,7 +539,7 @@ def report(rows: Sequence[Row], facts: dict[str, str], servers: Servers, opts: O
     print()
     print(f"ratio pipeline_rate / baseline_rate (end to end) = {ratio:.3f}"
           f"  (1.0 = as fast as raw Kafka; {1 / ratio:.1f}x slower)")
-    placed = "each in a process of its own" if opts.separate else "in the writer's process"
+    placed = "relays and consumers each in a process of its own" if opts.separate else "all in one process"
     scale = (f"N={opts.events}, median of {opts.repeat}, {opts.relays} relay(s), {opts.consumers} consumer(s) "
              f"{placed}; cores busy: {describe_cores(busy, usable)}; load {load_before:.1f} at the start")
     results.record(f"backbone_e2e_c{opts.consumers}",
