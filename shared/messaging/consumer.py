@@ -24,16 +24,20 @@ import contextlib
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from shared.events.envelope import EventPayload, PoisonMessage, parse_envelope
+from pydantic import ValidationError
+
+from shared.events.envelope import Envelope, EventPayload, PoisonMessage, parse_envelope
 from shared.log_throttle import ThrottledLog
 from shared.messaging.backoff import Backoff
 from shared.messaging.dispatch import EventDispatcher, ReceivedEvent
 from shared.messaging.failures import describe, is_transient
+from shared.messaging.heap import freeze_startup_objects
 from shared.messaging.message import InboundMessage, OutboundMessage
 from shared.messaging.ports import MessageSource, Publisher
 from shared.observability import Metrics, set_correlation_id
@@ -64,6 +68,16 @@ def dead_letter(msg: InboundMessage, group: str, error: str, dlq_topic: str, *, 
         topic=dlq_topic, key=msg.key, headers=msg.headers,
         value=json.dumps(body, ensure_ascii=False).encode(),
     )
+
+
+def parse_message(raw: bytes | None) -> Envelope:
+    """parse_envelope's envelope, parsed by pydantic's own JSON parser in one pass when the message
+    is a valid envelope (the common case: about half the time of json.loads + model_validate); a
+    message that parser refuses goes through parse_envelope, which decides and says why."""
+    if raw is not None:
+        with contextlib.suppress(ValidationError):
+            return Envelope.model_validate_json(raw)
+    return parse_envelope(raw)
 
 
 @dataclass
@@ -127,6 +141,7 @@ class ConsumerLoop:
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
+        freeze_startup_objects()
         await self._source.start()  # failing (the broker away), the supervisor retries with a fresh source
         try:
             delays = self._backoff.delays()
@@ -191,7 +206,7 @@ class ConsumerLoop:
 
     def _decode(self, msg: InboundMessage) -> _Decoded:
         try:
-            envelope = parse_envelope(msg.value)
+            envelope = parse_message(msg.value)
         except PoisonMessage as exc:
             return _Decoded(msg, "unknown", None, str(exc))
         try:
@@ -223,12 +238,10 @@ class ConsumerLoop:
             applied, failure = await self._until_done(lambda: self._dispatcher.dispatch_batch(
                 received,
                 [item.msg.headers.get("correlation_id") for item in events]))
-        for item, outcome in zip(events, applied, strict=False):
-            self._metrics.events_consumed.labels(self.group, item.event_type, outcome).inc()
+        # Counted per (type, outcome), one labels() lookup each: not one per message.
+        self._count(Counter((item.event_type, outcome) for item, outcome in zip(events, applied, strict=False)))
         if failure is None:
-            for item in run:
-                if item.event is None:
-                    self._metrics.events_consumed.labels(self.group, item.event_type, "ignored").inc()
+            self._count(Counter((item.event_type, "ignored") for item in run if item.event is None))
             return len(run)
         failed = events[len(applied)]
         log.warning("consumer %s: %s %s failed (attempt 1/%d, in a batch; retrying it alone): %r", self.group,
@@ -242,13 +255,17 @@ class ConsumerLoop:
         await self._handle(failed.msg, tried=1, error=describe(failure))
         return position + 1
 
+    def _count(self, outcomes: Counter[tuple[str, str]]) -> None:
+        for (event_type, outcome), count in outcomes.items():
+            self._metrics.events_consumed.labels(self.group, event_type, outcome).inc(count)
+
     async def _handle(self, msg: InboundMessage, *, tried: int = 0, error: str = "") -> None:
         """One message alone, in its own transaction, with attempts and dead-lettering (`tried`:
         attempts already made, in a batch)."""
         set_correlation_id(msg.headers.get("correlation_id"))
         event_type = "unknown"
         try:
-            envelope = parse_envelope(msg.value)
+            envelope = parse_message(msg.value)
             event_type = envelope.type
             event = self._dispatcher.decode(envelope)
         except PoisonMessage as exc:

@@ -43,13 +43,18 @@ class KafkaPublisher:
         builders: dict[tuple[str, int], Any] = {}
         futures: list[asyncio.Future[Any]] = []
         partitions: dict[str, tuple[list[int], list[int]]] = {}
+        chosen: dict[tuple[str, bytes], tuple[str, int]] = {}
         for m in messages:
             if m.topic not in partitions:
                 known = sorted(await self._producer.partitions_for(m.topic))  # waits for the topic's metadata
                 available = list(self._producer.client.cluster.available_partitions_for_topic(m.topic) or known)
                 partitions[m.topic] = (known, available)
             key = m.key.encode() if m.key else None
-            tp = (m.topic, self._producer._partitioner(key, *partitions[m.topic]))
+            tp = chosen.get((m.topic, key)) if key is not None else None
+            if tp is None:  # the partitioner hashes in Python (murmur2): once per key and topic
+                tp = (m.topic, self._producer._partitioner(key, *partitions[m.topic]))
+                if key is not None:
+                    chosen[(m.topic, key)] = tp
             headers = [(k, v.encode()) for k, v in m.headers.items()]
             builder = builders.get(tp)
             if builder is None or builder.append(key=key, value=m.value, timestamp=None, headers=headers) is None:
@@ -85,7 +90,25 @@ class KafkaSource:
         await self._consumer.stop()
 
     async def fetch(self, timeout_s: float) -> list[InboundMessage]:
+        """Up to `batch` messages of every assigned partition that has some buffered.
+
+        getmany(max_records=N) fills N from the first partition with a buffer (a backlog gives
+        one partition per fetch), so the others are topped up one by one without waiting: the
+        consumer loop applies each partition's run in a transaction of its own, side by side.
+        """
         records = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=self._batch)
+        if records:
+            try:
+                for tp in self._consumer.assignment():
+                    if tp not in records:
+                        records.update(await self._consumer.getmany(tp, timeout_ms=0, max_records=self._batch))
+            except BaseException:
+                # The positions moved past what was fetched so far and nobody will apply it: go back
+                # to it (the error is raised as a failed fetch would be, nothing is skipped).
+                for fetched_tp, recs in records.items():
+                    with contextlib.suppress(IllegalStateError):  # revoked: its next owner starts at the commit
+                        self._consumer.seek(fetched_tp, recs[0].offset)
+                raise
         out: list[InboundMessage] = []
         for tp, recs in records.items():
             for r in recs:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import Column, Table, select, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts.adapters.repository import _to_silence
@@ -53,27 +56,68 @@ async def escalating(session: AsyncSession, alert_ids: Sequence[uuid.UUID]) -> s
     return set((await session.execute(_ESCALATING, {"ids": list(alert_ids)})).scalars())
 
 
+# --- writes over arrays: one statement and one round trip for the batch, whatever its size ----
+# (an executemany sends a Bind/Execute per row and PostgreSQL runs the statement once per row)
+
+
+def _pg_type(column: Column[Any]) -> str:
+    return column.type.compile(dialect=postgresql.dialect())
+
+
+def _arrays(table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> tuple[list[str], dict[str, Any]]:
+    """Per column: `CAST(:cN AS type[])` (JSONB goes as text and is cast after unnest) and its list."""
+    casts, params = [], {}
+    for n, name in enumerate(columns):
+        column = table.c[name]
+        json_column = isinstance(column.type, JSONB)
+        casts.append(f"CAST(:c{n} AS {'TEXT' if json_column else _pg_type(column)}[])")
+        values = [row[name] for row in rows]
+        params[f"c{n}"] = [json.dumps(v) for v in values] if json_column else values  # None: JSON null, as SQLAlchemy
+    return casts, params
+
+
+def _selected(table: Table, columns: Sequence[str]) -> str:
+    return ", ".join(f"v.c{n}::jsonb" if isinstance(table.c[name].type, JSONB) else f"v.c{n}"
+                     for n, name in enumerate(columns))
+
+
+async def _insert_many(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT … SELECT FROM unnest(arrays) in the order given (identity columns follow it)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    casts, params = _arrays(table, columns, rows)
+    names = ", ".join(f"c{n}" for n in range(len(columns)))
+    await session.execute(text(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {_selected(table, columns)}"
+        f" FROM unnest({', '.join(casts)}) WITH ORDINALITY AS v({names}, position) ORDER BY v.position"), params)
+
+
 async def insert_alerts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """New alerts, in the order given (their seq follows it)."""
-    if rows:
-        await session.execute(insert(alerts), list(rows))
-
-
-_UPDATE = update(alerts).where(alerts.c.id == bindparam("_id"))
+    await _insert_many(session, alerts, rows)
 
 
 async def update_alerts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Alerts' new values (each row has the same keys plus `id`)."""
     if not rows:
         return
-    # executemany: the SET clause is the rows' keys (the id goes by another name, in the WHERE)
-    await session.execute(_UPDATE, [{("_id" if k == "id" else k): v for k, v in row.items()} for row in rows])
+    columns = ["id", *(k for k in rows[0] if k != "id")]
+    casts, params = _arrays(alerts, columns, rows)
+    names = ", ".join(f"c{n}" for n in range(len(columns)))
+    values = _selected(alerts, columns).split(", ")
+    assignments = ", ".join(f"{name} = {value}" for name, value in zip(columns[1:], values[1:], strict=True))
+    # An id appears once per batch (the store keeps one row per alert); sorted, the row locks are
+    # taken in one order (they are held already: the batch read its alerts FOR UPDATE).
+    await session.execute(text(
+        f"UPDATE alerts_alerts AS a SET {assignments}"
+        f" FROM (SELECT * FROM unnest({', '.join(casts)}) AS u({names}) ORDER BY 1) AS v"
+        " WHERE a.id = v.c0"), params)
 
 
 async def insert_history(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """History rows, in the order given."""
-    if rows:
-        await session.execute(insert(history), list(rows))
+    await _insert_many(session, history, rows)
 
 
 async def silences_ending_after(session: AsyncSession, at: datetime) -> list[Silence]:
