@@ -4,6 +4,9 @@ signing out, disabling an account or revoking a key takes effect at once."""
 
 from __future__ import annotations
 
+import time
+
+import jwt
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials
 
@@ -20,6 +23,32 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
+class VerifiedTokens:
+    """JWTs already verified, until they expire: the same token and secret always verify the same
+    way (a JWT is not looked up anywhere, so nothing can revoke it earlier), and a service calling
+    with one token saves the signature check and claims parsing on every request. Bounded:
+    forgotten all at once beyond `max_tokens`."""
+
+    def __init__(self, max_tokens: int = 1024) -> None:
+        self._known: dict[tuple[str, str], tuple[Principal, float]] = {}
+        self.max_tokens = max_tokens
+
+    def principal(self, secret: str, token: str) -> Principal:
+        known = self._known.get((secret, token))
+        if known is not None and time.time() < known[1]:
+            return known[0]
+        principal = decode_token(secret, token)  # raises InvalidToken
+        expires = jwt.decode(token, options={"verify_signature": False}).get("exp")
+        if isinstance(expires, int | float):
+            if len(self._known) >= self.max_tokens:
+                self._known.clear()
+            self._known[(secret, token)] = (principal, float(expires))
+        return principal
+
+
+_verified_tokens = VerifiedTokens()
+
+
 def _unauthorized(detail: str) -> Problem:
     return Problem(401, "未登录或凭据无效", detail, headers=_CHALLENGE)
 
@@ -31,7 +60,7 @@ async def authenticate(request: Request, credentials: HTTPAuthorizationCredentia
         prefix = api_key_prefix(presented)
         if prefix is None:
             try:
-                return decode_token(runtime.jwt_secret, presented)
+                return _verified_tokens.principal(runtime.jwt_secret, presented)
             except InvalidToken as exc:
                 raise _unauthorized(f"令牌无效：{exc}") from exc
         async with runtime.uow() as uow:
