@@ -15,9 +15,7 @@ no transaction, one round trip, and the connection back in the pool before the b
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
@@ -27,6 +25,8 @@ from fastapi import Request, Response
 from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.util import greenlet_spawn
+
+from shared.http.pool_slots import slots
 
 JSON = "application/json"
 MAX_BODIES = 128
@@ -126,27 +126,14 @@ async def reads_only(session: AsyncSession) -> None:
     await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-_statement_slots: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Semaphore] = weakref.WeakKeyDictionary()
-
-
-def _slots(engine: AsyncEngine) -> asyncio.Semaphore:
-    """At most half the pool's steady connections for these statements at once: a burst of
-    concurrent reads waits a moment for a connection instead of opening (and, back in a full pool,
-    closing) overflow connections — a new PostgreSQL backend per request is dearer than the wait."""
-    slots = _statement_slots.get(engine)
-    if slots is None:
-        size = getattr(engine.sync_engine.pool, "size", lambda: 2)()
-        slots = _statement_slots[engine] = asyncio.Semaphore(max(1, size // 2))
-    return slots
-
-
 @asynccontextmanager
 async def statement_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
     """A pooled connection's driver connection (asyncpg) for a statement or two that name a cached
     body: no session, no transaction (each statement sees what was committed when it started; the
     driver prepares it once per connection), back in the pool as soon as the block ends. A fraction
     of a session's CPU per request; the pool's checkout still replaces a connection the server closed."""
-    async with _slots(engine):
+    # At most half the pool's connections at once (shared.http.pool_slots): no overflow churn.
+    async with slots(engine, "statements", 0.5):
         pooled = await engine.raw_connection()
         try:
             yield pooled.driver_connection
