@@ -1,7 +1,9 @@
 """HTTP reads under concurrent load: m2c's list endpoints against a bare FastAPI endpoint that
 returns the very same body, both measured in the same run.
 
-    python bench/http_read.py [--clients 20] [--seconds 10] [--rows 200] [--rounds 4]
+    python bench/http_read.py [--clients 20] [--seconds 10] [--rows 200] [--rounds 4] [--only rankings …]
+
+With M2C_BENCH_PROFILE=FILE the m2c server runs under cProfile and writes its stats to FILE.
 
 Each side is one uvicorn process (bench/_http_server.py) on 127.0.0.1; the load comes from this
 process: `--clients` concurrent keep-alive clients asking the same URL back to back for `--seconds`

@@ -11,7 +11,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from shared import scope
 from shared.auth import Principal
 from shared.http.authentication import authenticate
-from shared.http.pool_slots import slots
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
@@ -27,9 +26,7 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 async def get_uow(runtime: Runtime = Depends(get_runtime)) -> AsyncIterator[UnitOfWork]:
-    # At most the pool's steady size of requests in a unit of work at once (shared.http.pool_slots);
-    # a request holds one slot at most (its other statements, e.g. authentication's, take none).
-    async with slots(runtime.engine, "units of work", 1.0), runtime.uow() as uow:
+    async with runtime.uow() as uow:
         yield uow
 
 

@@ -2,8 +2,8 @@
 the response) and its duration by method, route and status (the http_duration histogram).
 
 A pure ASGI middleware: Starlette's BaseHTTPMiddleware (`@app.middleware("http")`) runs the rest of
-the app in a task of its own and streams the response through a memory channel, which cost a read
-served from the body cache about as much CPU as everything else it does.
+the app in a task of its own and streams the response through a memory channel: about a tenth of
+the server's CPU for a read served from the body cache (py-spy, bench/http_read.py).
 """
 
 from __future__ import annotations
