@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from shared.auth import InvalidToken, Principal, decode_token
 from shared.http.problems import Problem
-from shared.http.read_cache import reads_only
+from shared.http.read_cache import autocommit
 from shared.identity import repository
 from shared.identity.tokens import api_key_prefix
 from shared.runtime import Runtime
@@ -66,7 +66,7 @@ async def authenticate(request: Request, credentials: HTTPAuthorizationCredentia
             except InvalidToken as exc:
                 raise _unauthorized(f"令牌无效：{exc}") from exc
         async with runtime.uow() as uow:
-            await reads_only(uow.session)  # its statements without BEGIN/COMMIT (the last-use UPDATE stands alone)
+            await autocommit(uow.session)  # its statements without BEGIN/COMMIT (the last-use UPDATE stands alone)
             caller = await repository.api_key_principal(uow.session, prefix, presented, runtime.clock.now())
             await uow.commit()
         if caller is None:
@@ -76,7 +76,7 @@ async def authenticate(request: Request, credentials: HTTPAuthorizationCredentia
     if not token:
         raise _unauthorized("缺少令牌（Bearer）或登录会话，请先登录")
     async with runtime.uow() as uow:
-        await reads_only(uow.session)
+        await autocommit(uow.session)
         found = await repository.session_user(uow.session, token, runtime.clock.now())
     if found is None:
         raise _unauthorized("会话已结束，请重新登录")

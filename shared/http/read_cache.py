@@ -19,6 +19,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from fastapi import Request, Response
@@ -114,16 +115,37 @@ async def cached_json(request: Request, key: Hashable, build: Callable[[], Await
             cache.put(key, body, etag)
     else:
         body, etag = found
+    await _release_read_session()
     if _matches(request, etag):
         return Response(status_code=304, headers={"ETag": etag})
     return json_body(body, etag=etag)
 
 
-async def reads_only(session: AsyncSession) -> None:
-    """Run this request's statements without BEGIN and ROLLBACK: two round trips fewer for a read
+async def autocommit(session: AsyncSession) -> None:
+    """Run the session's statements without BEGIN and ROLLBACK: two round trips fewer for a read
     that needs no transaction (each statement sees what was committed when it started). Call it
     before the session's first statement; the pool restores the connection's isolation level."""
     await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+# The session of this request's cached read (set by reads_only, in the request's own context).
+_read_session: ContextVar[AsyncSession | None] = ContextVar("m2c_read_session", default=None)
+
+
+async def reads_only(session: AsyncSession) -> None:
+    """`autocommit` for a read whose body `cached_json` serves: cached_json closes the session (its
+    connection back to the pool) once it has the body, before the body is sent — sending a large
+    body waits for the client to read it (flow control), and a connection held meanwhile is one a
+    burst of readers lacks (the pool then opens and closes overflow connections)."""
+    await autocommit(session)
+    _read_session.set(session)
+
+
+async def _release_read_session() -> None:
+    session = _read_session.get()
+    if session is not None:
+        _read_session.set(None)
+        await session.close()  # the unit of work's own exit closes it again: a no-op
 
 
 @asynccontextmanager

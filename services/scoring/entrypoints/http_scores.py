@@ -22,7 +22,7 @@ from shared.http.contract import PROBLEM_RESPONSES
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
 from shared.http.idempotency import IdempotentRequest, idempotent, replayed
 from shared.http.problems import Problem
-from shared.http.read_cache import cached_json, reads_only, statement_connection
+from shared.http.read_cache import autocommit, cached_json, statement_connection
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 
@@ -131,7 +131,7 @@ async def list_scores(request: Request, period: PeriodQuery, level: str | None =
 
     async def ranking() -> dict[str, Any]:
         async with runtime.uow() as uow:
-            await reads_only(uow.session)
+            await autocommit(uow.session)
             rows = await score_repository.ranking(uow.session, period, rev, level)
         return {"period": period, "revision": rev, "scheme": run["scheme"],
                 "items": [item(r) for r in rows if caller.may_see(r["unit"])]}
