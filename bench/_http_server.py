@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import cProfile
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -40,7 +43,18 @@ def m2c_app(database_url: str) -> FastAPI:
 def main() -> None:
     kind, port, arg = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     app = bare_app(json.loads(Path(arg).read_text())) if kind == "bare" else m2c_app(arg)
+    # M2C_BENCH_PROFILE=FILE: the m2c side runs under cProfile, its stats written to FILE on exit
+    # (`python -m pstats FILE`): where a request's CPU goes.
+    profile = os.environ.get("M2C_BENCH_PROFILE") if kind == "m2c" else None
+    profiler = cProfile.Profile() if profile else None
+    if profiler is not None:
+        # uvicorn raises the SIGTERM it caught again once shut down: let it return here instead
+        signal.signal(signal.SIGTERM, lambda *_: None)
+        profiler.enable()
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(str(profile))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """HTTP reads under concurrent load: m2c's list endpoints against a bare FastAPI endpoint that
 returns the very same body, both measured in the same run.
 
-    python bench/http_read.py [--clients 20] [--seconds 10] [--rows 200] [--rounds 4]
+    python bench/http_read.py [--clients 20] [--seconds 10] [--rows 200] [--rounds 4] [--only rankings …]
+
+With M2C_BENCH_PROFILE=FILE the m2c server runs under cProfile and writes its stats to FILE.
 
 Each side is one uvicorn process (bench/_http_server.py) on 127.0.0.1; the load comes from this
 process: `--clients` concurrent keep-alive clients asking the same URL back to back for `--seconds`
@@ -200,7 +202,8 @@ def p(values: Sequence[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1] * 1000
 
 
-async def measure(url: str, rows: int, clients: int, seconds: float, rounds: int, logs: Path) -> list[dict]:
+async def measure(url: str, rows: int, clients: int, seconds: float, rounds: int, logs: Path,
+                  only: Sequence[str] = ()) -> list[dict]:
     m2c, m2c_base = serve("m2c", url, logs)
     bare = None
     try:
@@ -222,6 +225,8 @@ async def measure(url: str, rows: int, clients: int, seconds: float, rounds: int
         idle = (cpu_s(m2c.pid) - idle_cpu) * 1000 / (time.perf_counter() - idle_from)
         out = []
         for name, path in paths.items():
+            if only and name not in only:
+                continue
             sides = {"m2c": (m2c_base + path, ADMIN, m2c.pid), "bare": (bare_base + path, {}, bare.pid)}
             got = await interleaved(sides, clients, seconds, rounds)
             (ours, our_rate, our_cpu, our_s), (theirs, their_rate, their_cpu, _) = got["m2c"], got["bare"]
@@ -247,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--rows", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=4, help="alternating turns per side (default 4)")
+    ap.add_argument("--only", action="append", choices=("rankings", "tickets", "alerts"), default=[],
+                    help="measure this endpoint only (repeatable; default: all three)")
     a = ap.parse_args(argv)
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     with postgres_server("http") as server, tempfile.TemporaryDirectory(prefix="m2c-bench-http-") as tmp:
@@ -257,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             async def go() -> list[dict]:
                 url = await dbs.fresh()
                 await seed_org_units(url, ORG)
-                return await measure(url, a.rows, a.clients, a.seconds, a.rounds, Path(tmp))
+                return await measure(url, a.rows, a.clients, a.seconds, a.rounds, Path(tmp), a.only)
 
             rows = asyncio.run(go())
         finally:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from shared.clock import Clock
@@ -18,14 +17,13 @@ from shared.http.contract import PROBLEM_RESPONSES, install_contract
 from shared.http.edge_problems import install_edge_handlers
 from shared.http.input_guard import InputGuard
 from shared.http.limits import BodyLimits
+from shared.http.observe import CORRELATION_HEADER as CORRELATION_HEADER  # where tests and clients look for it
+from shared.http.observe import ObserveRequests
 from shared.http.problems import install_problem_handlers
-from shared.observability import set_correlation_id
 from shared.runtime import ConsumerSpec, Runtime
 from shared.settings import Settings
 from shared.transport import Transport
 from shared.validation import TIME_CONVENTION
-
-CORRELATION_HEADER = "X-Correlation-ID"
 
 
 @dataclass(frozen=True)
@@ -82,27 +80,6 @@ def create_app(
     app.add_middleware(BodyLimits, max_body_bytes=settings.http_max_body_bytes,
                        max_import_bytes=settings.http_max_import_bytes,
                        max_header_bytes=settings.http_max_header_bytes)
-
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        correlation_id = set_correlation_id(request.headers.get(CORRELATION_HEADER))
-        started = time.perf_counter()
-        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
-
-        def observe_status(status: int) -> None:
-            if runtime is not None:
-                runtime.metrics.http_duration.labels(
-                    request.method, getattr(request.scope.get("route"), "path", "unmatched"), str(status),
-                ).observe(time.perf_counter() - started)
-
-        try:
-            response = await call_next(request)
-        except Exception:
-            observe_status(500)  # the error handler answers 500 outside this middleware: count it here
-            raise
-        observe_status(response.status_code)
-        response.headers[CORRELATION_HEADER] = correlation_id
-        return response
-
+    app.add_middleware(ObserveRequests)  # correlation id and duration: outside the limits, they count refusals too
     app.add_middleware(AuditTrailMiddleware)  # outermost: it sees every write's final status
     return app

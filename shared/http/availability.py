@@ -13,10 +13,8 @@ Probes and metrics (/healthz, /readyz, /metrics) are never limited: an overloade
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -66,17 +64,6 @@ def _has_body(scope: Scope) -> bool:
     return False
 
 
-async def _first(task: asyncio.Future[None], *events: asyncio.Event, within: float | None) -> bool:
-    """Wait until the task is done or any event is set (or the timeout passes); True when the task is done."""
-    waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait({task, *waiters}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()
-    return task.done()
-
-
 class LoadShedding:
     """The in-flight limit and the request timeout, as one pure ASGI middleware."""
 
@@ -103,38 +90,55 @@ class LoadShedding:
             self.in_flight -= 1
 
     async def _with_timeout(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The app in this very task, with a timer (armed once the body is in, disarmed when the
+        response starts) that cancels it: no extra task or waiters per request."""
         if not self.timeout_s:
             await self.app(scope, receive, send)
             return
-        started = asyncio.Event()  # the response has begun
-        body_read = asyncio.Event()  # the clock runs from here: a long upload is not a slow answer
-        if not _has_body(scope):
-            body_read.set()
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        timer: asyncio.TimerHandle | None = None
+        started = expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            if not started:
+                expired = True
+                task.cancel()
+
+        def arm() -> None:
+            nonlocal timer
+            if timer is None:
+                timer = loop.call_later(self.timeout_s, expire)
 
         async def tracking_receive() -> Message:
             message = await receive()
             if message["type"] != "http.request" or not message.get("more_body", False):
-                body_read.set()
+                arm()  # the clock runs from here: a long upload is not a slow answer
             return message
 
         async def tracking_send(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
-                started.set()
+                started = True  # streaming its response: no timeout applies any more
+                if timer is not None:
+                    timer.cancel()
             await send(message)
 
-        task = asyncio.ensure_future(self.app(scope, tracking_receive, tracking_send))
+        if not _has_body(scope):
+            arm()
         try:
-            if not await _first(task, started, body_read, within=None) and body_read.is_set():
-                await _first(task, started, within=self.timeout_s)
-        except BaseException:  # we were cancelled (the client went away): so is the request
-            task.cancel()
-            raise
-        if task.done() or started.is_set():
-            await task  # finished, or streaming its response: no timeout applies any more
+            await self.app(scope, tracking_receive, tracking_send)
+        except asyncio.CancelledError:
+            if not expired:
+                raise  # the client went away (or the server stops): so does the request
+            task.uncancel()
+        finally:
+            if timer is not None:
+                timer.cancel()
+        if not expired or started:
             return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         _throttled.log(logging.WARNING, "timeout", "%s %s timed out after %.0f s: answering 503",
                        scope["method"], scope["path"], self.timeout_s)
         await self._refuse(scope, send, "请求超时",

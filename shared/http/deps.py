@@ -19,7 +19,8 @@ _bearer = HTTPBearer(auto_error=False, description="A JWT from `m2c token create
                      "browsers use the session cookie from POST /api/v1/auth/login")
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async: FastAPI runs a plain function dependency in its thread pool, a thread hop per request
     runtime: Runtime = request.app.state.runtime
     return runtime
 

@@ -43,6 +43,16 @@ async def runs(session: AsyncSession, period: str) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
+# The runs of a period as a ranking names its cached body by them: a plain SQL statement for a bare
+# driver connection (shared.http.read_cache.statement_connection), one round trip, no session.
+_RUN_KEYS = "SELECT revision, scheme, created_at FROM scoring_score_runs WHERE period = $1 ORDER BY revision"
+
+
+async def run_keys(connection: Any, period: str) -> list[dict[str, Any]]:
+    """runs()' revision, scheme and creation time, through an asyncpg connection."""
+    return [dict(r) for r in await connection.fetch(_RUN_KEYS, period)]
+
+
 async def latest_allow_incomplete(session: AsyncSession, period: str) -> bool:
     """The choice stored with the period's latest run (False when never scored)."""
     return bool((await session.execute(

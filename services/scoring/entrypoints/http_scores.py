@@ -22,7 +22,7 @@ from shared.http.contract import PROBLEM_RESPONSES
 from shared.http.deps import ensure_visible, get_runtime, get_uow, require_roles
 from shared.http.idempotency import IdempotentRequest, idempotent, replayed
 from shared.http.problems import Problem
-from shared.http.read_cache import cached_json, reads_only
+from shared.http.read_cache import autocommit, cached_json, statement_connection
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
 
@@ -122,19 +122,23 @@ async def revisions(period: PeriodPath, caller: Principal = Depends(READERS),
 @router.get("/scores", response_model=dict[str, Any])
 async def list_scores(request: Request, period: PeriodQuery, level: str | None = Query(None, pattern=LEVEL_PATTERN),
                       revision: int | None = Query(None, ge=1), caller: Principal = Depends(READERS),
-                      uow: UnitOfWork = Depends(get_uow)) -> Response:
-    await reads_only(uow.session)
-    runs = {r["revision"]: r for r in await score_repository.runs(uow.session, period)}
+                      runtime: Runtime = Depends(get_runtime)) -> Response:
+    # One statement names the body; a session is opened only to build a body not cached yet.
+    async with statement_connection(runtime.engine) as connection:
+        runs = {r["revision"]: r for r in await score_repository.run_keys(connection, period)}
     rev = _chosen(period, revision, max(runs, default=None))
     run = runs[rev]
 
     async def ranking() -> dict[str, Any]:
-        rows = await score_repository.ranking(uow.session, period, rev, level)
+        async with runtime.uow() as uow:
+            await autocommit(uow.session)
+            rows = await score_repository.ranking(uow.session, period, rev, level)
         return {"period": period, "revision": rev, "scheme": run["scheme"],
                 "items": [item(r) for r in rows if caller.may_see(r["unit"])]}
 
     # A published revision never changes (its run and scores are written once, together): its ranking
     # is built once per process; the run's creation time tells a re-created database's revision apart.
+    # The caller's subtree is part of the key: each scope has a body of its own.
     key = ("scores", period, rev, run["created_at"], level, caller.unit_prefixes())
     return await cached_json(request, key, ranking)
 

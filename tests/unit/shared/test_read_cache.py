@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
-from shared.http.read_cache import BodyCache, json_bytes
+from shared.http.read_cache import BodyCache, etag_of, json_bytes
 
 
 def test_the_cache_keeps_the_most_recently_used_bodies() -> None:
@@ -23,3 +23,10 @@ def test_bodies_are_compact_utf8_json() -> None:
                        "id": UUID(int=1), "score": 75.0, "rank": None})
     assert body == ('{"unit":"清远","at":"2026-10-01T02:00:00Z","id":"00000000-0000-0000-0000-000000000001",'
                     '"score":75.0,"rank":null}').encode()
+
+
+def test_each_body_has_a_strong_etag_of_its_bytes() -> None:
+    cache = BodyCache()
+    tag = cache.put("a", b'{"x":1}')
+    assert tag == etag_of(b'{"x":1}') and tag.startswith('"') and tag.endswith('"')
+    assert cache.lookup("a") == (b'{"x":1}', tag) and etag_of(b'{"x":2}') != tag
