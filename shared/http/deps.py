@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Any
+from collections.abc import AsyncIterator
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -30,22 +29,30 @@ async def get_uow(runtime: Runtime = Depends(get_runtime)) -> AsyncIterator[Unit
         yield uow
 
 
-def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
-    """The caller, who must hold one of `roles` (any authenticated caller when none are given)."""
+class RoleGuard:
+    """A route's caller dependency: the authenticated caller, who must hold one of `roles` (any
+    authenticated caller when empty). `roles` is the design the authorization matrix test reads."""
 
-    async def principal(
+    def __init__(self, roles: tuple[str, ...]) -> None:
+        self.roles = frozenset(roles)
+        self._listed = ", ".join(roles)  # in the order the route declares them
+
+    async def __call__(
+        self,
         request: Request,
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
         runtime: Runtime = Depends(get_runtime),
     ) -> Principal:
         caller = await authenticate(request, credentials, runtime)
         request.state.principal = caller  # for the audit trail
-        if roles and not caller.roles & set(roles):
-            raise Problem(403, "无权操作", f"需要以下角色之一：{', '.join(roles)}")
+        if self.roles and not caller.roles & self.roles:
+            raise Problem(403, "无权操作", f"需要以下角色之一：{self._listed}")
         return caller
 
-    principal.roles = frozenset(roles)  # type: ignore[attr-defined]  # the design, read by the authorization matrix
-    return principal
+
+def require_roles(*roles: str) -> RoleGuard:
+    """The caller, who must hold one of `roles` (any authenticated caller when none are given)."""
+    return RoleGuard(roles)
 
 
 def ensure_visible(caller: Principal, unit: str) -> None:
