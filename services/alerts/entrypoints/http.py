@@ -44,7 +44,7 @@ async def list_alerts(
     severity: Literal["info", "warning", "critical"] | None = None,
     type: str | None = Query(None, max_length=100, description="Alert type, e.g. ArrearsRiskDetected"),
     unit: UnitCode | None = Query(None, description="The unit and its subtree"),
-    label: list[str] = Query(default_factory=list, description="name=value (a notification group's link)"),
+    label: list[str] = Query([], description="name=value (a notification group's link)"),
     fingerprint: str | None = Query(None, max_length=500),
     cursor: int | None = Query(None, ge=1, description="next_cursor of the previous page"),
     limit: int = Query(50, ge=1, le=500),
