@@ -7,6 +7,7 @@ M2C_TEST_DATABASE_URL / M2C_TEST_KAFKA_BOOTSTRAP reuse servers that are already 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -70,13 +71,22 @@ async def empty_database_url(pg_server_url: str) -> AsyncIterator[str]:
     await _admin(pg_server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@contextlib.asynccontextmanager
+async def fresh_database(pg_server_url: str, template_db: str) -> AsyncIterator[str]:
+    """A new database copied from the template (at the migration head), dropped on leaving."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    await _admin(pg_server_url, f"CREATE DATABASE {name} TEMPLATE {template_db}")
+    try:
+        yield async_url(_dsn(pg_server_url, name))
+    finally:
+        await _admin(pg_server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
 async def database_url(pg_server_url: str, template_db: str) -> AsyncIterator[str]:
     """A fresh database at the migration head, dropped after the test."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    await _admin(pg_server_url, f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    yield async_url(_dsn(pg_server_url, name))
-    await _admin(pg_server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    async with fresh_database(pg_server_url, template_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,10 @@ import pytest
 from sqlalchemy import text
 
 from services.alerts.bootstrap import build as build_alerts
-from shared.db import async_url
 from shared.messaging.message import OutboundMessage
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.testing.plugin import _admin, _dsn
+from shared.testing.plugin import fresh_database
 from shared.transport import InProcessTransport
 from tests.integration.platform.test_consumer_inprocess import _error_envelope
 
@@ -50,10 +49,8 @@ async def _effects(settings: Settings, batches: list[list[bytes]]) -> dict:
 @pytest.fixture
 async def second_database_url(pg_server_url: str, template_db: str) -> AsyncIterator[str]:
     """Another fresh database at the migration head (as `database_url`)."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    await _admin(pg_server_url, f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    yield async_url(_dsn(pg_server_url, name))
-    await _admin(pg_server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    async with fresh_database(pg_server_url, template_db) as url:
+        yield url
 
 
 async def test_a_batch_has_the_effects_of_its_events_one_by_one(settings: Settings, second_database_url: str) -> None:
