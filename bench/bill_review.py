@@ -7,7 +7,8 @@ county): the previous month (history, as the rules use it: kWh and multiplier of
 bill) and the month under review, with ~0.3 % anomalies spread over every rule. Then, in one run:
 
 service   what POST /api/v1/review/{period}/bills and …/run do: the history file imported (not timed),
-          then, timed, the month's file streamed in 1 MiB chunks into COPY on a typed staging table,
+          then, timed, the month's file streamed in 1 MiB chunks, decoded as the route decodes uploads
+          (UTF-8 or GBK; NUL and over-long lines refused), into COPY on a typed staging table,
           validated set-based (units, duplicates), replacing the units' bills in review_bills (one
           transaction), and a review run: every rule in one statement over the period's bills joined
           with the tariffs and the customers' previous bills, suspects upserted, one
@@ -53,6 +54,7 @@ from services.scoring.domain.org_units import OrgUnit
 from services.scoring.handlers.facts import UpsertOrgUnits, upsert_org_units
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.text_decoding import TextDecoder, decoded
 
 PERIOD, PREVIOUS = "2026-10", "2026-09"
 NOW = datetime(2026, 11, 5, tzinfo=UTC)
@@ -177,6 +179,11 @@ async def file_chunks(path: Path) -> AsyncIterator[bytes]:
             yield chunk
 
 
+def uploaded(path: Path, settings: Settings) -> AsyncIterator[bytes]:
+    """The file as the route hands it on: decoded (UTF-8 or GBK), NUL and over-long lines refused."""
+    return decoded(file_chunks(path), TextDecoder(None, max_line_bytes=settings.import_max_line_bytes))
+
+
 async def service(url: str, history: Path, month: Path, codes: list[str],
                   postmaster: int | None) -> tuple[float, float, float, float, dict]:
     settings = Settings(database_url=url, jwt_secret="bench-secret-0123456789-0123456789", _env_file=None)
@@ -185,12 +192,13 @@ async def service(url: str, history: Path, month: Path, codes: list[str],
         async with runtime.uow() as uow:
             await upsert_org_units(UpsertOrgUnits(org_units(codes), NOW), uow)
         async with runtime.uow() as uow:
-            await review.import_bills(PREVIOUS, "csv", file_chunks(history), uow, NOW, "bench", lambda _: True)
+            await review.import_bills(PREVIOUS, "csv", uploaded(history, settings), uow, NOW, "bench",
+                                      lambda _: True)
         await settle(url, vacuum="review_bills")
         cpu = server_cpu_s(postmaster)
         started = time.perf_counter()
         async with runtime.uow() as uow:
-            imported = await review.import_bills(PERIOD, "csv", file_chunks(month), uow, NOW, "bench",
+            imported = await review.import_bills(PERIOD, "csv", uploaded(month, settings), uow, NOW, "bench",
                                                  lambda _: True)
         import_s = time.perf_counter() - started
         import_cpu = server_cpu_s(postmaster) - cpu

@@ -61,19 +61,46 @@ async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
     return conn
 
 
+_MISSING = re.compile(r'missing data for column "(\w+)"')
+_DIGITS = re.compile(r"numeric\((\d+),(\d+)\)")
+
+
+def _value_message(column: str, exc: asyncpg.PostgresError) -> str:
+    message = str(getattr(exc, "message", exc))
+    if isinstance(exc, asyncpg.NumericValueOutOfRangeError) and column in bill_file.BY_NAME and (
+            digits := _DIGITS.fullmatch(bill_file.BY_NAME[column].sql_type)):
+        precision, scale = int(digits.group(1)), int(digits.group(2))
+        return f"{column} 的值超出范围：整数部分最多 {precision - scale} 位（{message}）"
+    # PostgreSQL's own words (e.g. invalid input syntax for type numeric) behind a Chinese lead
+    return f"{column} 的值无效：{message}"
+
+
+def _shape_problem(exc: asyncpg.PostgresError) -> tuple[str | None, str]:
+    """A record that does not fit the header (no column in COPY's context): the column and a Chinese message."""
+    message = str(getattr(exc, "message", exc))
+    if missing := _MISSING.search(message):
+        return missing.group(1), f"这一行的列比表头少：缺少 {missing.group(1)} 的值"
+    if message.startswith("extra data after last expected column"):
+        return None, "这一行的列比表头多"
+    if message.startswith("unterminated CSV quoted field"):
+        return None, "引号没有闭合：从某一行起到文件末尾都在一个带引号的值里"
+    return None, f"这一行无效：{message}"
+
+
 def _copy_problem(exc: asyncpg.PostgresError, header_lines: int) -> InvalidInput:
     match = _LINE.search(getattr(exc, "context", None) or "")
     if match is None:
         return InvalidInput(_TITLE, [{"field": "body", "message": str(exc)}])
     column = match.group(2) or getattr(exc, "column_name", None)
     constraint = getattr(exc, "constraint_name", None)
-    message = str(getattr(exc, "message", exc))
     if constraint in bill_file.CHECK_MESSAGES:
         column, message = constraint, f"{constraint} {bill_file.CHECK_MESSAGES[constraint]}"
     elif isinstance(exc, asyncpg.NotNullViolationError):
         message = f"{column} 必填"
-    else:  # PostgreSQL's own words (e.g. invalid input syntax for type numeric) behind a Chinese lead
-        message = f"{column} 的值无效：{message}"
+    elif column is None:
+        column, message = _shape_problem(exc)
+    else:
+        message = _value_message(column, exc)
     return InvalidInput(_TITLE, [bad_row(int(match.group(1)), column, message, header_lines)])
 
 

@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import column as table_column
+from sqlalchemy import func, select, table, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bill_review.adapters.tables import suspects, units
@@ -16,6 +17,8 @@ _FIELDS = (suspects.c.id, suspects.c.period, suspects.c.bill_id, suspects.c.cust
            suspects.c.rule, suspects.c.severity, suspects.c.message, suspects.c.state, suspects.c.rule_set_version,
            suspects.c.raised_at, suspects.c.decided_by, suspects.c.decided_at, suspects.c.decision,
            suspects.c.error_id)
+# Scoring's org tree, read as shared reference data (shared/reference.py): which stations should bring bills.
+_ORG_UNITS = table("scoring_org_units", table_column("code"), table_column("level"))
 
 
 def subtree(stmt, column, unit: str | None, scope: tuple[str, ...] | None):
@@ -72,6 +75,16 @@ async def readiness(session: AsyncSession, period: str, *, scope: tuple[str, ...
             .where(units.c.period == period).order_by(units.c.unit))
     stmt = subtree(stmt, units.c.unit, unit, scope)
     return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+async def stations_without_bills(session: AsyncSession, period: str, *, scope: tuple[str, ...] | None,
+                                 unit: str | None) -> list[str]:
+    """The stations in the caller's scope (and under `unit`) that have no bills for the period: not ready either."""
+    stmt = (select(_ORG_UNITS.c.code).where(_ORG_UNITS.c.level == "station")
+            .where(~select(units.c.unit).where(units.c.period == period, units.c.unit == _ORG_UNITS.c.code).exists())
+            .order_by(_ORG_UNITS.c.code))
+    stmt = subtree(stmt, _ORG_UNITS.c.code, unit, scope)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def effectiveness(session: AsyncSession, first: str, last: str, *, scope: tuple[str, ...] | None,

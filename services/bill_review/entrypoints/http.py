@@ -19,6 +19,7 @@ from services.bill_review.entrypoints.schemas import (
     EffectivenessOut,
     ImportOut,
     PeriodMisses,
+    ReadinessCounts,
     ReadinessOut,
     RuleEffect,
     RunOut,
@@ -33,6 +34,7 @@ from shared.events.review import ReviewRule
 from shared.http.deps import get_runtime, get_uow, require_roles
 from shared.http.idempotency import IdempotentRequest, idempotent
 from shared.http.problems import Problem
+from shared.http.uploads import decoded_body, upload_decoder
 from shared.patterns import PERIOD_PATTERN
 from shared.runtime import Runtime
 from shared.uow import UnitOfWork
@@ -106,12 +108,14 @@ async def clear(suspect_id: int, body: ClearIn, caller: Principal = Depends(DECI
 async def import_bills(period: Period, request: Request, format: str | None = Query(None, pattern="^(csv|ndjson)$"),
                        caller: Principal = Depends(IMPORTERS), uow: UnitOfWork = Depends(get_uow),
                        runtime: Runtime = Depends(get_runtime)) -> ImportOut:
-    """Stream a bill file (CSV with a header row in any order, or NDJSON). Atomic: one bad row → 422 naming
-    its row and column, nothing written. The file replaces the period's bills of the units it contains."""
+    """Stream a bill file (CSV with a header row in any order, or NDJSON; UTF-8, or GB18030/GBK as Excel saves
+    it). Atomic: one bad row → 422 naming its row and column, nothing written. The file replaces the period's
+    bills of the units it contains."""
     fmt = format or ("ndjson" if "ndjson" in request.headers.get("content-type", "") else "csv")
-    result = await review.import_bills(period, fmt, request.stream(), uow, runtime.clock.now(), caller.subject,
-                                       caller.may_see)
-    return ImportOut(**result)
+    decoder = upload_decoder(request, csv=fmt == "csv")
+    result = await review.import_bills(period, fmt, decoded_body(request, decoder), uow, runtime.clock.now(),
+                                       caller.subject, caller.may_see)
+    return ImportOut(**result, encoding=decoder.encoding)
 
 
 @router.post("/{period}/run", response_model=RunOut)
@@ -143,7 +147,12 @@ async def list_suspects(
 @router.get("/{period}/readiness", response_model=ReadinessOut)
 async def readiness(period: Period, unit: UnitCode | None = Query(None, description="This unit and below"),
                     caller: Principal = Depends(READERS), uow: UnitOfWork = Depends(get_uow)) -> ReadinessOut:
-    """Per unit with bills: suspects open/confirmed/cleared; ready = reviewed since its last file, nothing open."""
-    rows = await suspects_repo.readiness(uow.session, period, scope=caller.unit_prefixes(), unit=unit)
-    return ReadinessOut(period=period, items=[
-        UnitReadiness(**r, ready=r["reviewed_at"] is not None and r["open"] == 0) for r in rows])
+    """Per unit with bills: suspects open/confirmed/cleared; ready = reviewed since its last file, nothing open.
+    Stations in scope without bills for the period are listed apart (`not_imported`): not ready, and counted."""
+    scope = caller.unit_prefixes()
+    rows = await suspects_repo.readiness(uow.session, period, scope=scope, unit=unit)
+    items = [UnitReadiness(**r, ready=r["reviewed_at"] is not None and r["open"] == 0) for r in rows]
+    missing = await suspects_repo.stations_without_bills(uow.session, period, scope=scope, unit=unit)
+    counts = ReadinessCounts(stations=len(items) + len(missing), imported=len(items),
+                             reviewed=sum(i.reviewed_at is not None for i in items), ready=sum(i.ready for i in items))
+    return ReadinessOut(period=period, items=items, not_imported=missing, counts=counts)

@@ -77,6 +77,7 @@ class ImportOut(BaseModel):
     period: Period
     bills: int
     units: dict[str, int] = Field(description="unit → bills the file brought (they replaced that unit's bills)")
+    encoding: str = Field(description="How the file was read: utf-8, utf-8-sig (BOM) or gb18030")
 
 
 class RunOut(BaseModel):
@@ -140,9 +141,18 @@ class UnitReadiness(BaseModel):
     ready: bool = Field(description="Reviewed since the last import and nothing open")
 
 
+class ReadinessCounts(BaseModel):
+    stations: int = Field(description="Stations in the caller's scope (and under `unit`): what `ready` is out of")
+    imported: int = Field(description="Of them, with bills for the period")
+    reviewed: int = Field(description="Of them, reviewed since their last file")
+    ready: int
+
+
 class ReadinessOut(BaseModel):
     period: Period
-    items: list[UnitReadiness]
+    items: list[UnitReadiness] = Field(description="The units with bills for the period")
+    not_imported: list[str] = Field(description="Stations without bills for the period (not ready either)")
+    counts: ReadinessCounts
 
 
 class RuleEffect(BaseModel):

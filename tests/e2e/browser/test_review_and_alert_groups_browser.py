@@ -130,7 +130,7 @@ async def test_review_page_confirms_one_suspect_and_clears_another(live_app: str
     readiness = await _readiness(api, period)
     assert readiness["QY-QC-02"]["ready"] is True
     assert await page.get_attribute("#readiness tr[data-unit='QY-QC-02']", "data-ready") == "true"
-    assert await page.inner_text("#readiness-summary") == "可发行 2 / 3 个单位；待处理疑点 2 条"
+    assert await page.inner_text("#readiness-summary") == "可发行 2 / 3 个供电所（未导入账单 0 个）；待处理疑点 2 条"
 
     # rule effectiveness: shares as percentages with what they are based on, as the API counts them
     eff = (await api.get("/api/v1/review/effectiveness", params={"first": period}, headers=ADMIN)).json()

@@ -112,6 +112,12 @@ async def test_readiness_and_effectiveness(org: httpx.AsyncClient) -> None:
     ready = (await org.get(f"/api/v1/review/{PERIOD}/readiness", headers=ADMIN)).json()
     assert [(u["unit"], u["bills"], u["open"], u["confirmed"], u["cleared"], u["ready"]) for u in ready["items"]] == [
         ("QY-QC-01", 4, 4, 0, 0, False), ("QY-QC-02", 2, 0, 1, 0, True)]
+    # QY-YD-01 brought no bills: not ready, and counted among the stations ready is out of
+    assert (ready["not_imported"], ready["counts"]) == (
+        ["QY-YD-01"], {"stations": 3, "imported": 2, "reviewed": 2, "ready": 1})
+    this_month = (await org.get("/api/v1/review/2026-11/readiness", headers=ADMIN)).json()  # nothing yet
+    assert (this_month["items"], this_month["not_imported"], this_month["counts"]["ready"]) == (
+        [], ["QY-QC-01", "QY-QC-02", "QY-YD-01"], 0)
     s = await _by_bill(org)
     await org.post(f"/api/v1/review/suspects/{s[('reversed', 'kwh_mismatch')]['id']}/clear", headers=ADMIN,
                    json={"reason": "示数倒走已确认为换表未登记"})

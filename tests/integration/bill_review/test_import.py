@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.integration.bill_review.conftest import PERIOD, as_csv, bill, post_bills, rows
+from tests.integration.bill_review.conftest import ADMIN, HEADER, PERIOD, as_csv, as_ndjson, bill, post_bills, rows
 
 
 async def _bills(client: httpx.AsyncClient) -> list[tuple]:
@@ -19,7 +19,7 @@ async def test_csv_with_columns_in_any_order_is_stored(org: httpx.AsyncClient) -
     body = as_csv([bill("b1", last_month_kwh="90"), bill("b2", "50", unit="QY-QC-02", meter_changed=True)], columns)
     r = await post_bills(org, body)
     assert r.status_code == 200, r.text
-    assert r.json() == {"period": PERIOD, "bills": 2, "units": {"QY-QC-01": 1, "QY-QC-02": 1}}
+    assert r.json() == {"period": PERIOD, "bills": 2, "units": {"QY-QC-01": 1, "QY-QC-02": 1}, "encoding": "utf-8"}
     assert await _bills(org) == [("QY-QC-01", "b1", "100.00", False, "90.00"),
                                  ("QY-QC-02", "b2", "50.00", True, None)]
 
@@ -41,8 +41,12 @@ async def test_a_file_replaces_the_bills_of_its_own_units_only(org: httpx.AsyncC
     ({"kwh": "lots"}, "kwh", "invalid input syntax for type numeric"),
     ({"kwh": ""}, "kwh", "kwh 必填"),
     ({"category": "martian"}, "category", "category 须为以下之一：resident"),
-    ({"multiplier": "0"}, "multiplier", "multiplier 须 > 0"),
+    ({"multiplier": "0"}, "multiplier", "multiplier 须为 > 0 的数值"),
     ({"meter_changed": "perhaps"}, "meter_changed", "invalid input syntax for type boolean"),
+    ({"kwh": "NaN"}, "kwh", "kwh 须为数值（不能为 NaN）"),
+    ({"prev_reading": "nan"}, "prev_reading", "prev_reading 须为 ≥ 0 的数值"),
+    ({"amount": "1" * 40}, "amount", "amount 的值超出范围：整数部分最多 12 位"),
+    ({"last_month_kwh": "Infinity"}, "last_month_kwh", "last_month_kwh 的值超出范围"),
 ])
 async def test_one_bad_row_is_422_naming_row_and_column_and_nothing_is_written(
         org: httpx.AsyncClient, row: dict, column: str, expected: str) -> None:
@@ -118,3 +122,38 @@ async def test_rows_are_named_by_their_place_in_a_file_of_many_pages(org: httpx.
     r = await post_bills(org, other)
     assert r.status_code == 422 and r.json()["errors"][0]["row"] == 2001  # m999 is QY-QC-01's
     assert await rows(org, "SELECT count(*) FROM review_bills") == [(1000,)]
+
+
+async def test_a_gbk_file_as_excel_saves_it_is_read(org: httpx.AsyncClient) -> None:
+    body = as_csv([bill("账单-1", customer_no="户号-1"), bill("账单-2", unit="QY-QC-02")]).encode("gbk")
+    r = await org.post(f"/api/v1/review/{PERIOD}/bills", content=body, headers={**ADMIN, "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert r.json()["encoding"] == "gb18030" and r.json()["bills"] == 2
+    assert await rows(org, "SELECT bill_id, customer_no FROM review_bills ORDER BY bill_id") == [
+        ("账单-1", "户号-1"), ("账单-2", "C-账单-2")]
+
+
+@pytest.mark.parametrize("ndjson", [False, True])
+async def test_a_nul_byte_is_refused_naming_its_line_and_nothing_is_written(
+        org: httpx.AsyncClient, ndjson: bool) -> None:
+    body = (as_ndjson if ndjson else as_csv)([bill("n1"), bill("n2"), bill("n3")]).replace("n2", "n\x002")
+    r = await post_bills(org, body, ndjson=ndjson)
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["errors"]
+    assert error["line"] == (2 if ndjson else 3) and "NUL" in error["message"]
+    assert await _bills(org) == []
+
+
+async def test_a_record_that_does_not_fit_the_header_is_named_in_chinese(org: httpx.AsyncClient) -> None:
+    good = as_csv([bill("g1"), bill("g2")], HEADER[:10])  # amount last
+    short = good.rstrip("\n").rsplit(",", 1)[0] + "\n"  # the last record lost its amount
+    r = await post_bills(org, short)
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["errors"]
+    assert (error["row"], error["column"]) == (2, "amount")
+    assert error["message"] == "这一行的列比表头少：缺少 amount 的值"
+    r = await post_bills(org, good.replace("\n", ",9\n").replace(",9\n", "\n", 1))  # every record one too many
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["errors"]
+    assert (error["row"], error["column"], error["message"]) == (1, None, "这一行的列比表头多")
+    assert await _bills(org) == []

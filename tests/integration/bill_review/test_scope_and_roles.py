@@ -34,8 +34,10 @@ async def test_reads_are_scoped(reviewed: httpx.AsyncClient) -> None:
     ids = await _ids(reviewed)
     assert (await reviewed.get(f"/api/v1/review/suspects/{ids['QY-QC-01']}", headers=QC01)).status_code == 200
     assert (await reviewed.get(f"/api/v1/review/suspects/{ids['QY-QC-02']}", headers=QC01)).status_code == 404
-    ready = (await reviewed.get(f"/api/v1/review/{PERIOD}/readiness", headers=QC01)).json()["items"]
-    assert [u["unit"] for u in ready] == ["QY-QC-01"]
+    ready = (await reviewed.get(f"/api/v1/review/{PERIOD}/readiness", headers=QC01)).json()
+    assert [u["unit"] for u in ready["items"]] == ["QY-QC-01"] and ready["counts"]["stations"] == 1
+    empty = (await reviewed.get("/api/v1/review/2026-08/readiness", headers=COUNTY_MARKETING)).json()
+    assert empty["not_imported"] == ["QY-QC-01", "QY-QC-02"]  # the county's stations only
     effects = (await reviewed.get("/api/v1/review/effectiveness", params={"first": PERIOD}, headers=QC01)).json()
     assert [(i["rule"], i["raised"]) for i in effects["items"]] == [("amount_mismatch", 1)]
     assert (await reviewed.get(f"/api/v1/review/{PERIOD}/suspects")).status_code == 401

@@ -107,7 +107,8 @@ async def test_a_csv_without_a_newline_is_refused_at_the_line_limit(app: httpx.A
     assert body.sent <= 2 * MiB and time.perf_counter() - started < 5
 
 
-@pytest.mark.parametrize("path", ["/api/v1/facts/2026-10/records/readings", "/api/v1/credit/import/customers"])
+@pytest.mark.parametrize("path", ["/api/v1/facts/2026-10/records/readings", "/api/v1/credit/import/customers",
+                                  "/api/v1/review/2026-10/bills"])
 async def test_a_header_line_over_128_kb_names_line_1(app: httpx.AsyncClient, path: str) -> None:
     r = await app.post(path, content=("a," * 70000 + "\nQY-QC-01\n").encode(),
                        headers={**ADMIN, "Content-Type": "text/csv"})
@@ -169,8 +170,9 @@ async def test_gbk_raw_records_and_credit_files_are_imported(app: httpx.AsyncCli
     assert r.status_code == 200 and r.json()["unit"] == "QY-QC-02"
 
 
-async def test_a_charset_m2c_does_not_read_is_415(app: httpx.AsyncClient) -> None:
-    r = await app.post("/api/v1/credit/import/customers", content=b"customer_no,unit\n",
+@pytest.mark.parametrize("path", ["/api/v1/credit/import/customers", "/api/v1/review/2026-10/bills"])
+async def test_a_charset_m2c_does_not_read_is_415(app: httpx.AsyncClient, path: str) -> None:
+    r = await app.post(path, content=b"customer_no,unit\n",
                        headers={**ADMIN, "Content-Type": "text/csv; charset=latin-1"})
     assert r.status_code == 415 and "latin-1" in r.json()["detail"]
 

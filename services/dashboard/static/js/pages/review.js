@@ -44,9 +44,13 @@ function readinessBadge(r) {
 }
 
 function readinessCard(readiness, units, period) {
-  const items = readiness.items;
-  const ready = items.filter((r) => r.ready).length;
+  const { items, counts } = readiness;
+  const missing = readiness.not_imported;
   const open = items.reduce((s, r) => s + r.open, 0);
+  // stations in scope that brought no bills are not ready either: listed after the ones that did
+  const missingRows = missing.map((u) => `<tr data-unit="${esc(u)}" data-ready="false" class="not-imported"><td>
+    ${unitHtml(units, u)}</td><td class="num">—</td><td class="num">—</td><td class="num">—</td><td class="num">—</td>
+    <td>—</td><td class="release"><span class="badge warning">${esc(t('rv.notImported'))}</span></td></tr>`).join('');
   const body = items.length ? `<div class="scroll"><table id="readiness"><thead><tr><th>${esc(t('unit'))}</th>
     <th class="num">${esc(t('rv.bills'))}</th><th class="num">${esc(label('sustate', 'open'))}</th>
     <th class="num">${esc(label('sustate', 'confirmed'))}</th><th class="num">${esc(label('sustate', 'cleared'))}</th>
@@ -55,10 +59,10 @@ function readinessCard(readiness, units, period) {
         { period, unit: r.unit })}">${unitHtml(units, r.unit)}</a></td><td class="num">${r.bills}</td>
       <td class="num">${r.open}</td><td class="num">${r.confirmed}</td><td class="num">${r.cleared}</td>
       <td class="nowrap">${r.reviewed_at ? dateTime(r.reviewed_at) : '—'}</td><td class="release">${readinessBadge(r)}</td></tr>`)
-      .join('')}</tbody></table></div>` : empty(t('rv.noBills', { p: period }));
+      .join('')}${missingRows}</tbody></table></div>` : empty(t('rv.noBills', { p: period }));
   return `<section class="card" id="readiness-card"><h2>${esc(t('rv.readiness'))}</h2>
-    ${items.length ? `<p class="muted" id="readiness-summary">${esc(t('rv.readySummary', { a: ready, b: items.length,
-      o: open }))}</p>` : ''}${body}<p class="muted">${esc(t('rv.readyRule'))}</p></section>`;
+    ${items.length ? `<p class="muted" id="readiness-summary">${esc(t('rv.readySummary', { a: counts.ready,
+      b: counts.stations, m: missing.length, o: open }))}</p>` : ''}${body}<p class="muted">${esc(t('rv.readyRule'))}</p></section>`;
 }
 
 const by = (s) => `<span class="muted">${esc(s.decided_by ? actorText(s.decided_by) : '')} ${
