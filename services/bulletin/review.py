@@ -102,12 +102,10 @@ async def gather(get: Get, period: str, units: Sequence[Mapping[str, Any]], root
     zero = {"raised": 0, "confirmed": 0, "cleared": 0, "open": 0}
     rows = tuple(RuleFigures(rule, titles.get(rule, rule), **counts.get(rule, zero)) for rule in order)
     mine = [u for u in readiness["items"] if visible(u["unit"])]
-    with_bills = {u["unit"] for u in mine}
     return ReviewSection(
         rules=rows, errors=sum(p["errors"] for p in months), from_review=sum(p["from_review"] for p in months),
         misses=sum(p["misses"] for p in months),
         units=tuple(UnitReadiness(u["unit"], names.get(u["unit"], u["unit"]), u["bills"], u["open"], u["confirmed"],
                                   u["cleared"], u["reviewed_at"] is not None, u["ready"])
                     for u in sorted(mine, key=lambda u: u["unit"])),
-        stations_without_bills=sum(u["level"] == "station" and visible(u["code"]) and u["code"] not in with_bills
-                                   for u in units))
+        stations_without_bills=sum(visible(u) for u in readiness["not_imported"]))
