@@ -47,6 +47,10 @@ def copy_cell(value: object) -> object:
     return "" if value is None else value
 
 
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} 不是 JSON 的数值")  # Python's reader would take NaN, Infinity
+
+
 async def ndjson_as_csv(chunks: AsyncIterator[bytes], names: Sequence[str],
                         problem: RowProblem) -> AsyncIterator[bytes]:
     """Every record as a CSV row of `names`; a line that is not a JSON object, or has a field not in
@@ -60,7 +64,7 @@ async def ndjson_as_csv(chunks: AsyncIterator[bytes], names: Sequence[str],
         nonlocal row
         row += 1
         try:
-            record = json.loads(line)
+            record = json.loads(line, parse_constant=_not_json)
         except ValueError as exc:
             raise problem(row, None, f"不是 JSON 对象：{exc}") from exc
         if not isinstance(record, dict):

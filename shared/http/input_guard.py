@@ -1,15 +1,20 @@
 """One validation layer at the edge for what no route may receive: NUL in a path, query, header or
-JSON string (PostgreSQL cannot store it), and integers beyond int64 (PostgreSQL's bigint) in a JSON
-body or in a path/query parameter the route declares as an integer. 422 naming the field, in the
-`body.x.y` / `query.x` form of FastAPI's own validation errors.
+JSON string (PostgreSQL cannot store it), integers beyond int64 (PostgreSQL's bigint) in a JSON
+body or in a path/query parameter the route declares as an integer, and numbers that are not finite
+in a JSON body (`NaN`, `Infinity` — which Python's JSON reader accepts though JSON has no such thing —
+and literals like `1e400` that overflow to infinity; jsonb cannot store them, and no threshold, price
+or amount is one). 422 naming the field, in the `body.x.y` / `query.x` form of FastAPI's own
+validation errors.
 
 The JSON body is scanned as it streams past, with a cheap byte search; only a body that shows a
-`\\u0000` escape or a run of 19+ digits is parsed (once, at its end) to name the field.
+`\\u0000` escape, a run of 19+ digits, `NaN`, `Infinity` or a 3-digit exponent is parsed (once, at
+its end) to name the field.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import types
 from typing import Any, Union, get_args, get_origin
@@ -22,12 +27,25 @@ from shared.http.edge_problems import EdgeProblem, send_problem
 from shared.http.routing import route_of
 from shared.validation import INT64_MAX, INT64_MIN
 
-_SUSPECT = re.compile(rb"\\u0000|[0-9]{19,}")
+_SUSPECT = re.compile(rb"\\u0000|[0-9]{19,}|NaN|Infinity|[eE]\+?[0-9]{3,}")
 _TAIL = 32
 
 
 class _OutOfRange(int):
     """An integer literal beyond int64, kept as its text (never converted: it may be huge)."""
+
+
+class _NotFinite(float):
+    """NaN or an infinity read from a JSON body (a marker: never a value a route sees)."""
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    return value if math.isfinite(value) else _NotFinite(value)
+
+
+def _parse_constant(text: str) -> float:  # NaN, Infinity, -Infinity
+    return _NotFinite(text)
 
 
 def _parse_int(text: str) -> int:
@@ -47,8 +65,21 @@ def _range(field: str) -> dict[str, str]:
             "type": "int64_range"}
 
 
+def read_json(body: bytes | str) -> Any:
+    """A JSON document with huge integers kept unconverted and non-finite numbers marked (ValueError if not JSON)."""
+    return json.loads(body, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
+
+
+def _not_finite(field: str) -> dict[str, str]:
+    return {"field": field, "message": "须为有限数值，不能是 NaN 或无穷大 (must be a finite number)",
+            "type": "finite_number"}
+
+
 def json_errors(value: Any, loc: str = "body") -> list[dict[str, str]]:
-    """NUL in any string or key, and integers beyond int64, anywhere in a parsed JSON document."""
+    """NUL in any string or key, integers beyond int64 and numbers that are not finite, anywhere in a parsed
+    JSON document."""
+    if isinstance(value, _NotFinite):
+        return [_not_finite(loc)]
     if isinstance(value, str):
         return [_nul(loc)] if "\x00" in value else []
     if isinstance(value, _OutOfRange):
@@ -156,7 +187,7 @@ class InputGuard:
     @staticmethod
     def _check_json(body: bytes) -> None:
         try:
-            document = json.loads(body, parse_int=_parse_int)
+            document = read_json(body)
         except ValueError:
             return  # not JSON: the route's own validation says so
         errors = json_errors(document)

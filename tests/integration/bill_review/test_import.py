@@ -124,6 +124,14 @@ async def test_rows_are_named_by_their_place_in_a_file_of_many_pages(org: httpx.
     assert await rows(org, "SELECT count(*) FROM review_bills") == [(1000,)]
 
 
+async def test_nan_in_ndjson_is_not_json(org: httpx.AsyncClient) -> None:
+    body = as_ndjson([bill("j1")]) + '{"unit": "QY-QC-01", "bill_id": NaN}\n'
+    r = await post_bills(org, body, ndjson=True)
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["errors"]
+    assert error["row"] == 2 and "NaN 不是 JSON 的数值" in error["message"]
+
+
 async def test_a_gbk_file_as_excel_saves_it_is_read(org: httpx.AsyncClient) -> None:
     body = as_csv([bill("账单-1", customer_no="户号-1"), bill("账单-2", unit="QY-QC-02")]).encode("gbk")
     r = await org.post(f"/api/v1/review/{PERIOD}/bills", content=body, headers={**ADMIN, "Content-Type": "text/csv"})

@@ -108,6 +108,22 @@ async def test_a_counter_beyond_int64(app: httpx.AsyncClient) -> None:
     assert _fields(r) == ["body.rows.0.counters.readings_planned"]
 
 
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+async def test_a_number_that_is_not_finite(app: httpx.AsyncClient, number: str) -> None:
+    # Python's JSON reader takes NaN and Infinity (JSON has neither) and makes 1e400 infinite: a rule threshold
+    # kept as jsonb could not be stored (was a 500); a counter or a price is never one either
+    before = (await app.get("/api/v1/review/rules", headers=ADMIN)).json()["version"]
+    body = '{"rules": {"surge": {"thresholds": {"factor": ' + number + '}}}, "effective_from": "2026-12"}'
+    r = await app.put("/api/v1/review/rules", content=body, headers={**ADMIN, "Content-Type": "application/json"})
+    assert _fields(r) == ["body.rules.surge.thresholds.factor"]
+    assert r.json()["errors"][0]["type"] == "finite_number"
+    assert (await app.get("/api/v1/review/rules", headers=ADMIN)).json()["version"] == before
+    body = '{"batch_id": "b", "rows": [{"unit": "QY-QC-01", "counters": {"readings_planned": ' + number + "}}]}"
+    r = await app.put("/api/v1/facts/2026-10/counters", content=body,
+                      headers={**ADMIN, "Content-Type": "application/json"})
+    assert _fields(r) == ["body.rows.0.counters.readings_planned"]
+
+
 @pytest.mark.parametrize(("method", "path", "body", "field"), [
     ("PUT", "/api/v1/facts/0000-01/counters", {"batch_id": "b", "rows": []}, "path.period"),
     ("PUT", "/api/v1/facts/2026-13/counters", {"batch_id": "b", "rows": []}, "path.period"),

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from shared.http.contract import _hoist_defs
-from shared.http.input_guard import _parse_int, json_errors
+from shared.http.input_guard import json_errors, read_json
 from shared.http.limits import is_import_route
 
 
@@ -46,14 +44,16 @@ def test_imports_are_told_by_the_contract() -> None:
 
 
 def test_json_errors_name_every_bad_field() -> None:
-    doc = json.loads('{"a": "x\\u0000", "b": [1, 9223372036854775808, -9223372036854775808], '
-                     '"c": {"k\\u0000": 1}, "d": "C:\\\\u0000", "e": 9223372036854775807, "f": 1.5e300}',
-                     parse_int=_parse_int)
-    assert [e["field"] for e in json_errors(doc)] == ["body.a", "body.b.1", "body.c.'k\\x00'"]
+    doc = read_json('{"a": "x\\u0000", "b": [1, 9223372036854775808, -9223372036854775808], '
+                    '"c": {"k\\u0000": 1}, "d": "C:\\\\u0000", "e": 9223372036854775807, "f": 1.5e300, '
+                    '"g": [NaN, Infinity, -Infinity, 1e400, -1e400, 1e-400, "NaN"]}')
+    assert [e["field"] for e in json_errors(doc)] == ["body.a", "body.b.1", "body.c.'k\\x00'", "body.g.0", "body.g.1",
+                                                      "body.g.2", "body.g.3", "body.g.4"]
+    assert {e["type"] for e in json_errors(doc["g"])} == {"finite_number"}
 
 
 def test_huge_integer_literals_are_never_converted() -> None:
-    assert json_errors(json.loads("[" + "9" * 100000 + "]", parse_int=_parse_int))[0]["field"] == "body.0"
+    assert json_errors(read_json("[" + "9" * 100000 + "]"))[0]["field"] == "body.0"
 
 
 def test_defs_of_hand_written_schemas_move_to_components() -> None:
